@@ -1,0 +1,24 @@
+/**
+ * The HTTP face of the API: tRPC's fetch adapter over the process runtime's database.
+ * Used by the Next.js route handler and, with an explicit database, by tests.
+ */
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import type { Db } from "../db/client";
+import { appRouter } from "./root";
+import { createContext } from "./trpc";
+
+export const TRPC_ENDPOINT = "/api/trpc";
+
+export function handleTrpcRequest(req: Request, getDb: () => Promise<Db> | Db): Promise<Response> {
+  return fetchRequestHandler({
+    endpoint: TRPC_ENDPOINT,
+    req,
+    router: appRouter,
+    createContext: async () => createContext({ db: await getDb(), headers: req.headers }),
+    onError({ error, path }) {
+      if (error.code === "INTERNAL_SERVER_ERROR") {
+        console.error(`[baton] ${path ?? "trpc"} failed:`, error.cause ?? error);
+      }
+    },
+  });
+}

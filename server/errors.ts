@@ -1,0 +1,97 @@
+/**
+ * One error type for everything a caller can get wrong. Domain code throws AppError with a
+ * string code; the tRPC layer maps the code to a tRPC/HTTP code in one place, so a user's
+ * mistake is never a 500. Database constraint violations are translated here as well.
+ */
+export type AppErrorCode =
+  | "BAD_REQUEST" // malformed or invalid input
+  | "NOT_FOUND" // the thing named does not exist (in this workspace)
+  | "CONFLICT" // it exists already, or another change won the race
+  | "PRECONDITION_FAILED" // not allowed in the current state (e.g. an illegal transition)
+  | "UNAUTHORIZED"
+  | "FORBIDDEN";
+
+export class AppError extends Error {
+  override name = "AppError";
+  readonly code: AppErrorCode;
+  /** The input field at fault, as a dotted path (e.g. `parameters.count`), when there is one. */
+  readonly field?: string;
+
+  constructor(code: AppErrorCode, message: string, options: { field?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.field = options.field;
+  }
+
+  static badRequest(message: string, field?: string) {
+    return new AppError("BAD_REQUEST", message, { field });
+  }
+  static notFound(what: string, ref: string, field?: string) {
+    return new AppError("NOT_FOUND", `${what} ${ref} was not found`, { field });
+  }
+  static conflict(message: string, field?: string) {
+    return new AppError("CONFLICT", message, { field });
+  }
+}
+
+/** Messages for unique constraints, by constraint name, so a duplicate reads as a sentence. */
+const UNIQUE_MESSAGES: Record<string, { message: string; field?: string }> = {
+  workspaces_slug_unique: { message: "a workspace with this slug already exists", field: "slug" },
+  flows_workspace_name_key: { message: "a flow with this name already exists", field: "name" },
+  work_pools_workspace_name_key: { message: "a work pool with this name already exists", field: "name" },
+  work_queues_pool_name_key: { message: "this work pool already has a queue with this name", field: "name" },
+  deployments_flow_name_key: { message: "this flow already has a deployment with this name", field: "name" },
+  workers_pool_name_key: { message: "a worker with this name is already registered in this pool", field: "name" },
+  concurrency_limits_workspace_tag_key: { message: "a concurrency limit for this tag already exists", field: "tag" },
+  flow_runs_flow_idempotency_key: { message: "a run with this idempotency key already exists", field: "idempotencyKey" },
+};
+
+interface PgLikeError {
+  code?: string;
+  constraint?: string;
+  detail?: string;
+  message?: string;
+}
+
+function findPgError(err: unknown): PgLikeError | undefined {
+  // drizzle wraps driver errors (DrizzleQueryError) with the driver's error as `cause`.
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const candidate = e as PgLikeError & { cause?: unknown };
+    if (typeof candidate.code === "string" && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate;
+    e = candidate.cause;
+  }
+  return undefined;
+}
+
+/** Turn a database error caused by the caller's input into an AppError; anything else is returned as is. */
+export function translateDatabaseError(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  const pg = findPgError(err);
+  if (!pg) return err;
+  switch (pg.code) {
+    case "23505": {
+      const known = pg.constraint ? UNIQUE_MESSAGES[pg.constraint] : undefined;
+      return new AppError("CONFLICT", known?.message ?? `already exists (${pg.constraint ?? pg.detail ?? "unique"})`, {
+        field: known?.field,
+        cause: err,
+      });
+    }
+    case "23503":
+      return new AppError("NOT_FOUND", `a referenced record does not exist (${pg.constraint ?? "foreign key"})`, {
+        cause: err,
+      });
+    case "23514":
+      return new AppError("BAD_REQUEST", `a value is out of range (${pg.constraint ?? "check"})`, { cause: err });
+    case "22P02":
+    case "22007":
+    case "22008":
+    case "22003":
+      return new AppError("BAD_REQUEST", pg.message ?? "invalid value", { cause: err });
+    case "40001":
+    case "40P01":
+      return new AppError("CONFLICT", "the change collided with another one; try again", { cause: err });
+    default:
+      return err;
+  }
+}

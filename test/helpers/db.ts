@@ -1,0 +1,49 @@
+/**
+ * A fresh, migrated database for one test file, on the driver the vitest project names:
+ * PGlite in memory, node-postgres on a clone of the template, or the Neon driver on a clone
+ * reached through the WebSocket proxy.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, inject } from "vitest";
+import { openDatabase, type Database } from "../../server/db/client";
+import { cloneTemplate, databaseUrl, dropDatabase } from "./postgres";
+
+export async function openTestDatabase(): Promise<{ database: Database; dispose(): Promise<void> }> {
+  const mode = inject("dbMode") ?? "pglite";
+  if (mode === "pglite") {
+    const database = await openDatabase({ driver: "pglite", dataDir: "memory://" });
+    await database.migrate();
+    return { database, dispose: () => database.close() };
+  }
+  const name = `baton_t_${mode}_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  await cloneTemplate(inject("pgTemplate"), name);
+  const database = await openDatabase(
+    mode === "pg"
+      ? { driver: "pg", url: databaseUrl(name) }
+      : { driver: "neon", url: databaseUrl(name), neonWsProxy: `ws://127.0.0.1:${inject("neonProxyPort")}/v2` },
+  );
+  return {
+    database,
+    dispose: async () => {
+      await database.close();
+      await dropDatabase(name);
+    },
+  };
+}
+
+/** Opens a test database before the file's tests and disposes of it after them. */
+export function useTestDatabase(): { readonly database: Database } {
+  let handle: Awaited<ReturnType<typeof openTestDatabase>> | undefined;
+  beforeAll(async () => {
+    handle = await openTestDatabase();
+  }, 60_000);
+  afterAll(async () => {
+    await handle?.dispose();
+  });
+  return {
+    get database() {
+      if (!handle) throw new Error("the test database is not open yet (use it inside a test or hook)");
+      return handle.database;
+    },
+  };
+}
