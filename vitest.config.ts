@@ -20,6 +20,7 @@ export default defineConfig({
   resolve: { alias: { "@": new URL(".", import.meta.url).pathname } },
   test: {
     pool: "forks",
+    reporters: ["default", "./test/summary-reporter.ts"],
     projects: [
       { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
       integration("pglite", "pglite"),
