@@ -161,6 +161,10 @@ export const deploymentSchedules = pgTable(
     anchorDate: ts("anchor_date"),
     timezone: text("timezone").notNull().default("UTC"),
     active: boolean("active").notNull().default(true),
+    /** Runs missed while the server was down: `skip` them, or run `once` to catch up. */
+    catchup: text("catchup", { enum: ["skip", "once"] }).notNull().default("skip"),
+    /** The latest time the scheduler has materialised a run for. */
+    materialisedUntil: ts("materialised_until"),
     createdAt: created(),
   },
   (t) => [
@@ -198,6 +202,8 @@ export const workers = pgTable(
     /** What the worker offers: cores, memory, GPUs, runtime (node, browser, webgpu). */
     capabilities: jsonb("capabilities").$type<Record<string, unknown>>().notNull().default({}),
     lastHeartbeatAt: ts("last_heartbeat_at").notNull().defaultNow(),
+    /** Set when the worker said goodbye; a stopped worker is not counted as online. */
+    stoppedAt: ts("stopped_at"),
     createdAt: created(),
   },
   (t) => [uniqueIndex("workers_pool_name_key").on(t.workPoolId, t.name)],
@@ -246,6 +252,17 @@ export const flowRuns = pgTable(
     idempotencyKey: text("idempotency_key"),
     /** Who triggered it: a user, the scheduler, a parent run. */
     createdBy: text("created_by"),
+    /** The lease: which worker holds the run and the token its reports must carry. */
+    workerId: uuid("worker_id").references(() => workers.id, { onDelete: "set null" }),
+    leaseToken: uuid("lease_token"),
+    /** Retry policy: delay × backoff^(attempt−1), spread by ± jitter (a fraction). */
+    retryBackoff: doublePrecision("retry_backoff").notNull().default(1),
+    retryJitter: doublePrecision("retry_jitter").notNull().default(0),
+    timeoutSeconds: doublePrecision("timeout_seconds"),
+    /** How many times lazarus has put it back after it got stuck. */
+    lazarusCount: integer("lazarus_count").notNull().default(0),
+    /** Set by the scheduler for runs it materialised. */
+    autoScheduled: boolean("auto_scheduled").notNull().default(false),
   },
   (t) => [
     uniqueIndex("flow_runs_flow_idempotency_key").on(t.flowId, t.idempotencyKey),
@@ -257,6 +274,10 @@ export const flowRuns = pgTable(
     index("flow_runs_flow_idx").on(t.flowId, t.createdAt),
     index("flow_runs_parent_idx").on(t.parentFlowRunId),
     index("flow_runs_state_idx").on(t.workspaceId, t.stateType),
+    // Active-run counts for queue concurrency limits, and a worker's runs for heartbeats.
+    index("flow_runs_queue_state_idx").on(t.workQueueId, t.stateType),
+    index("flow_runs_worker_idx").on(t.workerId, t.stateType),
+    index("flow_runs_tags_idx").using("gin", t.tags),
   ],
 );
 

@@ -1,0 +1,42 @@
+/**
+ * Claiming runs for a worker: one call to `baton_claim_flow_runs` (drizzle/0003_claim_function.sql),
+ * which picks due runs with FOR UPDATE SKIP LOCKED in priority order, honours paused pools and
+ * queues, concurrency limits and capabilities, moves them to PENDING (or RUNNING), hands out a
+ * lease token and records the transitions — in one round trip.
+ */
+import { sql } from "drizzle-orm";
+import { flowRuns } from "../../drizzle/schema";
+import type { DbOrTx } from "../db/client";
+import { mapRow, rowsOf } from "./rows";
+import type { FlowRunRow } from "./states";
+
+export interface ClaimOptions {
+  db: DbOrTx;
+  workspaceId: string;
+  workPoolId: string;
+  /** Only these queues of the pool; all of them when absent. */
+  workQueueIds?: string[];
+  workerId: string;
+  /** Claim at most this many (a worker asks for its free slots). */
+  max: number;
+  capabilities: Record<string, unknown>;
+  /** Start the runs at once (RUNNING) instead of PENDING — for workers that run in-process. */
+  start?: boolean;
+  actor: string;
+}
+
+export async function claimFlowRuns(opts: ClaimOptions): Promise<FlowRunRow[]> {
+  if (opts.max <= 0) return [];
+  const queueIds = opts.workQueueIds?.length
+    ? sql`ARRAY[${sql.join(opts.workQueueIds.map((id) => sql`${id}`), sql`, `)}]::uuid[]`
+    : sql`NULL::uuid[]`;
+  const result = await opts.db.execute(sql`
+    SELECT * FROM baton_claim_flow_runs(
+      ${opts.workspaceId}::uuid, ${opts.workPoolId}::uuid, ${queueIds}, ${opts.workerId}::uuid,
+      ${opts.max}::int, ${JSON.stringify(opts.capabilities)}::jsonb, ${opts.start ?? false}::boolean, ${opts.actor}::text)`);
+  const runs = rowsOf(result).map((row) => mapRow(flowRuns, row));
+  // The set comes back in no particular order; hand it out in claim order.
+  return runs.sort(
+    (a, b) => a.priority - b.priority || a.scheduledTime.getTime() - b.scheduledTime.getTime(),
+  );
+}
