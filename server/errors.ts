@@ -16,11 +16,18 @@ export class AppError extends Error {
   readonly code: AppErrorCode;
   /** The input field at fault, as a dotted path (e.g. `parameters.count`), when there is one. */
   readonly field?: string;
+  /** A machine-readable reason a client can act on, e.g. `LEASE_LOST` (stop the run). */
+  readonly reason?: string;
 
-  constructor(code: AppErrorCode, message: string, options: { field?: string; cause?: unknown } = {}) {
+  constructor(
+    code: AppErrorCode,
+    message: string,
+    options: { field?: string; reason?: string; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.code = code;
     this.field = options.field;
+    this.reason = options.reason;
   }
 
   static badRequest(message: string, field?: string) {

@@ -47,15 +47,17 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     let message = shape.message;
     let field: string | undefined;
+    let reason: string | undefined;
     if (error.cause instanceof ZodError) {
       ({ message, field } = describeZodError(error.cause));
     } else if (error.cause instanceof AppError) {
       field = error.cause.field;
+      reason = error.cause.reason;
     }
     if (shape.data.code === "INTERNAL_SERVER_ERROR" && process.env.NODE_ENV === "production") {
       message = "Internal server error";
     }
-    return { ...shape, message, data: { ...shape.data, field: field ?? null } };
+    return { ...shape, message, data: { ...shape.data, field: field ?? null, reason: reason ?? null } };
   },
 });
 
