@@ -29,6 +29,17 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: "cli",
+          include: ["test/cli/**/*.test.ts"],
+          env: { BATON_TEST_DB: "pg" },
+          globalSetup: ["test/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "e2e",
           include: ["e2e/**/*.test.ts"],
           testTimeout: 120_000,

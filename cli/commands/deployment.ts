@@ -1,0 +1,199 @@
+/** `baton deployment …`: list, inspect and run deployments (a flow plus where, when and how). */
+import { Command, Option } from "commander";
+import { apiContext, print, printJson } from "../context";
+import { collect, parseInteger } from "../options";
+import { collectParameters, scheduledTimeFrom } from "../params";
+import { formatState } from "../output/state";
+import { out } from "../output/style";
+import { relativeTime, timestampWithRelative } from "../output/time";
+import { renderDetails, renderTable, terminalWidth } from "../output/table";
+
+interface ScheduleRow {
+  cron: string | null;
+  intervalSeconds: number | null;
+  timezone: string | null;
+  active: boolean;
+}
+
+export function describeSchedule(s: ScheduleRow): string {
+  const when = s.cron
+    ? `cron "${s.cron}"${s.timezone && s.timezone !== "UTC" ? ` (${s.timezone})` : ""}`
+    : s.intervalSeconds
+      ? `every ${describeInterval(s.intervalSeconds)}`
+      : "?";
+  return s.active ? when : `${when} (inactive)`;
+}
+
+function describeInterval(seconds: number): string {
+  const units: [string, number][] = [
+    ["day", 86_400],
+    ["hour", 3_600],
+    ["minute", 60],
+    ["second", 1],
+  ];
+  for (const [unit, size] of units) {
+    if (seconds % size === 0) {
+      const n = seconds / size;
+      return n === 1 ? unit : `${n} ${unit}s`;
+    }
+  }
+  return `${seconds} seconds`;
+}
+
+export function deploymentCommand(): Command {
+  const cmd = new Command("deployment").description("List, inspect and run deployments");
+
+  cmd
+    .command("ls")
+    .description("List deployments")
+    .option("--flow <flow>", "only this flow's (name or id)")
+    .option("--pool <pool>", "only those that send work to this pool (name or id)")
+    .option("--json", "print JSON")
+    .action(async (opts: { flow?: string; pool?: string; json?: boolean }, command: Command) => {
+      const { client } = apiContext(command);
+      const deployments = await client.deployments.list.query({ flow: opts.flow, workPool: opts.pool });
+      if (opts.json) return printJson(deployments);
+      if (deployments.length === 0) {
+        print(
+          opts.flow || opts.pool
+            ? "No deployments match."
+            : "No deployments yet. Create one from the UI or through the API (deployments.create).",
+        );
+        return;
+      }
+      print(
+        renderTable(
+          deployments,
+          [
+            { header: "NAME", value: (d) => `${d.flowName}/${d.name}` },
+            { header: "POOL", value: (d) => d.workPoolName ?? "-" },
+            { header: "QUEUE", value: (d) => d.workQueueName ?? "-" },
+            {
+              header: "SCHEDULE",
+              value: (d) => d.schedules.map(describeSchedule).join("; ") || "-",
+            },
+            {
+              header: "STATUS",
+              value: (d) => (d.paused ? "paused" : "ready"),
+              paint: (d) => (d.paused ? out.yellow : out.green),
+              shrink: false,
+            },
+            { header: "UPDATED", value: (d) => relativeTime(d.updatedAt), shrink: false },
+            { header: "ID", value: (d) => d.id, paint: () => out.dim, shrink: false },
+          ],
+          { maxWidth: terminalWidth() },
+        ),
+      );
+    });
+
+  cmd
+    .command("inspect")
+    .description("Show a deployment's settings, parameters and schedules")
+    .argument("<name>", "FLOW/DEPLOYMENT, or the deployment's id")
+    .option("--json", "print JSON")
+    .action(async (name: string, opts: { json?: boolean }, command: Command) => {
+      const { client } = apiContext(command);
+      const d = await client.deployments.get.query({ deployment: name });
+      if (opts.json) return printJson(d);
+      print(
+        renderDetails([
+          ["Name", out.bold(`${d.flowName}/${d.name}`)],
+          ["ID", d.id],
+          ["Version", d.version],
+          ["Description", d.description],
+          ["Entrypoint", d.entrypoint],
+          ["Work pool", d.workPoolName],
+          ["Work queue", d.workQueueName],
+          ["Status", d.paused ? out.yellow("paused") : out.green("ready")],
+          ["Tags", d.tags.join(", ")],
+          ["Enforce schema", d.enforceParameterSchema ? "yes" : "no"],
+          ["Created", timestampWithRelative(d.createdAt)],
+          ["Updated", timestampWithRelative(d.updatedAt)],
+        ]),
+      );
+      print();
+      print(out.bold("Schedules"));
+      print(d.schedules.length ? d.schedules.map((s) => `  ${describeSchedule(s)}`).join("\n") : out.dim("  none"));
+      print();
+      print(out.bold("Default parameters"));
+      print(indent(JSON.stringify(d.parameters ?? {}, null, 2)));
+      if (d.parameterSchema && Object.keys(d.parameterSchema).length > 0) {
+        print();
+        print(out.bold("Parameter schema"));
+        print(indent(JSON.stringify(d.parameterSchema, null, 2)));
+      }
+    });
+
+  cmd
+    .command("run")
+    .description("Create a flow run of a deployment; a worker of its pool picks it up")
+    .argument("<name>", "FLOW/DEPLOYMENT, or the deployment's id")
+    .option("-p, --param <key=value>", "a parameter; the value is read as JSON when it parses, else as a string (repeatable)", collect)
+    .option("--params <json>", "parameters as one JSON object (--param values override it)")
+    .addOption(new Option("--start-in <duration>", 'schedule it later, e.g. "10 minutes", "2h"').conflicts("startAt"))
+    .option("--start-at <time>", "schedule it at an ISO 8601 time, e.g. 2026-11-03T14:00:00Z")
+    .option("--tag <tag>", "a tag for the run, added to the deployment's (repeatable)", collect)
+    .option("--idempotency-key <key>", "running again with the same key returns the same run")
+    .option("--priority <n>", "lower runs first within its queue", parseInteger)
+    .option("--name <name>", "the run's name (default: a generated one)")
+    .option("--json", "print the created run as JSON")
+    .action(
+      async (
+        name: string,
+        opts: {
+          param?: string[];
+          params?: string;
+          startIn?: string;
+          startAt?: string;
+          tag?: string[];
+          idempotencyKey?: string;
+          priority?: number;
+          name?: string;
+          json?: boolean;
+        },
+        command: Command,
+      ) => {
+        // Check the arguments before calling anything, so a typo never creates a run.
+        const parameters = collectParameters(opts);
+        const scheduledTime = scheduledTimeFrom(opts);
+        const { client, uiUrl } = apiContext(command);
+        const run = await client.deployments.run.mutate({
+          deployment: name,
+          parameters,
+          scheduledTime,
+          tags: opts.tag,
+          idempotencyKey: opts.idempotencyKey,
+          priority: opts.priority,
+          name: opts.name,
+        });
+        if (opts.json) return printJson(run);
+        print(`Created flow run '${out.bold(run.name)}' for deployment ${run.flowName}/${run.deploymentName ?? name}.`);
+        print(
+          renderDetails(
+            [
+              ["ID", run.id],
+              ["State", formatState(run.stateType, run.stateName)],
+              ["Scheduled", timestampWithRelative(run.scheduledTime)],
+              ["Work pool", run.workPoolName ? `${run.workPoolName}${run.workQueueName ? ` / ${run.workQueueName}` : ""}` : undefined],
+              ["Parameters", JSON.stringify(run.parameters ?? {})],
+              ["URL", `${uiUrl}/runs/${run.id}`],
+            ],
+            { indent: 2 },
+          ),
+        );
+        if (!run.workPoolName) {
+          print(out.yellow("  This deployment has no work pool, so no worker will pick the run up."));
+        }
+      },
+    );
+
+  return cmd;
+}
+
+function indent(text: string, by = 2): string {
+  const pad = " ".repeat(by);
+  return text
+    .split("\n")
+    .map((line) => pad + line)
+    .join("\n");
+}

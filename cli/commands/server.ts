@@ -1,0 +1,86 @@
+/** `baton server start`: the web UI, the API and the background services in one process. */
+import { Command, Option } from "commander";
+import { loadConfig } from "../../server/config";
+import { print } from "../context";
+import { out } from "../output/style";
+
+interface StartOptions {
+  port?: string;
+  host?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+  dev?: boolean;
+}
+
+export function serverCommand(): Command {
+  const cmd = new Command("server").description("Run the Baton server");
+
+  cmd
+    .command("start")
+    .description("Start the web UI and API (and, unless DATABASE_URL is set, the embedded database)")
+    .addOption(new Option("--port <port>", "port to listen on (default 4200)").env("PORT"))
+    .addOption(new Option("--host <host>", "address to listen on (default 0.0.0.0)").env("HOST"))
+    .addOption(new Option("--data-dir <dir>", "where the embedded database and blobs live (default ./.baton/data)").env("BATON_DATA_DIR"))
+    .addOption(
+      new Option("--database-url <url>", "a postgres:// URL; unset means the embedded PGlite database").env("DATABASE_URL"),
+    )
+    .option("--dev", "run Next.js in development mode (hot reload)")
+    .action(async (opts: StartOptions) => {
+      // Flags win over the environment; loadConfig then checks everything in one place and
+      // names the variable at fault.
+      copyToEnv("PORT", opts.port);
+      copyToEnv("HOST", opts.host);
+      copyToEnv("BATON_DATA_DIR", opts.dataDir);
+      copyToEnv("DATABASE_URL", opts.databaseUrl);
+      const config = loadConfig();
+      const { startServer } = await import("../../server/http-server");
+      const server = await startServer({ port: config.port, host: config.host, dev: opts.dev, config });
+      const where =
+        config.database.driver === "pglite"
+          ? `embedded PGlite in ${config.database.dataDir}`
+          : `${config.database.driver} at ${redactUrl(config.database.url ?? "")}`;
+      print(`${out.green("Baton is running")} at ${out.bold(server.url)}`);
+      print(out.dim(`  API ${server.url.replace(/\/$/, "")}/api · database: ${where} · workspace: ${config.workspace}`));
+      print(out.dim("  Press Ctrl+C to stop."));
+      stopOnSignals(server.close);
+    });
+
+  return cmd;
+}
+
+function copyToEnv(name: string, value: string | undefined): void {
+  if (value !== undefined) process.env[name] = value;
+}
+
+/** Two-stage shutdown: the first signal closes gracefully (runs, connections, the database), a second forces. */
+function stopOnSignals(close: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`${signal} again: exiting now.\n`);
+      process.exit(130);
+    }
+    stopping = true;
+    process.stderr.write(`${signal}: shutting down (send it again to force)…\n`);
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}
+
+/** A database URL fit to print: no password. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return url;
+  }
+}

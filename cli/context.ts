@@ -1,0 +1,37 @@
+/**
+ * What every API command needs: a typed client built from the global options (`--api-url`,
+ * `--workspace`, falling back to BATON_API_URL and BATON_WORKSPACE), and a few output helpers.
+ */
+import type { Command } from "commander";
+import { createBatonClient, resolveClientSettings, type BatonClient } from "../server/client";
+
+export interface GlobalOptions {
+  apiUrl?: string;
+  workspace?: string;
+}
+
+export interface ApiContext {
+  client: BatonClient;
+  apiUrl: string;
+  workspace: string;
+  /** The web UI's address: the API URL without its trailing `/api`. */
+  uiUrl: string;
+}
+
+export function apiContext(command: Command): ApiContext {
+  const globals = command.optsWithGlobals<GlobalOptions>();
+  const { apiUrl, workspace } = resolveClientSettings({ apiUrl: globals.apiUrl, workspace: globals.workspace });
+  // The CLI makes one call at a time; plain requests keep the URLs in server logs readable.
+  const client = createBatonClient({ apiUrl, workspace, actor: "cli", batch: false });
+  return { client, apiUrl, workspace, uiUrl: apiUrl.replace(/\/api$/, "") };
+}
+
+/** Writes a line to stdout. */
+export function print(text = ""): void {
+  process.stdout.write(`${text}\n`);
+}
+
+/** Machine-readable output for `--json`: pretty, stable, nothing else on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,201 @@
+/**
+ * A typed client for Baton's API, for Node scripts, workers, the CLI and any other API client.
+ *
+ *   import { createBatonClient, describeClientError } from "baton/client";
+ *   const baton = createBatonClient({ apiUrl: "http://127.0.0.1:4200/api", actor: "script:nightly" });
+ *   const pools = await baton.workPools.list.query();
+ *
+ * This module is TypeScript: run the importing script with `tsx` (a dependency of Baton) or
+ * bundle it with a TypeScript-aware bundler. It imports only `@trpc/client` and the config
+ * parser at run time; `AppRouter` is a type and costs nothing.
+ */
+import { TRPCClientError, createTRPCClient, httpBatchLink, httpLink } from "@trpc/client";
+import type { AppRouter } from "./api/root";
+import { loadConfig } from "./config";
+
+export type { AppRouter };
+export { TRPCClientError };
+
+/** The same header names as server/api/trpc.ts (kept apart so a client does not load the server). */
+export const WORKSPACE_HEADER = "x-baton-workspace";
+export const ACTOR_HEADER = "x-baton-actor";
+
+export interface BatonClientOptions {
+  /** Base URL of the API, e.g. `http://127.0.0.1:4200/api`. Default: BATON_API_URL, else port PORT (4200) on 127.0.0.1. */
+  apiUrl?: string;
+  /** Workspace slug. Default: BATON_WORKSPACE, else `default`. */
+  workspace?: string;
+  /** Who is calling, recorded in state history (`user`, `worker:<name>`, `script:<name>`). */
+  actor?: string;
+  /** A fetch implementation (tests, proxies). Default: the global fetch. */
+  fetch?: typeof fetch;
+  /** Batch concurrent calls into one HTTP request (default true). */
+  batch?: boolean;
+  /** Extra headers sent with every request. */
+  headers?: Record<string, string>;
+}
+
+export type BatonClient = ReturnType<typeof createTRPCClient<AppRouter>>;
+
+/**
+ * The API URL and workspace a client uses when none are given. Reads only the client's own
+ * variables, so a half-configured server environment (say a bad DATABASE_URL) does not stop a
+ * client from talking to a server somewhere else.
+ */
+export function resolveClientSettings(
+  opts: Pick<BatonClientOptions, "apiUrl" | "workspace"> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): { apiUrl: string; workspace: string } {
+  const config = loadConfig({
+    BATON_API_URL: opts.apiUrl || env.BATON_API_URL || undefined,
+    PORT: env.PORT,
+    BATON_WORKSPACE: opts.workspace || env.BATON_WORKSPACE || undefined,
+  });
+  return { apiUrl: config.apiUrl.replace(/\/+$/, ""), workspace: config.workspace };
+}
+
+export function createBatonClient(opts: BatonClientOptions = {}): BatonClient {
+  const { apiUrl, workspace } = resolveClientSettings(opts);
+  const headers: Record<string, string> = { ...opts.headers, [WORKSPACE_HEADER]: workspace };
+  if (opts.actor) headers[ACTOR_HEADER] = opts.actor;
+  const link = (opts.batch ?? true) ? httpBatchLink : httpLink;
+  return createTRPCClient<AppRouter>({
+    links: [
+      link({
+        url: `${apiUrl}/trpc`,
+        headers,
+        fetch: checkedFetch(apiUrl, opts.fetch ?? globalThis.fetch),
+      }),
+    ],
+  });
+}
+
+/** The server could not be reached at all (refused, unknown host, reset, timed out). */
+export class BatonConnectionError extends Error {
+  override name = "BatonConnectionError";
+  constructor(
+    readonly apiUrl: string,
+    /** A short reason such as "connection refused". */
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Cannot reach the Baton API at ${apiUrl} (${reason})`, options);
+  }
+}
+
+/** Something answered, but not as Baton's API does (a wrong URL, a proxy's error page). */
+export class BatonNotAnApiError extends Error {
+  override name = "BatonNotAnApiError";
+  constructor(
+    readonly apiUrl: string,
+    readonly status: number,
+    readonly contentType: string,
+  ) {
+    super(`The server at ${apiUrl} did not answer as the Baton API (HTTP ${status}${contentType ? `, ${contentType}` : ""})`);
+  }
+}
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host lookup failed",
+  ECONNRESET: "connection reset",
+  ETIMEDOUT: "timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
+  UND_ERR_SOCKET: "connection closed",
+  CERT_HAS_EXPIRED: "TLS certificate expired",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "self-signed TLS certificate",
+};
+
+function networkReason(err: unknown): string | undefined {
+  // undici reports "fetch failed" with the system error as `cause` (sometimes an AggregateError).
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const candidate = e as { code?: unknown; cause?: unknown; errors?: unknown[] };
+    if (typeof candidate.code === "string" && NETWORK_REASONS[candidate.code]) return NETWORK_REASONS[candidate.code];
+    if (Array.isArray(candidate.errors)) {
+      const inner = candidate.errors.map(networkReason).find(Boolean);
+      if (inner) return inner;
+    }
+    e = candidate.cause;
+  }
+  if (err instanceof TypeError && /fetch failed/i.test(err.message)) return "network error";
+  return undefined;
+}
+
+/** Wraps fetch so that failures below tRPC carry the API URL and a reason a person can act on. */
+function checkedFetch(apiUrl: string, fetchImpl: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    let res: Response;
+    try {
+      res = await fetchImpl(input, init);
+    } catch (err) {
+      if ((err as { name?: string })?.name === "AbortError") throw err;
+      const reason = networkReason(err);
+      throw reason ? new BatonConnectionError(apiUrl, reason, { cause: err }) : err;
+    }
+    const type = res.headers.get("content-type") ?? "";
+    if (!/json|event-stream/i.test(type)) {
+      // Drain the body so the connection is released, then say what answered.
+      await res.body?.cancel().catch(() => {});
+      throw new BatonNotAnApiError(apiUrl, res.status, type.split(";")[0]!.trim());
+    }
+    return res;
+  };
+}
+
+/** The tRPC error code of a failed call (`NOT_FOUND`, `BAD_REQUEST`, …), if the API answered. */
+export function clientErrorCode(err: unknown): string | undefined {
+  if (!(err instanceof TRPCClientError)) return undefined;
+  return (err.data as { code?: string } | undefined)?.code;
+}
+
+/** The input field at fault (e.g. `parameters.count`), when the API named one. */
+export function clientErrorField(err: unknown): string | undefined {
+  if (!(err instanceof TRPCClientError)) return undefined;
+  return (err.data as { field?: string | null } | undefined)?.field ?? undefined;
+}
+
+/**
+ * One clear line for a failed call: what went wrong and, where it helps, what to do about it.
+ * Input and state errors are the API's own messages, which are written for people.
+ */
+export function describeClientError(err: unknown): string {
+  const cause = err instanceof TRPCClientError ? err.cause : err;
+  if (cause instanceof BatonConnectionError) {
+    return `${cause.message}. Is \`baton server start\` running? Set BATON_API_URL to point elsewhere.`;
+  }
+  if (cause instanceof BatonNotAnApiError) {
+    return `${cause.message}. Check BATON_API_URL: it should be the server's URL ending in /api, such as http://127.0.0.1:4200/api.`;
+  }
+  if (!(err instanceof TRPCClientError)) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  const code = clientErrorCode(err);
+  const field = clientErrorField(err);
+  const message = err.message;
+  switch (code) {
+    case "BAD_REQUEST":
+      return field && !message.includes(field) ? `${field}: ${message}` : message;
+    case "NOT_FOUND":
+      // tRPC's own NOT_FOUND for a path the server does not have: an older server than client.
+      if (/^No ("\w+"-)?procedure (found )?on path/.test(message)) {
+        return `The Baton API has no ${message.replace(/^.*on path /, "")}: is the server older than this client?`;
+      }
+      return message;
+    case "CONFLICT":
+    case "PRECONDITION_FAILED":
+    case "UNAUTHORIZED":
+    case "FORBIDDEN":
+      return message;
+    case "INTERNAL_SERVER_ERROR":
+      return `The Baton API failed: ${message} (see the server's log)`;
+    case undefined:
+      // No tRPC error body: a response that could not be read.
+      return `Unexpected answer from the Baton API: ${message}`;
+    default:
+      return message;
+  }
+}
