@@ -2,6 +2,7 @@
 import { Command, Option } from "commander";
 import { loadConfig } from "../../server/config";
 import { print } from "../context";
+import { CliError } from "../errors";
 import { out } from "../output/style";
 
 interface StartOptions {
@@ -34,13 +35,12 @@ export function serverCommand(): Command {
       copyToEnv("DATABASE_URL", opts.databaseUrl);
       const config = loadConfig();
       const { startServer } = await import("../../server/http-server");
-      const server = await startServer({ port: config.port, host: config.host, dev: opts.dev, config });
-      const where =
-        config.database.driver === "pglite"
-          ? `embedded PGlite in ${config.database.dataDir}`
-          : `${config.database.driver} at ${redactUrl(config.database.url ?? "")}`;
-      print(`${out.green("Baton is running")} at ${out.bold(server.url)}`);
-      print(out.dim(`  API ${server.url.replace(/\/$/, "")}/api · database: ${where} · workspace: ${config.workspace}`));
+      // startServer prints the banner (URLs, database) once it listens.
+      const server = await startServer({ port: config.port, host: config.host, dev: opts.dev, config }).catch(
+        (error: unknown) => {
+          throw new CliError(`The server did not start: ${error instanceof Error ? error.message : String(error)}`);
+        },
+      );
       print(out.dim("  Press Ctrl+C to stop."));
       stopOnSignals(server.close);
     });
