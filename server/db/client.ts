@@ -23,7 +23,60 @@ export interface Database {
   driver: DbDriver;
   /** Apply pending migrations (safe to call from several processes at once on pg and neon). */
   migrate(): Promise<void>;
+  /**
+   * LISTEN on a channel: `handler` gets each NOTIFY payload. On pg and Neon this holds one
+   * dedicated connection per channel; on PGlite the notifications never leave the process.
+   * Returns a function that stops listening.
+   */
+  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/** A LISTEN on a dedicated connection that reconnects if the connection drops. */
+async function listenOnConnection(
+  connect: () => Promise<{
+    query(text: string): Promise<unknown>;
+    on(event: "notification", fn: (msg: { channel: string; payload?: string }) => void): unknown;
+    on(event: "error" | "end", fn: (err?: Error) => void): unknown;
+    release?(destroy?: boolean): void;
+    end?(): Promise<void>;
+  }>,
+  channel: string,
+  handler: (payload: string) => void,
+): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
+  let stopped = false;
+  let current: Awaited<ReturnType<typeof connect>> | undefined;
+  const open = async (): Promise<void> => {
+    const conn = await connect();
+    current = conn;
+    conn.on("notification", (msg) => {
+      if (msg.channel === channel) handler(msg.payload ?? "");
+    });
+    const reopen = () => {
+      if (stopped || current !== conn) return;
+      current = undefined;
+      // Listeners fall back to polling meanwhile; try again shortly.
+      setTimeout(() => void open().catch(reopen), 1000).unref();
+    };
+    conn.on("error", reopen);
+    conn.on("end", reopen);
+    await conn.query(`LISTEN ${channel}`);
+  };
+  await open();
+  return async () => {
+    stopped = true;
+    const conn = current;
+    current = undefined;
+    if (!conn) return;
+    try {
+      await conn.query(`UNLISTEN ${channel}`);
+    } catch {
+      // The connection is going away anyway.
+    }
+    if (conn.release) conn.release(true);
+    else await conn.end?.();
+  };
 }
 
 /** Any number that fits in a bigint; two processes migrating at once wait on it. */
@@ -74,12 +127,19 @@ async function openPglite(dataDir: string): Promise<Database> {
     driver: "pglite",
     // One process owns a PGlite directory, so no lock is needed.
     migrate: () => migrate(db, { migrationsFolder: migrationsFolder() }),
+    listen: async (channel, handler) => {
+      const unsubscribe = await client.listen(channel, handler);
+      return async () => {
+        if (!client.closed) await unsubscribe();
+      };
+    },
     close: () => client.close(),
   };
 }
 
 async function openNodePostgres(url: string): Promise<Database> {
-  const { Pool } = (await import("pg")).default;
+  const pg = (await import("pg")).default;
+  const { Pool } = pg;
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const { migrate } = await import("drizzle-orm/node-postgres/migrator");
   const pool = new Pool({ connectionString: url, max: Number(process.env.BATON_DB_POOL_SIZE ?? 10) });
@@ -102,6 +162,12 @@ async function openNodePostgres(url: string): Promise<Database> {
         conn.release();
       }
     },
+    listen: (channel, handler) =>
+      listenOnConnection(async () => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        return client;
+      }, channel, handler),
     close: () => pool.end(),
   };
 }
@@ -142,6 +208,12 @@ async function openNeon(url: string, wsProxy?: string): Promise<Database> {
         conn.release();
       }
     },
+    listen: (channel, handler) =>
+      listenOnConnection(async () => {
+        const client = new neon.Client({ connectionString: url });
+        await client.connect();
+        return client as never;
+      }, channel, handler),
     close: () => pool.end(),
   };
 }

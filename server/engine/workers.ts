@@ -1,0 +1,137 @@
+/**
+ * Workers as the engine sees them: registration, heartbeats (one cheap write per worker, on its
+ * own row — never on the runs table), goodbyes, and the long-polling claim.
+ */
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { flowRuns, workers, workQueues } from "../../drizzle/schema";
+import type { DbOrTx } from "../db/client";
+import { AppError } from "../errors";
+import { claimFlowRuns, type ClaimOptions } from "./claim";
+import type { RunSignals } from "./signals";
+import type { FlowRunRow } from "./states";
+
+export type WorkerRow = typeof workers.$inferSelect;
+
+export async function registerWorker(opts: {
+  db: DbOrTx;
+  workspaceId: string;
+  workPoolId: string;
+  name: string;
+  capabilities: Record<string, unknown>;
+}): Promise<WorkerRow> {
+  // A restarted worker keeps its identity (pool + name), so its history stays together.
+  const [worker] = await opts.db
+    .insert(workers)
+    .values({ workspaceId: opts.workspaceId, workPoolId: opts.workPoolId, name: opts.name, capabilities: opts.capabilities })
+    .onConflictDoUpdate({
+      target: [workers.workPoolId, workers.name],
+      set: { capabilities: opts.capabilities, lastHeartbeatAt: sql`now()`, stoppedAt: null },
+    })
+    .returning();
+  return worker!;
+}
+
+export interface HeartbeatReply {
+  /** Runs the worker holds that a user asked to cancel: stop them and report CANCELLED. */
+  cancel: string[];
+  /** Runs the worker must stop at once: their lease is gone (reclaimed, crashed, finished elsewhere). */
+  stop: string[];
+}
+
+/**
+ * Records that the worker is alive and tells it what to do about the runs it holds.
+ * The worker lists its runs with their lease tokens; the reply says which to cancel or drop.
+ */
+export async function heartbeatWorker(opts: {
+  db: DbOrTx;
+  workspaceId: string;
+  workerId: string;
+  runs: { id: string; leaseToken: string }[];
+}): Promise<HeartbeatReply> {
+  const [alive] = await opts.db
+    .update(workers)
+    .set({ lastHeartbeatAt: sql`now()`, stoppedAt: null })
+    .where(and(eq(workers.id, opts.workerId), eq(workers.workspaceId, opts.workspaceId)))
+    .returning({ id: workers.id });
+  if (!alive) {
+    throw new AppError("NOT_FOUND", `Worker ${opts.workerId} is not registered (was its pool deleted?); register again`, {
+      field: "workerId",
+      reason: "WORKER_UNKNOWN",
+    });
+  }
+  if (opts.runs.length === 0) return { cancel: [], stop: [] };
+  const rows = await opts.db
+    .select({ id: flowRuns.id, stateType: flowRuns.stateType, leaseToken: flowRuns.leaseToken })
+    .from(flowRuns)
+    .where(inArray(flowRuns.id, opts.runs.map((r) => r.id)));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const reply: HeartbeatReply = { cancel: [], stop: [] };
+  for (const held of opts.runs) {
+    const run = byId.get(held.id);
+    if (!run || run.leaseToken !== held.leaseToken) reply.stop.push(held.id);
+    else if (run.stateType === "CANCELLING") reply.cancel.push(held.id);
+  }
+  return reply;
+}
+
+/** A worker shutting down cleanly: it is no longer counted as online, and the zombie killer may act at once. */
+export async function workerGoodbye(opts: { db: DbOrTx; workspaceId: string; workerId: string }): Promise<void> {
+  await opts.db
+    .update(workers)
+    .set({ stoppedAt: sql`now()` })
+    .where(and(eq(workers.id, opts.workerId), eq(workers.workspaceId, opts.workspaceId)));
+}
+
+export async function resolveQueueIds(opts: {
+  db: DbOrTx;
+  workPoolId: string;
+  names?: string[];
+}): Promise<string[] | undefined> {
+  if (!opts.names?.length) return undefined;
+  const rows = await opts.db
+    .select({ id: workQueues.id, name: workQueues.name })
+    .from(workQueues)
+    .where(and(eq(workQueues.workPoolId, opts.workPoolId), inArray(workQueues.name, opts.names)));
+  const missing = opts.names.filter((n) => !rows.some((r) => r.name === n));
+  if (missing.length) throw AppError.notFound("Work queue", `"${missing.join('", "')}"`, "workQueues");
+  return rows.map((r) => r.id);
+}
+
+/**
+ * When the next not-yet-due run of the pool becomes due, if any. Runs already due but not
+ * claimable (a full or paused queue) are left out: a slot freeing up sends a signal instead.
+ */
+async function nextDueTime(db: DbOrTx, workPoolId: string): Promise<Date | undefined> {
+  const [row] = await db
+    .select({ next: sql<Date | string | null>`min(${flowRuns.scheduledTime})` })
+    .from(flowRuns)
+    .where(
+      and(eq(flowRuns.workPoolId, workPoolId), eq(flowRuns.stateType, "SCHEDULED"), sql`${flowRuns.scheduledTime} > now()`),
+    );
+  return row?.next ? new Date(row.next) : undefined;
+}
+
+/**
+ * Claims runs, waiting up to `waitMs` for some to arrive: an idle worker holds one request open
+ * and is woken within milliseconds by a signal for its pool, instead of polling the database.
+ * It re-checks when the next scheduled run falls due, and at least every `fallbackPollMs`.
+ */
+export async function claimWithWait(
+  opts: ClaimOptions & { waitMs: number; signals?: RunSignals; fallbackPollMs: number; abort?: AbortSignal },
+): Promise<FlowRunRow[]> {
+  const deadline = Date.now() + opts.waitMs;
+  for (;;) {
+    const waiter = opts.signals?.prepare(opts.workPoolId);
+    try {
+      const runs = await claimFlowRuns(opts);
+      const now = Date.now();
+      if (runs.length > 0 || now >= deadline || opts.abort?.aborted) return runs;
+      const due = await nextDueTime(opts.db, opts.workPoolId);
+      const wakeAt = Math.min(deadline, now + opts.fallbackPollMs, due ? due.getTime() : Infinity);
+      if (waiter) await waiter.wait(wakeAt - now);
+      else await new Promise((r) => setTimeout(r, wakeAt - now));
+    } finally {
+      waiter?.cancel();
+    }
+  }
+}
