@@ -45,7 +45,7 @@ and Neon, migrating while servers run is safe (an advisory lock serialises migra
         print(
           applied > 0
             ? `${out.green("Applied")} ${applied} migration${applied === 1 ? "" : "s"} to ${where} (${after} in all).`
-            : `${where} is up to date (${after} migrations applied).`,
+            : `${where.charAt(0).toUpperCase()}${where.slice(1)} is up to date (${after} migrations applied).`,
         );
       } finally {
         await database.close();
