@@ -121,7 +121,11 @@ function networkReason(err: unknown): string | undefined {
     }
     e = candidate.cause;
   }
-  if (err instanceof TypeError && /fetch failed/i.test(err.message)) return "network error";
+  if (err instanceof TypeError && /fetch failed/i.test(err.message)) {
+    // fetch refuses some ports outright (the WHATWG "bad port" list: 1, 9, 25, 6000, …).
+    if ((err.cause as Error | undefined)?.message === "bad port") return "fetch refuses this port; choose another";
+    return "network error";
+  }
   return undefined;
 }
 
