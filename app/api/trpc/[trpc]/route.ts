@@ -1,0 +1,19 @@
+/**
+ * Baton's API over HTTP: every tRPC procedure at /api/trpc/<router>.<procedure>, served from the
+ * process runtime's database (installed by the server entry point, or opened from the
+ * environment on first use).
+ */
+import { handleTrpcRequest } from "@/server/api/http";
+import { getRuntime } from "@/server/runtime";
+
+export const dynamic = "force-dynamic";
+
+async function getDb() {
+  return (await getRuntime()).database.db;
+}
+
+function handler(req: Request): Promise<Response> {
+  return handleTrpcRequest(req, getDb);
+}
+
+export { handler as GET, handler as POST };

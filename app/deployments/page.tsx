@@ -1,0 +1,143 @@
+/** Deployments: a flow plus where, when and how it runs, each with a Run button. */
+import type { Metadata } from "next";
+import { EmptyState, Snippet } from "@/app/_components/empty-state";
+import { LocalTime } from "@/app/_components/local-time";
+import { RunButton } from "@/app/_components/run-button";
+import { requestBaseUrl } from "@/app/_lib/base-url";
+import { describeSchedule, nextRunTime } from "@/app/_lib/schedules";
+import { serverCaller } from "@/server/api/server-caller";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Deployments" };
+
+export default async function DeploymentsPage() {
+  const api = await serverCaller();
+  const deployments = await api.deployments.list({});
+  const now = new Date();
+
+  return (
+    <>
+      <header className="page-header">
+        <div>
+          <h1>Deployments</h1>
+          <p>Flows with a place to run, default parameters and schedules.</p>
+        </div>
+      </header>
+      {deployments.length === 0 ? (
+        <EmptyState title="No deployments yet" testId="deployments-empty">
+          <p>
+            A deployment makes a flow runnable from anywhere: it names the work pool (and queue) its runs go to,
+            default parameters and their JSON schema, tags, and schedules (cron with a timezone, or an interval).
+            Runs of a deployment are picked up by the workers of its pool.
+          </p>
+          <DeploymentHowTo baseUrl={await requestBaseUrl()} />
+        </EmptyState>
+      ) : (
+        <div className="table-wrap">
+          <table aria-label="Deployments">
+            <thead>
+              <tr>
+                <th scope="col">Deployment</th>
+                <th scope="col">Work pool / queue</th>
+                <th scope="col">Schedules</th>
+                <th scope="col">Next run</th>
+                <th scope="col">Tags</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {deployments.map((d) => {
+                const fullName = `${d.flowName}/${d.name}`;
+                const next = d.paused
+                  ? null
+                  : d.schedules
+                      .map((s) => nextRunTime(s, now))
+                      .filter((t): t is Date => t !== null)
+                      .sort((a, b) => a.getTime() - b.getTime())[0];
+                return (
+                  <tr key={d.id} data-testid="deployment-row" data-deployment={fullName}>
+                    <td>
+                      <div className="cell-main">
+                        <span className="muted">{d.flowName}/</span>
+                        {d.name}
+                      </div>
+                      {d.description ? <div className="cell-sub">{d.description}</div> : null}
+                      {d.version ? <div className="cell-sub">version {d.version}</div> : null}
+                    </td>
+                    <td>
+                      {d.workPoolName ? (
+                        <>
+                          {d.workPoolName}
+                          {d.workQueueName ? <span className="muted"> / {d.workQueueName}</span> : null}
+                        </>
+                      ) : (
+                        <span className="muted">no pool</span>
+                      )}
+                    </td>
+                    <td>
+                      {d.schedules.length === 0 ? (
+                        <span className="muted">none (runs on demand)</span>
+                      ) : (
+                        <ul className="plain-list">
+                          {d.schedules.map((s) => (
+                            <li key={s.id} className={s.active ? undefined : "muted"}>
+                              {describeSchedule(s)}
+                              {s.active ? null : " (inactive)"}
+                            </li>
+                          ))}
+                        </ul>
+                      )}
+                    </td>
+                    <td>{next ? <LocalTime iso={next.toISOString()} relative /> : <span className="muted">—</span>}</td>
+                    <td>
+                      {d.tags.length ? (
+                        <span className="tags">
+                          {d.tags.map((t) => (
+                            <span key={t} className="tag">
+                              {t}
+                            </span>
+                          ))}
+                        </span>
+                      ) : (
+                        <span className="muted">—</span>
+                      )}
+                    </td>
+                    <td>
+                      {d.paused ? (
+                        <span className="badge badge-warn">Paused</span>
+                      ) : (
+                        <span className="badge badge-neutral">Active</span>
+                      )}
+                    </td>
+                    <td>
+                      <RunButton deploymentId={d.id} label={fullName} />
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
+
+function DeploymentHowTo({ baseUrl }: { baseUrl: string }) {
+  return (
+    <>
+      <Snippet label="1. Create a work pool for its runs (CLI)">{"baton work-pool create my-pool --type node"}</Snippet>
+      <Snippet label="2. Create the deployment through the API (the flow is created with it)">{`curl -X POST ${baseUrl}/api/trpc/deployments.create \\
+  -H 'content-type: application/json' \\
+  -d '{"flow": "hello", "name": "daily", "workPool": "my-pool",
+       "schedules": [{"cron": "0 8 * * *", "timezone": "UTC"}]}'`}</Snippet>
+      <Snippet label="or from TypeScript, with Baton's typed client">{`import { createBatonClient } from "baton/client";
+
+const baton = createBatonClient({ apiUrl: "${baseUrl}/api" });
+await baton.deployments.create.mutate({ flow: "hello", name: "daily", workPool: "my-pool" });`}</Snippet>
+    </>
+  );
+}

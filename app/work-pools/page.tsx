@@ -1,0 +1,93 @@
+/** Work pools: where runs wait for workers, with their queues. */
+import type { Metadata } from "next";
+import { EmptyState, Snippet } from "@/app/_components/empty-state";
+import { requestBaseUrl } from "@/app/_lib/base-url";
+import { pluralise } from "@/app/_lib/format";
+import { serverCaller } from "@/server/api/server-caller";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Work pools" };
+
+const TYPE_HINT = {
+  browser: "browser tabs",
+  node: "Node workers",
+  process: "a command per run",
+} as const;
+
+export default async function WorkPoolsPage() {
+  const api = await serverCaller();
+  const pools = await api.workPools.list();
+  const queues = await Promise.all(pools.map((pool) => api.workQueues.list({ workPool: pool.id })));
+
+  return (
+    <>
+      <header className="page-header">
+        <div>
+          <h1>Work pools</h1>
+          <p>Where runs wait until a worker of the pool claims them.</p>
+        </div>
+      </header>
+      {pools.length === 0 ? (
+        <EmptyState title="No work pools yet" testId="work-pools-empty">
+          <p>
+            A work pool is where runs go to be picked up: <strong>browser</strong> pools are served by open Baton tabs,{" "}
+            <strong>node</strong> pools by Node workers (CPU or GPU machines), <strong>process</strong> pools run a
+            command per run. Each pool has queues with priorities and concurrency limits.
+          </p>
+          <Snippet label="Create one with the CLI">{"baton work-pool create my-pool --type node"}</Snippet>
+          <Snippet label="or through the API">{`curl -X POST ${await requestBaseUrl()}/api/trpc/workPools.create \\
+  -H 'content-type: application/json' \\
+  -d '{"name": "my-pool", "type": "node"}'`}</Snippet>
+        </EmptyState>
+      ) : (
+        <div className="table-wrap">
+          <table aria-label="Work pools">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Type</th>
+                <th scope="col">Status</th>
+                <th scope="col" className="numeric">
+                  Concurrency
+                </th>
+                <th scope="col">Queues</th>
+              </tr>
+            </thead>
+            <tbody>
+              {pools.map((pool, i) => {
+                const poolQueues = [...(queues[i] ?? [])].sort((a, b) => a.priority - b.priority);
+                return (
+                  <tr key={pool.id} data-testid="work-pool-row">
+                    <td>
+                      <div className="cell-main">{pool.name}</div>
+                      {pool.description ? <div className="cell-sub">{pool.description}</div> : null}
+                    </td>
+                    <td>
+                      {pool.type} <span className="cell-sub">({TYPE_HINT[pool.type]})</span>
+                    </td>
+                    <td>
+                      {pool.paused ? (
+                        <span className="badge badge-warn">Paused</span>
+                      ) : (
+                        <span className="badge badge-neutral">Ready</span>
+                      )}
+                    </td>
+                    <td className="numeric">{pool.concurrencyLimit ?? <span className="muted">unlimited</span>}</td>
+                    <td>
+                      <div>{pluralise(poolQueues.length, "queue")}</div>
+                      <div className="cell-sub">
+                        {poolQueues
+                          .map((q) => `${q.name} (priority ${q.priority}${q.paused ? ", paused" : ""})`)
+                          .join(", ")}
+                      </div>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,17 @@
+/**
+ * Next.js configuration for Baton's web UI and API routes.
+ *
+ * The database drivers stay outside the server bundle: under webpack, bundling PGlite breaks its
+ * file paths ("path argument … Received an instance of URL") and bundling ws breaks the Neon
+ * driver ("b.mask is not a function"). Turbopack (the default for `next build`) copes either
+ * way, so the list is harmless there.
+ *
+ * @type {import("next").NextConfig}
+ */
+const nextConfig = {
+  serverExternalPackages: ["@electric-sql/pglite", "ws", "pg", "@neondatabase/serverless"],
+  poweredByHeader: false,
+  reactStrictMode: true,
+};
+
+export default nextConfig;

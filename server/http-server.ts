@@ -1,0 +1,214 @@
+/**
+ * Baton's server process: one HTTP server that serves the web UI and the API (both Next.js),
+ * over one database opened here and shared with every route through the process runtime.
+ *
+ * Order matters:
+ *   1. build the web UI if there is no production build (first start only);
+ *   2. open the database, apply migrations, install the runtime on `globalThis`, so no route
+ *      handler opens a second client (for PGlite that would be a second owner of the folder);
+ *   3. start Next.js programmatically and listen.
+ *
+ * Signals are the caller's business (the CLI): this module only hands back `close()`.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { BatonConfig, DatabaseConfig } from "./config";
+import { openDatabase, type Database } from "./db/client";
+import { setRuntime } from "./runtime";
+
+export interface StartServerOptions {
+  port: number;
+  host: string;
+  /** `next dev`: compile on demand with hot reload; no production build needed. */
+  dev?: boolean;
+  config: BatonConfig;
+  /** Where the banner and progress lines go (default: stdout). */
+  log?: (line: string) => void;
+  /** Print the banner once listening (default true); a caller with its own can turn it off. */
+  banner?: boolean;
+}
+
+export interface RunningServer {
+  /** The web UI's base URL, e.g. `http://localhost:4200`. */
+  url: string;
+  /** Stops accepting requests, shuts Next.js down and closes the database. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** The folder with package.json, next.config.js and app/: one up from this file. */
+export function projectRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+}
+
+export function hasProductionBuild(root = projectRoot()): boolean {
+  return fs.existsSync(path.join(root, ".next", "BUILD_ID"));
+}
+
+/** Runs `next build` in a child process, its output going to ours. */
+export async function buildWebUi(root = projectRoot()): Promise<void> {
+  const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [nextBin, "build"], {
+      cwd: root,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+    });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`Building the web UI failed (next build exited with ${signal ?? `code ${code}`})`));
+    });
+  });
+}
+
+export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const dev = opts.dev ?? false;
+  const root = projectRoot();
+  // Next.js reads NODE_ENV to pick React's build; set it before it loads.
+  const env = process.env as Record<string, string | undefined>;
+  env.NODE_ENV ??= dev ? "development" : "production";
+  env.NEXT_TELEMETRY_DISABLED ??= "1";
+
+  if (!dev && !hasProductionBuild(root)) {
+    log("Building the web UI (first start only)…");
+    await buildWebUi(root);
+  }
+
+  const database = await openDatabase(opts.config.database);
+  let httpServer: http.Server | undefined;
+  let nextApp: { close(): Promise<void> } | undefined;
+  const cleanup = async () => {
+    if (httpServer) await closeHttpServer(httpServer);
+    await nextApp?.close().catch((err: unknown) => log(`[baton] stopping Next.js failed: ${describe(err)}`));
+    setRuntime(undefined);
+    await database.close();
+  };
+
+  try {
+    await database.migrate();
+    setRuntime({ config: opts.config, database });
+
+    const { default: next } = await import("next");
+    const app = next({ dev, dir: root, hostname: opts.host, port: opts.port });
+    nextApp = app;
+    await app.prepare();
+    const handle = app.getRequestHandler();
+    const upgrade = app.getUpgradeHandler();
+
+    httpServer = http.createServer((req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        console.error(`[baton] ${req.method} ${req.url} failed:`, err);
+        if (!res.headersSent) res.statusCode = 500;
+        res.end();
+      });
+    });
+    // Hot reload in dev goes over a WebSocket upgrade.
+    if (dev) httpServer.on("upgrade", (req, socket, head) => void upgrade(req, socket, head));
+    await listen(httpServer, opts.port, opts.host);
+  } catch (err) {
+    await cleanup().catch(() => {});
+    throw err;
+  }
+
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://${displayHost(opts.host)}:${port}`;
+  if (opts.banner ?? true) log(banner({ url, dev, database: opts.config.database }));
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close: () => (closing ??= cleanup()),
+  };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off("listening", onListening);
+      if (err.code === "EADDRINUSE") {
+        reject(
+          new Error(
+            `Port ${port} on ${host} is already in use (is another Baton running?). ` +
+              `Choose another with --port or PORT.`,
+          ),
+        );
+      } else if (err.code === "EACCES") {
+        reject(new Error(`Not allowed to listen on port ${port} on ${host}: choose a port above 1023.`));
+      } else {
+        reject(err);
+      }
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, host);
+  });
+}
+
+function closeHttpServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    // Keep-alive connections from browsers would hold close() open for minutes.
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 2_000).unref();
+  });
+}
+
+/** 0.0.0.0 and :: listen everywhere; a browser needs a name it can open. */
+function displayHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::" || host === "") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+function describeDatabase(database: DatabaseConfig): string {
+  switch (database.driver) {
+    case "pglite":
+      return database.dataDir && !database.dataDir.startsWith("memory://")
+        ? `PGlite (embedded), data in ${database.dataDir}`
+        : "PGlite (embedded), in memory: nothing is kept after stop";
+    case "pg":
+      return `PostgreSQL at ${redactUrl(database.url)}`;
+    case "neon":
+      return `Neon (serverless driver) at ${redactUrl(database.url)}`;
+  }
+}
+
+/** Shows where the database is without printing its password. */
+export function redactUrl(url: string | undefined): string {
+  if (!url) return "(no URL)";
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "****";
+    return u.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+
+function banner(info: { url: string; dev: boolean; database: DatabaseConfig }): string {
+  return [
+    "",
+    `  Baton is running${info.dev ? " (development mode)" : ""}`,
+    "",
+    `    Web UI     ${info.url}`,
+    `    API        ${info.url}/api/trpc`,
+    `    Health     ${info.url}/api/health`,
+    `    Database   ${describeDatabase(info.database)}`,
+    "",
+    `  Point workers and the CLI at it with BATON_API_URL=${info.url}/api`,
+    "",
+  ].join("\n");
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
