@@ -1,11 +1,32 @@
 /**
- * Baton's API: one tRPC router per entity, served at /api/trpc.
+ * Baton's API: one tRPC router per entity, served at /api/trpc. The shapes are the contract in
+ * notes/API-CONTRACT.md, which the UI and the CLI build against.
  */
 import { createCallerFactory, createTRPCRouter } from "./trpc";
+import { artifactsRouter } from "./routers/artifacts";
+import { concurrencyLimitsRouter } from "./routers/concurrency-limits";
+import { deploymentsRouter } from "./routers/deployments";
+import { flowRunsRouter } from "./routers/flow-runs";
+import { flowsRouter } from "./routers/flows";
+import { logsRouter } from "./routers/logs";
+import { taskRunsRouter } from "./routers/task-runs";
 import { workPoolsRouter } from "./routers/work-pools";
+import { workQueuesRouter } from "./routers/work-queues";
+import { workersRouter } from "./routers/workers";
+import { workspacesRouter } from "./routers/workspaces";
 
 export const appRouter = createTRPCRouter({
+  workspaces: workspacesRouter,
+  flows: flowsRouter,
+  deployments: deploymentsRouter,
+  flowRuns: flowRunsRouter,
+  taskRuns: taskRunsRouter,
   workPools: workPoolsRouter,
+  workQueues: workQueuesRouter,
+  workers: workersRouter,
+  logs: logsRouter,
+  artifacts: artifactsRouter,
+  concurrencyLimits: concurrencyLimitsRouter,
 });
 
 export type AppRouter = typeof appRouter;

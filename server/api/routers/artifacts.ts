@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { createArtifact, getArtifact, listArtifacts } from "../../domain/artifacts";
+import { createTRPCRouter, workspaceProcedure, zDate, zId } from "../trpc";
+
+export const artifactOutput = z.object({
+  id: zId,
+  flowRunId: zId.nullable(),
+  taskRunId: zId.nullable(),
+  key: z.string().nullable(),
+  type: z.string(),
+  description: z.string().nullable(),
+  data: z.unknown(),
+  createdAt: zDate,
+});
+
+/** As Prefect: keys are lowercase letters, digits and dashes, so they read well in URLs. */
+const zArtifactKey = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(200)
+  .regex(/^[a-z0-9-]+$/, "must be lowercase letters, digits and dashes");
+
+export const artifactsRouter = createTRPCRouter({
+  create: workspaceProcedure
+    .input(
+      z.object({
+        flowRunId: zId.optional(),
+        taskRunId: zId.optional(),
+        key: zArtifactKey.optional(),
+        type: z.string().trim().min(1, "must not be empty").max(100),
+        description: z.string().max(10_000).nullish(),
+        data: z.unknown().optional(),
+      }),
+    )
+    .output(artifactOutput)
+    .mutation(({ ctx, input }) => createArtifact({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
+
+  list: workspaceProcedure
+    .input(
+      z
+        .object({
+          flowRunId: zId.optional(),
+          key: zArtifactKey.optional(),
+          limit: z.number().int("must be a whole number").min(1).max(1000).optional(),
+        })
+        .optional(),
+    )
+    .output(z.array(artifactOutput))
+    .query(({ ctx, input }) => listArtifacts({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
+
+  get: workspaceProcedure
+    .input(z.object({ id: zId }))
+    .output(artifactOutput)
+    .query(({ ctx, input }) => getArtifact({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id })),
+});

@@ -1,0 +1,115 @@
+import { z } from "zod";
+import { cancelFlowRun, createFlowRun, flowRunHistory, getFlowRun } from "../../domain/flow-runs";
+import { listFlowRuns } from "../../domain/flow-run-list";
+import { findFlow } from "../../domain/flows";
+import { resolvePlacement } from "../../domain/work-queues";
+import { createTRPCRouter, workspaceProcedure, zDate, zId, zName, zTags } from "../trpc";
+import { zCursor, zIsoDateInput, zJsonObject, zNullableDate, zPriority, zRef, zStateType } from "./inputs";
+
+export const flowRunOutput = z.object({
+  id: zId,
+  name: z.string(),
+  flowId: zId,
+  flowName: z.string(),
+  deploymentId: zId.nullable(),
+  deploymentName: z.string().nullable(),
+  workPoolId: zId.nullable(),
+  workPoolName: z.string().nullable(),
+  workQueueId: zId.nullable(),
+  workQueueName: z.string().nullable(),
+  parentFlowRunId: zId.nullable(),
+  stateType: zStateType,
+  stateName: z.string(),
+  stateMessage: z.string().nullable(),
+  priority: z.number().int(),
+  scheduledTime: zDate,
+  startTime: zNullableDate,
+  endTime: zNullableDate,
+  runCount: z.number().int(),
+  maxRetries: z.number().int(),
+  parameters: z.record(z.string(), z.unknown()),
+  tags: z.array(z.string()),
+  idempotencyKey: z.string().nullable(),
+  createdAt: zDate,
+  updatedAt: zDate,
+});
+
+const stateHistoryOutput = z.object({
+  id: z.number().int(),
+  fromType: zStateType.nullable(),
+  fromName: z.string().nullable(),
+  toType: zStateType,
+  toName: z.string(),
+  message: z.string().nullable(),
+  actor: z.string(),
+  createdAt: zDate,
+});
+
+export const zIdempotencyKey = z.string().trim().min(1, "must not be empty").max(500);
+const byId = z.object({ id: zId });
+
+export const flowRunsRouter = createTRPCRouter({
+  create: workspaceProcedure
+    .input(
+      z.object({
+        flow: zRef("flow"),
+        parameters: zJsonObject.optional(),
+        workPool: zRef("work pool").optional(),
+        workQueue: zRef("work queue").optional(),
+        tags: zTags.optional(),
+        priority: zPriority.optional(),
+        scheduledTime: zIsoDateInput.optional(),
+        idempotencyKey: zIdempotencyKey.optional(),
+        name: zName.optional(),
+        parentFlowRunId: zId.optional(),
+      }),
+    )
+    .output(flowRunOutput)
+    .mutation(async ({ ctx, input: { flow: flowRef, workPool, workQueue, ...rest } }) => {
+      const flow = await findFlow({ db: ctx.db, workspaceId: ctx.workspaceId, ref: flowRef });
+      const placement = await resolvePlacement({ db: ctx.db, workspaceId: ctx.workspaceId, workPool, workQueue });
+      return createFlowRun({
+        db: ctx.db,
+        workspaceId: ctx.workspaceId,
+        flowId: flow.id,
+        ...placement,
+        ...rest,
+        actor: ctx.actor,
+      });
+    }),
+
+  list: workspaceProcedure
+    .input(
+      z
+        .object({
+          states: z.array(zStateType).max(9).optional(),
+          flow: zRef("flow").optional(),
+          deployment: zRef("deployment").optional(),
+          workPool: zRef("work pool").optional(),
+          tags: zTags.optional(),
+          parentFlowRunId: zId.optional(),
+          limit: z.number().int("must be a whole number").min(1).max(500).optional(),
+          cursor: zCursor,
+        })
+        .optional(),
+    )
+    .output(z.object({ items: z.array(flowRunOutput), nextCursor: z.string().nullable() }))
+    .query(({ ctx, input }) => listFlowRuns({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
+
+  get: workspaceProcedure
+    .input(byId)
+    .output(flowRunOutput)
+    .query(({ ctx, input }) => getFlowRun({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id })),
+
+  history: workspaceProcedure
+    .input(byId)
+    .output(z.array(stateHistoryOutput))
+    .query(({ ctx, input }) => flowRunHistory({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id })),
+
+  cancel: workspaceProcedure
+    .input(byId.extend({ message: z.string().max(2000).optional() }))
+    .output(flowRunOutput)
+    .mutation(({ ctx, input }) =>
+      cancelFlowRun({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id, message: input.message, actor: ctx.actor }),
+    ),
+});

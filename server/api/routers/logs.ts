@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { createLogs, listLogs, MAX_LOG_BATCH } from "../../domain/logs";
+import { createTRPCRouter, workspaceProcedure, zDate, zId } from "../trpc";
+import { zCursor, zIsoDateInput } from "./inputs";
+
+/** Python logging levels, as Prefect uses: 10 debug, 20 info, 30 warning, 40 error, 50 critical. */
+const zLevel = z.number().int("must be a whole number").min(0, "must be 0 or more").max(100, "must be at most 100");
+
+export const logOutput = z.object({
+  id: z.number().int(),
+  flowRunId: zId.nullable(),
+  taskRunId: zId.nullable(),
+  level: z.number().int(),
+  message: z.string(),
+  timestamp: zDate,
+  createdAt: zDate,
+});
+
+export const logsRouter = createTRPCRouter({
+  create: workspaceProcedure
+    .input(
+      z.object({
+        logs: z
+          .array(
+            z.object({
+              flowRunId: zId.nullish(),
+              taskRunId: zId.nullish(),
+              level: zLevel,
+              message: z.string().max(100_000, "must be at most 100000 characters"),
+              timestamp: zIsoDateInput.optional(),
+            }),
+          )
+          .max(MAX_LOG_BATCH, `at most ${MAX_LOG_BATCH} logs at once`),
+      }),
+    )
+    .output(z.object({ count: z.number().int() }))
+    .mutation(({ ctx, input }) => createLogs({ db: ctx.db, workspaceId: ctx.workspaceId, logs: input.logs })),
+
+  list: workspaceProcedure
+    .input(
+      z
+        .object({
+          flowRunId: zId.optional(),
+          taskRunId: zId.optional(),
+          minLevel: zLevel.optional(),
+          limit: z.number().int("must be a whole number").min(1).max(1000).optional(),
+          cursor: zCursor,
+        })
+        .optional(),
+    )
+    .output(z.object({ items: z.array(logOutput), nextCursor: z.string().nullable() }))
+    .query(({ ctx, input }) => listLogs({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
+});

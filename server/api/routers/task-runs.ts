@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { createTaskRun, getTaskRun, listTaskRuns } from "../../domain/task-runs";
+import { createTRPCRouter, workspaceProcedure, zDate, zId, zName, zTags } from "../trpc";
+import { zJsonObject, zNullableDate, zStateType } from "./inputs";
+
+export const taskRunOutput = z.object({
+  id: zId,
+  name: z.string(),
+  flowRunId: zId,
+  taskKey: z.string(),
+  dynamicKey: z.string(),
+  kind: z.string().nullable(),
+  stateType: zStateType,
+  stateName: z.string(),
+  stateMessage: z.string().nullable(),
+  priority: z.number().int(),
+  scheduledTime: zDate,
+  startTime: zNullableDate,
+  endTime: zNullableDate,
+  runCount: z.number().int(),
+  maxRetries: z.number().int(),
+  parameters: z.record(z.string(), z.unknown()),
+  tags: z.array(z.string()),
+  cacheKey: z.string().nullable(),
+  upstreamTaskRunIds: z.array(zId),
+  createdAt: zDate,
+  updatedAt: zDate,
+});
+
+const zKey = z.string().trim().min(1, "must not be empty").max(500);
+
+export const taskRunsRouter = createTRPCRouter({
+  create: workspaceProcedure
+    .input(
+      z.object({
+        flowRunId: zId,
+        taskKey: zKey,
+        name: zName.optional(),
+        dynamicKey: zKey.optional(),
+        parameters: zJsonObject.optional(),
+        tags: zTags.optional(),
+        cacheKey: zKey.optional(),
+        upstreamTaskRunIds: z.array(zId).max(1000).optional(),
+        kind: z.string().trim().min(1).max(100).optional(),
+      }),
+    )
+    .output(taskRunOutput)
+    .mutation(({ ctx, input }) => createTaskRun({ db: ctx.db, workspaceId: ctx.workspaceId, ...input, actor: ctx.actor })),
+
+  list: workspaceProcedure
+    .input(z.object({ flowRunId: zId }))
+    .output(z.array(taskRunOutput))
+    .query(({ ctx, input }) => listTaskRuns({ db: ctx.db, workspaceId: ctx.workspaceId, flowRunId: input.flowRunId })),
+
+  get: workspaceProcedure
+    .input(z.object({ id: zId }))
+    .output(taskRunOutput)
+    .query(({ ctx, input }) => getTaskRun({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id })),
+});

@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { getWorker, listWorkers } from "../../domain/workers";
+import { createTRPCRouter, workspaceProcedure, zDate, zId } from "../trpc";
+import { zNullableDate, zRef } from "./inputs";
+
+export const workerOutput = z.object({
+  id: zId,
+  name: z.string(),
+  workPoolId: zId,
+  workPoolName: z.string(),
+  capabilities: z.record(z.string(), z.unknown()),
+  /** ONLINE while heartbeats arrive and it has not said goodbye. */
+  status: z.enum(["ONLINE", "OFFLINE"]),
+  lastHeartbeatAt: zDate,
+  stoppedAt: zNullableDate,
+  createdAt: zDate,
+});
+
+/** Read-only: workers register and heartbeat through the engine's endpoints. */
+export const workersRouter = createTRPCRouter({
+  list: workspaceProcedure
+    .input(z.object({ workPool: zRef("work pool") }))
+    .output(z.array(workerOutput))
+    .query(({ ctx, input }) => listWorkers({ db: ctx.db, workspaceId: ctx.workspaceId, workPool: input.workPool })),
+
+  get: workspaceProcedure
+    .input(z.object({ id: zId }))
+    .output(workerOutput)
+    .query(({ ctx, input }) => getWorker({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id })),
+});

@@ -1,0 +1,209 @@
+/**
+ * Deployments: a flow plus where (pool and queue), when (schedules) and how (parameters and
+ * their schema). Every write checks schedules and parameters first and then writes the flow,
+ * the deployment and its schedules in one transaction, so a refused request leaves nothing.
+ */
+import { and, asc, eq, type SQL } from "drizzle-orm";
+import { deployments, flows, workPools, workQueues } from "../../drizzle/schema";
+import type { DbOrTx } from "../db/client";
+import { AppError } from "../errors";
+import { checkSchedules, replaceSchedules, schedulesOf, type ScheduleInput, type ScheduleRow } from "./deployment-schedules";
+import { findFlow, findOrCreateFlow } from "./flows";
+import { checkParameters, checkParameterSchema } from "./parameters";
+import { isUuid } from "./refs";
+import { getWorkPool } from "./work-pools";
+import { resolvePlacement } from "./work-queues";
+
+export type DeploymentRow = typeof deployments.$inferSelect;
+export type DeploymentView = DeploymentRow & {
+  flowName: string;
+  workPoolName: string | null;
+  workQueueName: string | null;
+  schedules: ScheduleRow[];
+};
+
+/** The fields create and update share (update takes each as "leave unchanged" when absent). */
+export interface DeploymentFields {
+  version?: string | null;
+  description?: string | null;
+  entrypoint?: string | null;
+  parameters?: Record<string, unknown>;
+  parameterSchema?: Record<string, unknown> | null;
+  enforceParameterSchema?: boolean;
+  workPool?: string | null;
+  workQueue?: string | null;
+  tags?: string[];
+  paused?: boolean;
+  schedules?: ScheduleInput[];
+}
+
+async function views(db: DbOrTx, where: SQL | undefined): Promise<DeploymentView[]> {
+  const rows = await db
+    .select({ deployment: deployments, flowName: flows.name, workPoolName: workPools.name, workQueueName: workQueues.name })
+    .from(deployments)
+    .innerJoin(flows, eq(flows.id, deployments.flowId))
+    .leftJoin(workPools, eq(workPools.id, deployments.workPoolId))
+    .leftJoin(workQueues, eq(workQueues.id, deployments.workQueueId))
+    .where(where)
+    .orderBy(asc(flows.name), asc(deployments.name));
+  const schedules = await schedulesOf({ db, deploymentIds: rows.map((r) => r.deployment.id) });
+  return rows.map((r) => ({
+    ...r.deployment,
+    flowName: r.flowName,
+    workPoolName: r.workPoolName,
+    workQueueName: r.workQueueName,
+    schedules: schedules.get(r.deployment.id) ?? [],
+  }));
+}
+
+/**
+ * Finds a deployment by id, by "flow-name/deployment-name", or by its bare name when only one
+ * flow has a deployment of that name.
+ */
+export async function findDeployment(opts: {
+  db: DbOrTx;
+  workspaceId: string;
+  ref: string;
+  field?: string;
+}): Promise<DeploymentRow> {
+  const field = opts.field ?? "deployment";
+  const inWorkspace = eq(deployments.workspaceId, opts.workspaceId);
+  let where: SQL | undefined;
+  if (isUuid(opts.ref)) {
+    where = and(inWorkspace, eq(deployments.id, opts.ref));
+  } else if (opts.ref.includes("/")) {
+    const slash = opts.ref.indexOf("/");
+    where = and(inWorkspace, eq(flows.name, opts.ref.slice(0, slash)), eq(deployments.name, opts.ref.slice(slash + 1)));
+  } else {
+    where = and(inWorkspace, eq(deployments.name, opts.ref));
+  }
+  const rows = await opts.db
+    .select({ deployment: deployments })
+    .from(deployments)
+    .innerJoin(flows, eq(flows.id, deployments.flowId))
+    .where(where)
+    .limit(2);
+  if (rows.length === 0) throw AppError.notFound("Deployment", `"${opts.ref}"`, field);
+  if (rows.length > 1) {
+    throw AppError.badRequest(
+      `${field}: several flows have a deployment named "${opts.ref}"; name it as "flow-name/${opts.ref}"`,
+      field,
+    );
+  }
+  return rows[0]!.deployment;
+}
+
+export async function getDeployment(opts: { db: DbOrTx; workspaceId: string; ref: string }): Promise<DeploymentView> {
+  const found = await findDeployment(opts);
+  const [view] = await views(opts.db, eq(deployments.id, found.id));
+  return view!;
+}
+
+export async function listDeployments(opts: {
+  db: DbOrTx;
+  workspaceId: string;
+  flow?: string;
+  workPool?: string;
+  paused?: boolean;
+}): Promise<DeploymentView[]> {
+  const flow = opts.flow ? await findFlow({ db: opts.db, workspaceId: opts.workspaceId, ref: opts.flow }) : undefined;
+  const pool = opts.workPool
+    ? await getWorkPool({ db: opts.db, workspaceId: opts.workspaceId, ref: opts.workPool })
+    : undefined;
+  return views(
+    opts.db,
+    and(
+      eq(deployments.workspaceId, opts.workspaceId),
+      flow ? eq(deployments.flowId, flow.id) : undefined,
+      pool ? eq(deployments.workPoolId, pool.id) : undefined,
+      opts.paused !== undefined ? eq(deployments.paused, opts.paused) : undefined,
+    ),
+  );
+}
+
+/** Checks a schema and the defaults against it; defaults may leave out required fields, which runs supply. */
+function checkParameterFields(schema: Record<string, unknown> | null | undefined, parameters: Record<string, unknown>) {
+  if (!schema) return;
+  checkParameterSchema(schema);
+  checkParameters({ schema, parameters, partial: true });
+}
+
+export async function createDeployment(
+  opts: DeploymentFields & { db: DbOrTx; workspaceId: string; flow: string; name: string },
+): Promise<DeploymentView> {
+  checkParameterFields(opts.parameterSchema, opts.parameters ?? {});
+  if (opts.schedules) checkSchedules(opts.schedules);
+  const id = await opts.db.transaction(async (tx) => {
+    const flow = await findOrCreateFlow({ db: tx, workspaceId: opts.workspaceId, ref: opts.flow });
+    const placement = await resolvePlacement({ db: tx, workspaceId: opts.workspaceId, ...pick(opts) });
+    const [row] = await tx
+      .insert(deployments)
+      .values({
+        workspaceId: opts.workspaceId,
+        flowId: flow.id,
+        name: opts.name,
+        version: opts.version ?? null,
+        description: opts.description ?? null,
+        entrypoint: opts.entrypoint ?? null,
+        parameters: opts.parameters ?? {},
+        parameterSchema: opts.parameterSchema ?? null,
+        enforceParameterSchema: opts.enforceParameterSchema ?? true,
+        workPoolId: placement?.workPoolId ?? null,
+        workQueueId: placement?.workQueueId ?? null,
+        tags: [...new Set(opts.tags ?? [])],
+        paused: opts.paused ?? false,
+      })
+      .returning({ id: deployments.id });
+    if (opts.schedules?.length) {
+      await replaceSchedules({ db: tx, workspaceId: opts.workspaceId, deploymentId: row!.id, schedules: opts.schedules });
+    }
+    return row!.id;
+  });
+  return getDeployment({ db: opts.db, workspaceId: opts.workspaceId, ref: id });
+}
+
+const pick = (o: { workPool?: string | null; workQueue?: string | null }) => ({ workPool: o.workPool, workQueue: o.workQueue });
+
+/** Changes the fields given; `schedules`, when given, replaces all of them. */
+export async function updateDeployment(opts: {
+  db: DbOrTx;
+  workspaceId: string;
+  ref: string;
+  patch: DeploymentFields;
+}): Promise<DeploymentView> {
+  const { patch } = opts;
+  const current = await findDeployment({ db: opts.db, workspaceId: opts.workspaceId, ref: opts.ref });
+  if (patch.parameterSchema !== undefined || patch.parameters !== undefined) {
+    const schema = patch.parameterSchema !== undefined ? patch.parameterSchema : current.parameterSchema;
+    checkParameterFields(schema, patch.parameters ?? current.parameters);
+  }
+  if (patch.schedules) checkSchedules(patch.schedules);
+  await opts.db.transaction(async (tx) => {
+    const placement = await resolvePlacement({
+      db: tx,
+      workspaceId: opts.workspaceId,
+      ...pick(patch),
+      currentWorkPoolId: current.workPoolId,
+    });
+    const { workPool: _p, workQueue: _q, schedules, tags, ...columns } = patch;
+    await tx
+      .update(deployments)
+      .set({
+        ...columns,
+        ...(tags ? { tags: [...new Set(tags)] } : {}),
+        ...(placement ?? {}),
+        updatedAt: new Date(),
+      })
+      .where(eq(deployments.id, current.id));
+    if (schedules) {
+      await replaceSchedules({ db: tx, workspaceId: opts.workspaceId, deploymentId: current.id, schedules });
+    }
+  });
+  return getDeployment({ db: opts.db, workspaceId: opts.workspaceId, ref: current.id });
+}
+
+export async function deleteDeployment(opts: { db: DbOrTx; workspaceId: string; ref: string }): Promise<void> {
+  const found = await findDeployment(opts);
+  // Its schedules go with it; its runs stay, with deployment_id set to null.
+  await opts.db.delete(deployments).where(eq(deployments.id, found.id));
+}

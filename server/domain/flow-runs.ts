@@ -1,0 +1,170 @@
+/**
+ * Flow runs: creating them (always in SCHEDULED, with the first history row in the same
+ * transaction), reading them with the names of what they belong to, and cancelling them.
+ * Every state change goes through the state machine in server/engine/states.ts.
+ */
+import { and, asc, eq, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { deployments, flowRuns, flows, stateHistory, workPools, workQueues } from "../../drizzle/schema";
+import type { DbOrTx } from "../db/client";
+import { recordInitialState, setRunState, type FlowRunRow } from "../engine/states";
+import { AppError } from "../errors";
+import { generateRunName } from "./run-names";
+
+export type FlowRunView = FlowRunRow & {
+  flowName: string;
+  deploymentName: string | null;
+  workPoolName: string | null;
+  workQueueName: string | null;
+};
+export type StateHistoryRow = typeof stateHistory.$inferSelect;
+
+const runDeployment = alias(deployments, "run_deployment");
+
+/** The run with the names the UI shows beside the ids. */
+export function selectFlowRunViews<E extends Record<string, SQL>>(db: DbOrTx, extra: E = {} as E) {
+  return db
+    .select({
+      run: flowRuns,
+      flowName: flows.name,
+      deploymentName: runDeployment.name,
+      workPoolName: workPools.name,
+      workQueueName: workQueues.name,
+      ...extra,
+    })
+    .from(flowRuns)
+    .innerJoin(flows, eq(flows.id, flowRuns.flowId))
+    .leftJoin(runDeployment, eq(runDeployment.id, flowRuns.deploymentId))
+    .leftJoin(workPools, eq(workPools.id, flowRuns.workPoolId))
+    .leftJoin(workQueues, eq(workQueues.id, flowRuns.workQueueId));
+}
+
+export function toFlowRunView(row: {
+  run: FlowRunRow;
+  flowName: string;
+  deploymentName: string | null;
+  workPoolName: string | null;
+  workQueueName: string | null;
+}): FlowRunView {
+  return {
+    ...row.run,
+    flowName: row.flowName,
+    deploymentName: row.deploymentName,
+    workPoolName: row.workPoolName,
+    workQueueName: row.workQueueName,
+  };
+}
+
+export async function getFlowRun(opts: { db: DbOrTx; workspaceId: string; id: string; field?: string }): Promise<FlowRunView> {
+  const [row] = await selectFlowRunViews(opts.db).where(
+    and(eq(flowRuns.id, opts.id), eq(flowRuns.workspaceId, opts.workspaceId)),
+  );
+  if (!row) throw AppError.notFound("Flow run", opts.id, opts.field ?? "id");
+  return toFlowRunView(row);
+}
+
+export interface CreateFlowRunOptions {
+  db: DbOrTx;
+  workspaceId: string;
+  flowId: string;
+  deploymentId?: string | null;
+  workPoolId?: string | null;
+  workQueueId?: string | null;
+  parentFlowRunId?: string | null;
+  parameters?: Record<string, unknown>;
+  tags?: string[];
+  priority?: number;
+  scheduledTime?: Date;
+  idempotencyKey?: string | null;
+  name?: string | null;
+  actor: string;
+}
+
+/**
+ * Creates a run in SCHEDULED. With an idempotency key already used for this flow, returns the
+ * run made the first time instead (a retried request must not start the work twice).
+ */
+export async function createFlowRun(opts: CreateFlowRunOptions): Promise<FlowRunView> {
+  if (opts.parentFlowRunId) {
+    // parent_flow_run_id has no foreign key (a parent may be deleted before its children's history is read).
+    await getFlowRun({ db: opts.db, workspaceId: opts.workspaceId, id: opts.parentFlowRunId, field: "parentFlowRunId" });
+  }
+  const id = await opts.db.transaction(async (tx) => {
+    const [inserted] = await tx
+      .insert(flowRuns)
+      .values({
+        workspaceId: opts.workspaceId,
+        flowId: opts.flowId,
+        deploymentId: opts.deploymentId ?? null,
+        workPoolId: opts.workPoolId ?? null,
+        workQueueId: opts.workQueueId ?? null,
+        parentFlowRunId: opts.parentFlowRunId ?? null,
+        name: opts.name ?? generateRunName(),
+        stateType: "SCHEDULED",
+        stateName: "Scheduled",
+        parameters: opts.parameters ?? {},
+        tags: [...new Set(opts.tags ?? [])],
+        priority: opts.priority ?? 0,
+        scheduledTime: opts.scheduledTime ?? new Date(),
+        idempotencyKey: opts.idempotencyKey ?? null,
+        createdBy: opts.actor,
+      })
+      // A concurrent request with the same key waits here for the first to commit, then reads it below.
+      .onConflictDoNothing({ target: [flowRuns.flowId, flowRuns.idempotencyKey] })
+      .returning({ id: flowRuns.id });
+    if (!inserted) {
+      const [existing] = await tx
+        .select({ id: flowRuns.id })
+        .from(flowRuns)
+        .where(and(eq(flowRuns.flowId, opts.flowId), eq(flowRuns.idempotencyKey, opts.idempotencyKey!)));
+      if (!existing) throw AppError.conflict("a run with this idempotency key was being created; try again", "idempotencyKey");
+      return existing.id;
+    }
+    await recordInitialState({
+      db: tx,
+      workspaceId: opts.workspaceId,
+      kind: "flow",
+      runId: inserted.id,
+      state: { type: "SCHEDULED", name: "Scheduled" },
+      actor: opts.actor,
+    });
+    return inserted.id;
+  });
+  return getFlowRun({ db: opts.db, workspaceId: opts.workspaceId, id });
+}
+
+export async function flowRunHistory(opts: { db: DbOrTx; workspaceId: string; id: string }): Promise<StateHistoryRow[]> {
+  await getFlowRun(opts);
+  return opts.db
+    .select()
+    .from(stateHistory)
+    .where(and(eq(stateHistory.flowRunId, opts.id), eq(stateHistory.workspaceId, opts.workspaceId)))
+    .orderBy(asc(stateHistory.id));
+}
+
+/**
+ * Cancels a run. One that has not started is CANCELLED at once; a running one becomes
+ * CANCELLING until its worker confirms. Anything else is refused by the state machine, whose
+ * reason the caller sees.
+ */
+export async function cancelFlowRun(opts: {
+  db: DbOrTx;
+  workspaceId: string;
+  id: string;
+  message?: string | null;
+  actor: string;
+}): Promise<FlowRunView> {
+  const run = await getFlowRun(opts);
+  const needsWorker = run.stateType === "RUNNING" || run.stateType === "CANCELLING";
+  await setRunState({
+    db: opts.db,
+    workspaceId: opts.workspaceId,
+    kind: "flow",
+    runId: run.id,
+    to: { type: needsWorker ? "CANCELLING" : "CANCELLED", message: opts.message ?? `Cancelled by ${opts.actor}` },
+    actor: opts.actor,
+    // If a worker started it meanwhile, going straight to CANCELLED would skip telling the worker.
+    expectedVersion: run.stateVersion,
+  });
+  return getFlowRun(opts);
+}

@@ -1,0 +1,100 @@
+/**
+ * Run logs: written in batches by workers, read oldest first with keyset pagination on
+ * (timestamp, id), which the logs_flow_run_idx index serves.
+ */
+import { and, asc, eq, gte, inArray, sql } from "drizzle-orm";
+import { flowRuns, logs, taskRuns } from "../../drizzle/schema";
+import type { DbOrTx } from "../db/client";
+import { AppError } from "../errors";
+import { decodeCursor, encodeCursor, preciseTimestamp, timeCursorSchema } from "./refs";
+
+export type LogRow = typeof logs.$inferSelect;
+export const MAX_LOG_BATCH = 1000;
+
+export interface LogInput {
+  flowRunId?: string | null;
+  taskRunId?: string | null;
+  level: number;
+  message: string;
+  timestamp?: Date;
+}
+
+/** Writes a batch; every run it names must be in the workspace. A task run's log is filed under its flow run too. */
+export async function createLogs(opts: { db: DbOrTx; workspaceId: string; logs: LogInput[] }): Promise<{ count: number }> {
+  if (opts.logs.length === 0) return { count: 0 };
+  if (opts.logs.length > MAX_LOG_BATCH) {
+    throw AppError.badRequest(`logs: at most ${MAX_LOG_BATCH} logs at once`, "logs");
+  }
+  const taskIds = [...new Set(opts.logs.flatMap((l) => (l.taskRunId ? [l.taskRunId] : [])))];
+  const tasks = taskIds.length
+    ? await opts.db
+        .select({ id: taskRuns.id, flowRunId: taskRuns.flowRunId })
+        .from(taskRuns)
+        .where(and(inArray(taskRuns.id, taskIds), eq(taskRuns.workspaceId, opts.workspaceId)))
+    : [];
+  const flowOfTask = new Map(tasks.map((t) => [t.id, t.flowRunId]));
+  const flowIds = [...new Set(opts.logs.flatMap((l) => (l.flowRunId ? [l.flowRunId] : [])))];
+  const flows = flowIds.length
+    ? await opts.db
+        .select({ id: flowRuns.id })
+        .from(flowRuns)
+        .where(and(inArray(flowRuns.id, flowIds), eq(flowRuns.workspaceId, opts.workspaceId)))
+    : [];
+  const knownFlows = new Set(flows.map((f) => f.id));
+  const values = opts.logs.map((l, i) => {
+    let flowRunId = l.flowRunId ?? null;
+    if (flowRunId && !knownFlows.has(flowRunId)) {
+      throw new AppError("NOT_FOUND", `Flow run ${flowRunId} was not found`, { field: `logs.${i}.flowRunId` });
+    }
+    if (l.taskRunId) {
+      const owner = flowOfTask.get(l.taskRunId);
+      if (!owner) throw new AppError("NOT_FOUND", `Task run ${l.taskRunId} was not found`, { field: `logs.${i}.taskRunId` });
+      if (flowRunId && flowRunId !== owner) {
+        throw AppError.badRequest(`logs.${i}.taskRunId: task run ${l.taskRunId} belongs to another flow run`, `logs.${i}.taskRunId`);
+      }
+      flowRunId = owner;
+    }
+    return {
+      workspaceId: opts.workspaceId,
+      flowRunId,
+      taskRunId: l.taskRunId ?? null,
+      level: l.level,
+      message: l.message,
+      timestamp: l.timestamp ?? new Date(),
+    };
+  });
+  await opts.db.insert(logs).values(values);
+  return { count: values.length };
+}
+
+export async function listLogs(opts: {
+  db: DbOrTx;
+  workspaceId: string;
+  flowRunId?: string;
+  taskRunId?: string;
+  minLevel?: number;
+  limit?: number;
+  cursor?: string | null;
+}): Promise<{ items: LogRow[]; nextCursor: string | null }> {
+  const limit = opts.limit ?? 200;
+  const after = opts.cursor ? decodeCursor(opts.cursor, timeCursorSchema) : undefined;
+  if (after && typeof after.i !== "number") throw AppError.badRequest("cursor: is not a cursor this list handed out", "cursor");
+  const rows = await opts.db
+    .select({ log: logs, cursorTime: preciseTimestamp(logs.timestamp) })
+    .from(logs)
+    .where(
+      and(
+        eq(logs.workspaceId, opts.workspaceId),
+        opts.flowRunId ? eq(logs.flowRunId, opts.flowRunId) : undefined,
+        opts.taskRunId ? eq(logs.taskRunId, opts.taskRunId) : undefined,
+        opts.minLevel !== undefined ? gte(logs.level, opts.minLevel) : undefined,
+        after ? sql`(${logs.timestamp}, ${logs.id}) > (${after.t}::timestamptz, ${after.i}::bigint)` : undefined,
+      ),
+    )
+    .orderBy(asc(logs.timestamp), asc(logs.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const nextCursor = rows.length > limit && last ? encodeCursor({ t: last.cursorTime, i: last.log.id }) : null;
+  return { items: page.map((r) => r.log), nextCursor };
+}
