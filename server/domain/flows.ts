@@ -12,12 +12,12 @@ import { z } from "zod";
 export type FlowRow = typeof flows.$inferSelect;
 export type FlowWithStats = FlowRow & { deploymentCount: number; lastRunAt: Date | null };
 
+// Table-qualified by hand: drizzle leaves columns unqualified in a one-table select, which
+// would make `flow_id = id` inside the subquery compare the subquery's own columns.
 const withStats = {
-  deploymentCount: sql<number>`(select count(*)::int from ${deployments} where ${deployments.flowId} = ${flows.id})`.mapWith(
-    Number,
-  ),
+  deploymentCount: sql<number>`(select count(*)::int from ${deployments} d where d.flow_id = ${flows}.id)`.mapWith(Number),
   // When a run was last made for it (by a user, a deployment or the scheduler).
-  lastRunAt: sql<Date | null>`(select max(${flowRuns.createdAt}) from ${flowRuns} where ${flowRuns.flowId} = ${flows.id})`.mapWith(
+  lastRunAt: sql<Date | null>`(select max(r.created_at) from ${flowRuns} r where r.flow_id = ${flows}.id)`.mapWith(
     flowRuns.createdAt,
   ),
 };
