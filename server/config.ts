@@ -111,7 +111,13 @@ export function resolveDatabaseConfig(env: {
   return { driver, url, neonWsProxy: env.BATON_NEON_WS_PROXY };
 }
 
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): BatonConfig {
+/**
+ * Any set of variables, not only `process.env`: Next.js's global types make `NODE_ENV` a required
+ * key of `NodeJS.ProcessEnv`, so a plain object (as in tests) would not type-check against it.
+ */
+export type EnvSource = Record<string, string | undefined>;
+
+export function loadConfig(source: EnvSource = process.env): BatonConfig {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
