@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { expectTrpcError, useTestApi } from "../helpers/api";
+
+describe("logs", () => {
+  const api = useTestApi();
+
+  async function runWithTask(name: string) {
+    const caller = api.caller();
+    await caller.flows.create({ name });
+    const run = await caller.flowRuns.create({ flow: name });
+    const task = await caller.taskRuns.create({ flowRunId: run.id, taskKey: "t" });
+    return { run, task };
+  }
+
+  it("writes a batch and reads it oldest first, page by page, filtered by level and task", async () => {
+    const caller = api.caller();
+    const { run, task } = await runWithTask("logged");
+    const base = Date.parse("2026-06-01T00:00:00Z");
+    const batch = Array.from({ length: 9 }, (_, i) => ({
+      flowRunId: run.id,
+      level: i % 3 === 0 ? 40 : 20,
+      message: `line ${i}`,
+      // Two lines per millisecond: the keyset's id tiebreak must keep them apart.
+      timestamp: new Date(base + Math.floor(i / 2)).toISOString(),
+    }));
+    expect(await caller.logs.create({ logs: batch })).toEqual({ count: 9 });
+    await caller.logs.create({ logs: [{ taskRunId: task.id, level: 30, message: "from the task", timestamp: new Date(base + 100).toISOString() }] });
+
+    const messages: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: { message: string }[]; nextCursor: string | null } = await caller.logs.list({ flowRunId: run.id, limit: 4, cursor });
+      messages.push(...page.items.map((l) => l.message));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(messages).toEqual([...batch.map((l) => l.message), "from the task"]);
+
+    const errors = await caller.logs.list({ flowRunId: run.id, minLevel: 40 });
+    expect(errors.items.map((l) => l.message)).toEqual(["line 0", "line 3", "line 6"]);
+    const fromTask = await caller.logs.list({ taskRunId: task.id });
+    expect(fromTask.items).toEqual([expect.objectContaining({ flowRunId: run.id, taskRunId: task.id, level: 30 })]);
+  });
+
+  it("refuses unknown runs, mismatched task runs, oversized batches and bad levels, writing nothing", async () => {
+    const client = api.client();
+    const { run, task } = await runWithTask("log-errors");
+    const other = await runWithTask("log-other");
+    const unknown = await expectTrpcError(
+      client.logs.create.mutate({
+        logs: [
+          { flowRunId: run.id, level: 20, message: "ok" },
+          { flowRunId: "00000000-0000-4000-8000-000000000555", level: 20, message: "lost" },
+        ],
+      }),
+      "NOT_FOUND",
+      /Flow run 00000000-0000-4000-8000-000000000555 was not found/,
+    );
+    expect(unknown.field).toBe("logs.1.flowRunId");
+    await expectTrpcError(
+      client.logs.create.mutate({ logs: [{ flowRunId: other.run.id, taskRunId: task.id, level: 20, message: "x" }] }),
+      "BAD_REQUEST",
+      /belongs to another flow run/,
+    );
+    expect((await client.logs.list.query({ flowRunId: run.id })).items).toEqual([]);
+    const tooMany = Array.from({ length: 1001 }, () => ({ flowRunId: run.id, level: 20, message: "x" }));
+    await expectTrpcError(client.logs.create.mutate({ logs: tooMany }), "BAD_REQUEST", /at most 1000/);
+    await expectTrpcError(client.logs.create.mutate({ logs: [{ level: 1.5, message: "x" }] }), "BAD_REQUEST", /logs\.0\.level/);
+    await expectTrpcError(client.logs.list.query({ cursor: "bm9wZQ" }), "BAD_REQUEST", /cursor/);
+  });
+});
