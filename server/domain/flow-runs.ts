@@ -77,6 +77,8 @@ export interface CreateFlowRunOptions {
   scheduledTime?: Date;
   idempotencyKey?: string | null;
   name?: string | null;
+  /** Made by the scheduler (withdrawn again if its deployment is paused). */
+  autoScheduled?: boolean;
   actor: string;
 }
 
@@ -107,6 +109,7 @@ export async function createFlowRun(opts: CreateFlowRunOptions): Promise<FlowRun
         priority: opts.priority ?? 0,
         scheduledTime: opts.scheduledTime ?? new Date(),
         idempotencyKey: opts.idempotencyKey ?? null,
+        autoScheduled: opts.autoScheduled ?? false,
         createdBy: opts.actor,
       })
       // A concurrent request with the same key waits here for the first to commit, then reads it below.

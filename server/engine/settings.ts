@@ -46,7 +46,7 @@ export interface EngineSettings {
   claimFallbackPollMs: number;
 }
 
-export function loadEngineSettings(env: NodeJS.ProcessEnv = process.env): EngineSettings {
+export function loadEngineSettings(env: Record<string, string | undefined> = process.env): EngineSettings {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])} ${i.message} (got "${env[String(i.path[0])]}")`);

@@ -15,7 +15,7 @@ export async function openTestDatabase(): Promise<{ database: Database; dispose(
     await database.migrate();
     return { database, dispose: () => database.close() };
   }
-  const name = `baton_t_${mode}_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  const name = `${inject("pgPrefix")}${randomUUID().replaceAll("-", "").slice(0, 12)}`;
   await cloneTemplate(inject("pgTemplate"), name);
   const database = await openDatabase(
     mode === "pg"

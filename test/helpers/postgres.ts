@@ -34,6 +34,31 @@ export async function dropDatabasesWithPrefix(prefix: string): Promise<void> {
   });
 }
 
+/** Drops test databases whose vitest process (the pid in their name) is no longer running. */
+export async function dropOrphanedTestDatabases(): Promise<void> {
+  await withAdmin(async (admin) => {
+    const { rows } = await admin.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE 'baton\\_t\\_%' OR datname LIKE 'baton\\_tpl\\_%'",
+    );
+    for (const { datname } of rows) {
+      // baton_t_<project>_<pid>_<12 hex> for clones, baton_tpl_<project>_<pid> for templates.
+      const match = /^baton_t_.+_(\d+)_[0-9a-f]{12}$/.exec(datname) ?? /^baton_tpl_.+_(\d+)$/.exec(datname);
+      const pid = Number(match?.[1]);
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) continue;
+      await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export async function createTemplate(name: string): Promise<void> {
   await withAdmin(async (admin) => {
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

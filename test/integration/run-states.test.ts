@@ -26,7 +26,8 @@ describe("setRunState", () => {
     const [run] = await seedRuns(db, { flowId: flow.id, workPoolId: pool.id, workQueueId: defaultQueue.id });
     return { run: run!, pool };
   }
-  const set = (runId: string, to: Parameters<typeof setRunState>[0]["to"], extra: Partial<Parameters<typeof setRunState>[0]> = {}) =>
+  type Extra = Partial<Pick<Parameters<typeof setRunState>[0], "expectedVersion" | "leaseToken" | "scheduledTime">>;
+  const set = (runId: string, to: Parameters<typeof setRunState>[0]["to"], extra: Extra = {}) =>
     setRunState({ db: t.database.db, workspaceId: WS, kind: "flow", runId, to, actor: "test", ...extra });
 
   it("walks a run through its life and records every step in history", async () => {

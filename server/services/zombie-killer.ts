@@ -1,0 +1,88 @@
+/**
+ * The zombie killer: runs held by a worker that stopped heartbeating (or said goodbye while
+ * still holding them) are taken back. RUNNING becomes CRASHED and is retried if it may be;
+ * PENDING (never started) goes back to the queue; CANCELLING is confirmed as CANCELLED.
+ * Also the run watchdog: a RUNNING run past its timeout is failed as TimedOut.
+ */
+import { and, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
+import { flowRuns, workers } from "../../drizzle/schema";
+import { failFlowRun } from "../engine/retries";
+import { setRunState } from "../engine/states";
+import { secondsAgo, unlessRaced, type ServiceContext } from "./context";
+
+const ACTOR = "zombie-killer";
+
+export async function killZombies(ctx: ServiceContext): Promise<number> {
+  const cutoff = new Date(Date.now() - ctx.settings.workerTimeoutMs);
+  const zombies = await ctx.db
+    .select({ run: flowRuns, workerId: workers.id, workerName: workers.name })
+    .from(flowRuns)
+    .innerJoin(workers, eq(workers.id, flowRuns.workerId))
+    .where(
+      and(
+        inArray(flowRuns.stateType, ["PENDING", "RUNNING", "CANCELLING"]),
+        or(lt(workers.lastHeartbeatAt, cutoff), isNotNull(workers.stoppedAt)),
+      ),
+    )
+    .limit(500);
+  let handled = 0;
+  for (const { run, workerId, workerName } of zombies) {
+    const done = await unlessRaced(() =>
+      ctx.db.transaction(async (tx) => {
+        // Re-check under the worker row's lock: a heartbeat that lands now waits for this
+        // transaction, then learns the run is gone — never both the worker and us acting.
+        const [still] = await tx
+          .select({ lastSeen: workers.lastHeartbeatAt, stoppedAt: workers.stoppedAt })
+          .from(workers)
+          .where(and(eq(workers.id, workerId), or(lt(workers.lastHeartbeatAt, cutoff), isNotNull(workers.stoppedAt))))
+          .for("update");
+        if (!still) return false;
+        const seen = `worker "${workerName}" ${still.stoppedAt ? "shut down while holding it" : "stopped heartbeating"}; last seen ${still.lastSeen.toISOString()} (${secondsAgo(still.lastSeen)} s ago)`;
+        const common = { db: tx, workspaceId: run.workspaceId, runId: run.id, actor: ACTOR, expectedVersion: run.stateVersion };
+        if (run.stateType === "CANCELLING") {
+          await setRunState({ ...common, kind: "flow", to: { type: "CANCELLED", message: `cancelled: ${seen}` } });
+        } else if (run.stateType === "PENDING") {
+          await setRunState({ ...common, kind: "flow", to: { type: "SCHEDULED", message: `back in the queue: ${seen} before starting it` } });
+        } else {
+          await failFlowRun({ ...common, type: "CRASHED", message: `crashed: ${seen}` });
+        }
+        return true;
+      }),
+    );
+    if (done) {
+      handled++;
+      ctx.log(`zombie killer: flow run ${run.name} (${run.id}) was ${run.stateType} on worker "${workerName}", which is gone`);
+    }
+  }
+  return handled + (await failTimedOutRuns(ctx));
+}
+
+async function failTimedOutRuns(ctx: ServiceContext): Promise<number> {
+  const overdue = await ctx.db
+    .select()
+    .from(flowRuns)
+    .where(
+      and(
+        eq(flowRuns.stateType, "RUNNING"),
+        isNotNull(flowRuns.timeoutSeconds),
+        sql`${flowRuns.startTime} + make_interval(secs => ${flowRuns.timeoutSeconds}) < now()`,
+      ),
+    )
+    .limit(500);
+  let handled = 0;
+  for (const run of overdue) {
+    const done = await unlessRaced(() =>
+      failFlowRun({
+        db: ctx.db,
+        workspaceId: run.workspaceId,
+        runId: run.id,
+        type: "FAILED",
+        name: "TimedOut",
+        message: `timed out after ${run.timeoutSeconds} s`,
+        actor: "watchdog",
+      }),
+    );
+    if (done) handled++;
+  }
+  return handled;
+}

@@ -1,0 +1,180 @@
+import { asc, eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { flowRuns, stateHistory, workers } from "../../drizzle/schema";
+import { claimFlowRuns } from "../../server/engine/claim";
+import { failFlowRun, retryDelayMs } from "../../server/engine/retries";
+import { setRunState } from "../../server/engine/states";
+import { registerWorker } from "../../server/engine/workers";
+import { markLateRuns } from "../../server/services/late-runs";
+import { reviveStuckRuns } from "../../server/services/lazarus";
+import { pruneOldLogs } from "../../server/services/retention";
+import { killZombies } from "../../server/services/zombie-killer";
+import { logs } from "../../drizzle/schema";
+import { useTestDatabase } from "../helpers/db";
+import { WS, seedFlow, seedPool, seedRuns } from "../helpers/seed";
+import { serviceContext, sleep } from "../helpers/services";
+
+describe("background services", () => {
+  const t = useTestDatabase();
+  const run = async (id: string) => (await t.database.db.select().from(flowRuns).where(eq(flowRuns.id, id)))[0]!;
+  const history = async (id: string) =>
+    (await t.database.db.select().from(stateHistory).where(eq(stateHistory.flowRunId, id)).orderBy(asc(stateHistory.id))).map(
+      (h) => `${h.toName}${h.actor !== "test" ? `@${h.actor}` : ""}`,
+    );
+
+  async function claimedRun(name: string, extra: { maxRetries?: number } = {}) {
+    const db = t.database.db;
+    const flow = await seedFlow(db, name);
+    const { pool, defaultQueue } = await seedPool(db, `${name}-pool`);
+    const [seeded] = await seedRuns(db, { flowId: flow.id, workPoolId: pool.id, workQueueId: defaultQueue.id, ...extra });
+    const worker = await registerWorker({ db, workspaceId: WS, workPoolId: pool.id, name: `${name}-worker`, capabilities: {} });
+    await db.update(flowRuns).set({ retryDelaySeconds: 0 }).where(eq(flowRuns.id, seeded!.id));
+    const [claimed] = await claimFlowRuns({ db, workspaceId: WS, workPoolId: pool.id, workerId: worker.id, max: 1, capabilities: {}, actor: "test", start: true });
+    return { run: claimed!, worker, pool, queue: defaultQueue, flow };
+  }
+
+  it("zombie killer: a silent worker's running run is CRASHED, named with its worker, then retried", async () => {
+    const { run: r, worker } = await claimedRun("zombie", { maxRetries: 1 });
+    const ctx = serviceContext(t.database.db, { workerTimeoutMs: 600 });
+    expect(await killZombies(ctx)).toBe(0); // the worker is fresh
+    await sleep(700);
+    expect(await killZombies(ctx)).toBe(1);
+    const after = await run(r.id);
+    expect(after).toMatchObject({ stateType: "SCHEDULED", stateName: "AwaitingRetry", leaseToken: null });
+    const crashed = (await t.database.db.select().from(stateHistory).where(eq(stateHistory.flowRunId, r.id))).find((h) => h.toType === "CRASHED");
+    expect(crashed?.message).toMatch(new RegExp(`worker "${worker.name}" stopped heartbeating; last seen .* s ago`));
+    // (seeded runs have no creation row; the claim by "test" started it)
+    expect(await history(r.id)).toEqual(["Running", "Crashed@zombie-killer", "AwaitingRetry@zombie-killer"]);
+  });
+
+  it("zombie killer: a run with no retries left stays CRASHED; PENDING goes back to the queue", async () => {
+    const { run: r } = await claimedRun("zombie2");
+    await sleep(200);
+    await killZombies(serviceContext(t.database.db));
+    expect((await run(r.id)).stateType).toBe("CRASHED");
+
+    const db = t.database.db;
+    const flow = await seedFlow(db, "pending-zombie");
+    const { pool, defaultQueue } = await seedPool(db, "pending-zombie-pool");
+    await seedRuns(db, { flowId: flow.id, workPoolId: pool.id, workQueueId: defaultQueue.id });
+    const w = await registerWorker({ db, workspaceId: WS, workPoolId: pool.id, name: "pz", capabilities: {} });
+    const [p] = await claimFlowRuns({ db, workspaceId: WS, workPoolId: pool.id, workerId: w.id, max: 1, capabilities: {}, actor: "test" });
+    await db.update(workers).set({ stoppedAt: new Date() }).where(eq(workers.id, w.id)); // said goodbye, still holding it
+    await killZombies(serviceContext(db));
+    expect(await run(p!.id)).toMatchObject({ stateType: "SCHEDULED", stateName: "Scheduled", runCount: 0 });
+  });
+
+  it("a worker that heartbeats in time keeps its run", async () => {
+    const { run: r, worker } = await claimedRun("alive");
+    await sleep(200);
+    await t.database.db.update(workers).set({ lastHeartbeatAt: sql`now()` }).where(eq(workers.id, worker.id));
+    expect(await killZombies(serviceContext(t.database.db))).toBe(0);
+    expect((await run(r.id)).stateType).toBe("RUNNING");
+  });
+
+  it("the watchdog fails a run past its timeout as TimedOut", async () => {
+    const { run: r, worker } = await claimedRun("slow");
+    await t.database.db.update(flowRuns).set({ timeoutSeconds: 0.05 }).where(eq(flowRuns.id, r.id));
+    await sleep(100);
+    await t.database.db.update(workers).set({ lastHeartbeatAt: sql`now()` }).where(eq(workers.id, worker.id));
+    await killZombies(serviceContext(t.database.db, { workerTimeoutMs: 60_000 }));
+    expect(await run(r.id)).toMatchObject({ stateType: "FAILED", stateName: "TimedOut", stateMessage: "timed out after 0.05 s" });
+  });
+
+  it("late marker: says why a run has not started", async () => {
+    const db = t.database.db;
+    const flow = await seedFlow(db, "late");
+    const { pool, defaultQueue } = await seedPool(db, "late-pool");
+    const [noWorker] = await seedRuns(db, { flowId: flow.id, workPoolId: pool.id, workQueueId: defaultQueue.id, scheduledTime: new Date(Date.now() - 60_000) });
+    await markLateRuns(serviceContext(db));
+    expect(await run(noWorker!.id)).toMatchObject({ stateName: "Late" });
+    expect((await run(noWorker!.id)).stateMessage).toMatch(/no worker is online in work pool "late-pool"/);
+
+    const { pool: gpuPool, defaultQueue: q } = await seedPool(db, "gpu-late-pool");
+    await registerWorker({ db, workspaceId: WS, workPoolId: gpuPool.id, name: "cpu-only", capabilities: { cores: 2 } });
+    const [needsGpu] = await seedRuns(db, { flowId: flow.id, workPoolId: gpuPool.id, workQueueId: q.id, requirements: { gpu: true }, scheduledTime: new Date(Date.now() - 60_000) });
+    await markLateRuns(serviceContext(db));
+    expect((await run(needsGpu!.id)).stateMessage).toMatch(/no online worker in pool "gpu-late-pool" has what it requires \(\{"gpu":true\}\); online: cpu-only/);
+
+    const { pool: pausedPool, defaultQueue: pq } = await seedPool(db, "paused-late-pool", { paused: true });
+    const [paused] = await seedRuns(db, { flowId: flow.id, workPoolId: pausedPool.id, workQueueId: pq.id, scheduledTime: new Date(Date.now() - 60_000) });
+    await markLateRuns(serviceContext(db));
+    expect((await run(paused!.id)).stateMessage).toMatch(/work pool "paused-late-pool" is paused/);
+  });
+
+  it("lazarus: reschedules a run stuck in Pending up to the limit, then fails it with the reason", async () => {
+    const db = t.database.db;
+    const flow = await seedFlow(db, "stuck");
+    const { pool, defaultQueue } = await seedPool(db, "stuck-pool");
+    const [seeded] = await seedRuns(db, { flowId: flow.id, workPoolId: pool.id, workQueueId: defaultQueue.id });
+    const w = await registerWorker({ db, workspaceId: WS, workPoolId: pool.id, name: "stuck-worker", capabilities: {} });
+    const ctx = serviceContext(db, { workerTimeoutMs: 60_000 });
+    for (let i = 1; i <= 3; i++) {
+      const got = await claimFlowRuns({ db, workspaceId: WS, workPoolId: pool.id, workerId: w.id, max: 1, capabilities: {}, actor: "test" });
+      expect(got).toHaveLength(1);
+      await sleep(200);
+      await reviveStuckRuns(ctx); // (it also revives other tests' stuck runs in this database)
+      expect((await run(seeded!.id)).stateType).toBe(i < 3 ? "SCHEDULED" : "FAILED");
+    }
+    const final = await run(seeded!.id);
+    expect(final.stateType).toBe("FAILED");
+    expect(final.stateMessage).toMatch(/stuck in Pending .* on worker "stuck-worker"; gave up after 2 reschedules/);
+    expect(final.lazarusCount).toBe(2);
+  });
+
+  it("lazarus: a run Late for too long is rescheduled, then failed naming why it never started", async () => {
+    const db = t.database.db;
+    const flow = await seedFlow(db, "forever-late");
+    const { pool, defaultQueue } = await seedPool(db, "nobody-pool");
+    const [seeded] = await seedRuns(db, { flowId: flow.id, workPoolId: pool.id, workQueueId: defaultQueue.id, scheduledTime: new Date(Date.now() - 60_000) });
+    const ctx = serviceContext(db, { lazarusLimit: 1 });
+    await markLateRuns(ctx);
+    await sleep(200);
+    await reviveStuckRuns(ctx);
+    expect(await run(seeded!.id)).toMatchObject({ stateType: "SCHEDULED", stateName: "Scheduled", lazarusCount: 1 });
+    await sleep(100);
+    await markLateRuns(ctx);
+    await sleep(200);
+    await reviveStuckRuns(ctx);
+    const final = await run(seeded!.id);
+    expect(final.stateType).toBe("FAILED");
+    expect(final.stateMessage).toMatch(/no worker is online in work pool "nobody-pool".*gave up after 1 reschedules/);
+  });
+
+  it("retries: a failure with retries left waits delay × backoff^(n−1) ± jitter, then fails for good", async () => {
+    expect(retryDelayMs({ runCount: 1, maxRetries: 3, retryDelaySeconds: 2, retryBackoff: 3, retryJitter: 0 })).toBe(2000);
+    expect(retryDelayMs({ runCount: 3, maxRetries: 3, retryDelaySeconds: 2, retryBackoff: 3, retryJitter: 0 })).toBe(18000);
+    expect(retryDelayMs({ runCount: 1, maxRetries: 3, retryDelaySeconds: 10, retryBackoff: 1, retryJitter: 0.5 }, () => 0)).toBe(5000);
+    expect(retryDelayMs({ runCount: 1, maxRetries: 3, retryDelaySeconds: 10, retryBackoff: 1, retryJitter: 0.5 }, () => 1)).toBe(15000);
+
+    const { run: r } = await claimedRun("flaky", { maxRetries: 1 });
+    await t.database.db.update(flowRuns).set({ retryDelaySeconds: 30 }).where(eq(flowRuns.id, r.id));
+    const before = Date.now();
+    const retried = await failFlowRun({ db: t.database.db, workspaceId: WS, runId: r.id, type: "FAILED", message: "boom", actor: "test", leaseToken: r.leaseToken! });
+    expect(retried).toMatchObject({ stateType: "SCHEDULED", stateName: "AwaitingRetry" });
+    expect(retried.stateMessage).toMatch(/retry 1 of 1 in 30\.0 s after: boom/);
+    expect(retried.scheduledTime.getTime()).toBeGreaterThanOrEqual(before + 29_000);
+    // The next attempt is "Retrying"; when it fails too, no retries are left.
+    await t.database.db.update(flowRuns).set({ scheduledTime: new Date(Date.now() - 1000) }).where(eq(flowRuns.id, r.id));
+    const [again] = await claimFlowRuns({ db: t.database.db, workspaceId: WS, workPoolId: r.workPoolId!, workerId: r.workerId!, max: 1, capabilities: {}, actor: "test", start: true });
+    expect(again).toMatchObject({ stateName: "Retrying", runCount: 2 });
+    const failed = await failFlowRun({ db: t.database.db, workspaceId: WS, runId: r.id, type: "FAILED", message: "boom again", actor: "test", leaseToken: again!.leaseToken! });
+    expect(failed).toMatchObject({ stateType: "FAILED", stateMessage: "boom again" });
+  });
+
+  it("retention deletes only logs older than the retention period", async () => {
+    const db = t.database.db;
+    await db.insert(logs).values([
+      { workspaceId: WS, level: 20, message: "old", timestamp: new Date(Date.now() - 40 * 86_400_000) },
+      { workspaceId: WS, level: 20, message: "new", timestamp: new Date() },
+    ]);
+    expect(await pruneOldLogs(serviceContext(db, { logRetentionMs: 30 * 86_400_000 }))).toBe(1);
+    expect((await db.select().from(logs)).map((l) => l.message)).toContain("new");
+  });
+
+  it("a state change through setRunState still works after services touched the run (sanity)", async () => {
+    const { run: r } = await claimedRun("sanity");
+    const done = await setRunState({ db: t.database.db, workspaceId: WS, kind: "flow", runId: r.id, to: { type: "COMPLETED" }, actor: "test", leaseToken: r.leaseToken! });
+    expect(done.stateType).toBe("COMPLETED");
+  });
+});
