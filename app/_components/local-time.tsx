@@ -15,7 +15,14 @@ function useHydrated(): boolean {
   );
 }
 
-const localFormat = new Intl.DateTimeFormat(undefined, {
+const minuteFormat = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+});
+const secondFormat = new Intl.DateTimeFormat(undefined, {
   year: "numeric",
   month: "short",
   day: "numeric",
@@ -24,8 +31,8 @@ const localFormat = new Intl.DateTimeFormat(undefined, {
   second: "2-digit",
 });
 
-function utcText(date: Date): string {
-  return `${date.toISOString().slice(0, 19).replace("T", " ")} UTC`;
+function utcText(date: Date, seconds: boolean): string {
+  return `${date.toISOString().slice(0, seconds ? 19 : 16).replace("T", " ")} UTC`;
 }
 
 /** "in 5 min", "3 h ago", from the browser's clock. */
@@ -38,11 +45,21 @@ export function relativeText(date: Date, now: number): string {
   return seconds > 0 ? `in ${value} ${unit}` : `${value} ${unit} ago`;
 }
 
-export function LocalTime({ iso, relative = false }: { iso: string | null | undefined; relative?: boolean }) {
+export function LocalTime({
+  iso,
+  relative = false,
+  seconds = false,
+}: {
+  iso: string | null | undefined;
+  /** Add "(in 5 min)" / "(3 h ago)". */
+  relative?: boolean;
+  /** Show seconds (logs, state changes). */
+  seconds?: boolean;
+}) {
   const hydrated = useHydrated();
   if (!iso) return <span className="muted">—</span>;
   const date = new Date(iso);
-  const text = hydrated ? localFormat.format(date) : utcText(date);
+  const text = hydrated ? (seconds ? secondFormat : minuteFormat).format(date) : utcText(date, seconds);
   return (
     <time dateTime={iso} title={iso}>
       {text}

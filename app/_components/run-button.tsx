@@ -8,7 +8,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useTRPC } from "./trpc-provider";
 
-export function RunButton({ deploymentId, label }: { deploymentId: string; label: string }) {
+export function RunButton({ deploymentId, label, paused = false }: { deploymentId: string; label: string; paused?: boolean }) {
   const trpc = useTRPC();
   const router = useRouter();
   const run = useMutation(
@@ -24,7 +24,8 @@ export function RunButton({ deploymentId, label }: { deploymentId: string; label
         type="button"
         className="button button-primary"
         aria-label={`Run ${label}`}
-        disabled={run.isPending}
+        disabled={run.isPending || paused}
+        title={paused ? "The deployment is paused: resume it to run it" : undefined}
         onClick={() => run.mutate({ deployment: deploymentId })}
       >
         {run.isPending ? "Starting…" : "Run"}

@@ -60,7 +60,7 @@ export default async function DeploymentsPage() {
                 return (
                   <tr key={d.id} data-testid="deployment-row" data-deployment={fullName}>
                     <td>
-                      <div className="cell-main">
+                      <div className="cell-main nowrap">
                         <span className="muted">{d.flowName}/</span>
                         {d.name}
                       </div>
@@ -113,7 +113,7 @@ export default async function DeploymentsPage() {
                       )}
                     </td>
                     <td>
-                      <RunButton deploymentId={d.id} label={fullName} />
+                      <RunButton deploymentId={d.id} label={fullName} paused={d.paused} />
                     </td>
                   </tr>
                 );

@@ -1,6 +1,8 @@
 /** Flows: every named unit of work, with how many deployments it has and when it last ran. */
+import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
+import { redirect } from "next/navigation";
 import { EmptyState, Snippet } from "@/app/_components/empty-state";
 import { LocalTime } from "@/app/_components/local-time";
 import { requestBaseUrl } from "@/app/_lib/base-url";
@@ -19,7 +21,11 @@ export default async function FlowsPage({
   const { cursor: rawCursor } = await searchParams;
   const cursor = Array.isArray(rawCursor) ? rawCursor[0] : rawCursor;
   const api = await serverCaller();
-  const page = await api.flows.list({ limit: PAGE_SIZE, cursor });
+  const page = await api.flows.list({ limit: PAGE_SIZE, cursor }).catch((err: unknown) => {
+    // A stale or hand-edited page link: start again from the first page.
+    if (cursor && err instanceof TRPCError && err.code === "BAD_REQUEST") redirect("/flows");
+    throw err;
+  });
 
   return (
     <>

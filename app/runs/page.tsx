@@ -3,6 +3,7 @@
  * and page through older runs with the API's cursor (`?cursor=…`). Plain links, so every view
  * has a URL and works before any JavaScript loads.
  */
+import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { EmptyState, Snippet } from "@/app/_components/empty-state";
@@ -67,13 +68,36 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   const deployment = first(params.deployment);
 
   const api = await serverCaller();
-  const page = await api.flowRuns.list({
-    states: states.length ? states : undefined,
-    flow,
-    deployment,
-    limit: PAGE_SIZE,
-    cursor,
-  });
+  let page: Awaited<ReturnType<typeof api.flowRuns.list>>;
+  try {
+    page = await api.flowRuns.list({
+      states: states.length ? states : undefined,
+      flow,
+      deployment,
+      limit: PAGE_SIZE,
+      cursor,
+    });
+  } catch (err) {
+    // A hand-edited or stale link (bad cursor, unknown flow): say so instead of a server error.
+    if (err instanceof TRPCError && (err.code === "BAD_REQUEST" || err.code === "NOT_FOUND")) {
+      return (
+        <>
+          <header className="page-header">
+            <div>
+              <h1>Flow runs</h1>
+            </div>
+          </header>
+          <EmptyState title="This list cannot be shown" testId="runs-bad-query">
+            <p>{err.message}</p>
+            <p>
+              <Link href="/runs">See all runs, newest first</Link>
+            </p>
+          </EmptyState>
+        </>
+      );
+    }
+    throw err;
+  }
   const now = new Date();
   const filtered = states.length > 0 || Boolean(flow) || Boolean(deployment);
 

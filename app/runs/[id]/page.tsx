@@ -80,10 +80,10 @@ export default async function RunPage({ params }: { params: Params }) {
             <LocalTime iso={run.scheduledTime} relative />
           </Detail>
           <Detail term="Started">
-            <LocalTime iso={run.startTime} />
+            <LocalTime iso={run.startTime} seconds />
           </Detail>
           <Detail term="Ended">
-            <LocalTime iso={run.endTime} />
+            <LocalTime iso={run.endTime} seconds />
           </Detail>
           <Detail term="Duration">{duration === null ? <span className="muted">—</span> : formatDuration(duration)}</Detail>
           <Detail term="Attempts">
@@ -114,7 +114,10 @@ export default async function RunPage({ params }: { params: Params }) {
           </Detail>
         </dl>
         {run.stateMessage ? (
-          <div className="state-message" data-testid="state-message">
+          <div
+            className={`state-message${run.stateType === "FAILED" || run.stateType === "CRASHED" ? " state-message-failed" : ""}`}
+            data-testid="state-message"
+          >
             {run.stateMessage}
           </div>
         ) : null}
@@ -142,7 +145,7 @@ export default async function RunPage({ params }: { params: Params }) {
                 <li key={i}>
                   <StateBadge type={h.toType} name={h.toName} />
                   <span className="when">
-                    <LocalTime iso={h.createdAt} /> · by {h.actor}
+                    <LocalTime iso={h.createdAt} seconds /> · by {h.actor}
                   </span>
                   {h.message ? <div className="message">{h.message}</div> : null}
                 </li>
@@ -214,7 +217,7 @@ export default async function RunPage({ params }: { params: Params }) {
                   return (
                     <tr key={log.id}>
                       <td className="log-time">
-                        <LocalTime iso={log.timestamp} />
+                        <LocalTime iso={log.timestamp} seconds />
                       </td>
                       <td className={`log-level log-${level}`}>{level}</td>
                       <td className="log-message">{log.message}</td>
