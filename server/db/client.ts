@@ -29,7 +29,58 @@ export interface Database {
    * Returns a function that stops listening.
    */
   listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Tries to take a session-level advisory lock on a dedicated connection, for leader election:
+   * null if another process holds it. The lock lives as long as the connection: if this process
+   * dies, Postgres releases it and another takes over. PGlite has one owner process, so it is
+   * always granted there.
+   */
+  tryAdvisoryLock(key: number): Promise<AdvisoryLock | null>;
   close(): Promise<void>;
+}
+
+export interface AdvisoryLock {
+  /** False once the connection holding the lock has gone. */
+  readonly held: boolean;
+  release(): Promise<void>;
+}
+
+interface LockConnection {
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  on(event: "error" | "end", fn: (err?: Error) => void): unknown;
+  end(): Promise<void>;
+}
+
+async function lockOnConnection(connect: () => Promise<LockConnection>, key: number): Promise<AdvisoryLock | null> {
+  const conn = await connect();
+  let held = false;
+  try {
+    const { rows } = await conn.query("SELECT pg_try_advisory_lock($1) AS ok", [key]);
+    held = rows[0]?.ok === true;
+  } catch (err) {
+    await conn.end().catch(() => undefined);
+    throw err;
+  }
+  if (!held) {
+    await conn.end().catch(() => undefined);
+    return null;
+  }
+  const lost = () => {
+    held = false;
+  };
+  conn.on("error", lost);
+  conn.on("end", lost);
+  return {
+    get held() {
+      return held;
+    },
+    release: async () => {
+      if (!held) return;
+      held = false;
+      await conn.query("SELECT pg_advisory_unlock($1)", [key]).catch(() => undefined);
+      await conn.end().catch(() => undefined);
+    },
+  };
 }
 
 /** A LISTEN on a dedicated connection that reconnects if the connection drops. */
@@ -133,6 +184,17 @@ async function openPglite(dataDir: string): Promise<Database> {
         if (!client.closed) await unsubscribe();
       };
     },
+    tryAdvisoryLock: async () => {
+      let held = true;
+      return {
+        get held() {
+          return held && !client.closed;
+        },
+        release: async () => {
+          held = false;
+        },
+      };
+    },
     close: () => client.close(),
   };
 }
@@ -168,6 +230,12 @@ async function openNodePostgres(url: string): Promise<Database> {
         await client.connect();
         return client;
       }, channel, handler),
+    tryAdvisoryLock: (key) =>
+      lockOnConnection(async () => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        return client as unknown as LockConnection;
+      }, key),
     close: () => pool.end(),
   };
 }
@@ -214,6 +282,12 @@ async function openNeon(url: string, wsProxy?: string): Promise<Database> {
         await client.connect();
         return client as never;
       }, channel, handler),
+    tryAdvisoryLock: (key) =>
+      lockOnConnection(async () => {
+        const client = new neon.Client({ connectionString: url });
+        await client.connect();
+        return client as unknown as LockConnection;
+      }, key),
     close: () => pool.end(),
   };
 }
