@@ -6,7 +6,9 @@
  *   1. build the web UI if there is no production build (first start only);
  *   2. open the database, apply migrations, install the runtime on `globalThis`, so no route
  *      handler opens a second client (for PGlite that would be a second owner of the folder);
- *   3. start Next.js programmatically and listen.
+ *   3. start the background services (scheduler, late marker, zombie killer, lazarus, log
+ *      retention; with several servers on one Postgres only the leader runs them);
+ *   4. start Next.js programmatically and listen.
  *
  * Signals are the caller's business (the CLI): this module only hands back `close()`.
  */
@@ -17,8 +19,10 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BatonConfig, DatabaseConfig } from "./config";
-import { openDatabase, type Database } from "./db/client";
+import { openDatabase } from "./db/client";
+import { loadEngineSettings } from "./engine/settings";
 import { setRuntime } from "./runtime";
+import { startServices, type RunningServices } from "./services";
 
 export interface StartServerOptions {
   port: number;
@@ -30,6 +34,8 @@ export interface StartServerOptions {
   log?: (line: string) => void;
   /** Print the banner once listening (default true); a caller with its own can turn it off. */
   banner?: boolean;
+  /** Run the background services in this process (default true). */
+  services?: boolean;
 }
 
 export interface RunningServer {
@@ -79,11 +85,15 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     await buildWebUi(root);
   }
 
+  // Bad engine settings fail here, before anything is opened.
+  const settings = opts.services === false ? undefined : loadEngineSettings();
   const database = await openDatabase(opts.config.database);
   let httpServer: http.Server | undefined;
   let nextApp: { close(): Promise<void> } | undefined;
+  let services: RunningServices | undefined;
   const cleanup = async () => {
     if (httpServer) await closeHttpServer(httpServer);
+    await services?.stop().catch((err: unknown) => log(`[baton] stopping the services failed: ${describe(err)}`));
     await nextApp?.close().catch((err: unknown) => log(`[baton] stopping Next.js failed: ${describe(err)}`));
     setRuntime(undefined);
     await database.close();
@@ -92,6 +102,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   try {
     await database.migrate();
     setRuntime({ config: opts.config, database });
+    if (settings) services = startServices({ database, settings });
 
     const { default: next } = await import("next");
     const app = next({ dev, dir: root, hostname: opts.host, port: opts.port });
