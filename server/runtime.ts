@@ -5,10 +5,13 @@
  */
 import { loadConfig, type BatonConfig } from "./config";
 import { openDatabase, type Database } from "./db/client";
+import type { EngineDeps } from "./api/trpc";
 
 export interface Runtime {
   config: BatonConfig;
   database: Database;
+  /** The engine's settings and wake-up signals, when the server process set them up. */
+  engine?: EngineDeps;
 }
 
 const KEY = Symbol.for("baton.runtime");

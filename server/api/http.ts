@@ -5,16 +5,20 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { Db } from "../db/client";
 import { appRouter } from "./root";
-import { createContext } from "./trpc";
+import { createContext, type EngineDeps } from "./trpc";
 
 export const TRPC_ENDPOINT = "/api/trpc";
 
-export function handleTrpcRequest(req: Request, getDb: () => Promise<Db> | Db): Promise<Response> {
+export function handleTrpcRequest(
+  req: Request,
+  getDb: () => Promise<Db> | Db,
+  getEngine?: () => Promise<EngineDeps | undefined> | EngineDeps | undefined,
+): Promise<Response> {
   return fetchRequestHandler({
     endpoint: TRPC_ENDPOINT,
     req,
     router: appRouter,
-    createContext: async () => createContext({ db: await getDb(), headers: req.headers }),
+    createContext: async () => createContext({ db: await getDb(), headers: req.headers, engine: await getEngine?.() }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") {
         console.error(`[baton] ${path ?? "trpc"} failed:`, error.cause ?? error);

@@ -7,6 +7,8 @@ import { eq } from "drizzle-orm";
 import { z, ZodError } from "zod";
 import { workspaces } from "../../drizzle/schema";
 import type { Db } from "../db/client";
+import { loadEngineSettings, type EngineSettings } from "../engine/settings";
+import type { RunSignals } from "../engine/signals";
 import { AppError, translateDatabaseError } from "../errors";
 
 // ---------------------------------------------------------------------------------------------
@@ -16,18 +18,29 @@ import { AppError, translateDatabaseError } from "../errors";
 export const WORKSPACE_HEADER = "x-baton-workspace";
 export const ACTOR_HEADER = "x-baton-actor";
 
+/** What the engine's procedures need beyond the database. */
+export interface EngineDeps {
+  settings: EngineSettings;
+  /** Wake-ups for long-polling claims; without it a waiting claim polls. */
+  signals?: RunSignals;
+}
+
+let defaultEngine: EngineDeps | undefined;
+
 export interface Context {
   db: Db;
+  engine: EngineDeps;
   /** The workspace slug the caller asked for (header `x-baton-workspace`, default `default`). */
   workspaceSlug: string;
   /** Who is calling, recorded in state history: `user` by default, `worker:<name>` for workers. */
   actor: string;
 }
 
-export function createContext(opts: { db: Db; headers?: Headers }): Context {
+export function createContext(opts: { db: Db; headers?: Headers; engine?: EngineDeps }): Context {
   const slug = opts.headers?.get(WORKSPACE_HEADER)?.trim() || "default";
   const actor = opts.headers?.get(ACTOR_HEADER)?.trim() || "user";
-  return { db: opts.db, workspaceSlug: slug, actor };
+  const engine = opts.engine ?? (defaultEngine ??= { settings: loadEngineSettings() });
+  return { db: opts.db, engine, workspaceSlug: slug, actor };
 }
 
 // ---------------------------------------------------------------------------------------------

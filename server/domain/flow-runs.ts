@@ -79,7 +79,18 @@ export interface CreateFlowRunOptions {
   name?: string | null;
   /** Made by the scheduler (withdrawn again if its deployment is paused). */
   autoScheduled?: boolean;
+  /** Retries, timeout and what a worker must offer. */
+  policy?: RunPolicy;
   actor: string;
+}
+
+export interface RunPolicy {
+  maxRetries?: number;
+  retryDelaySeconds?: number;
+  retryBackoff?: number;
+  retryJitter?: number;
+  timeoutSeconds?: number | null;
+  requirements?: Record<string, unknown>;
 }
 
 /**
@@ -110,6 +121,7 @@ export async function createFlowRun(opts: CreateFlowRunOptions): Promise<FlowRun
         scheduledTime: opts.scheduledTime ?? new Date(),
         idempotencyKey: opts.idempotencyKey ?? null,
         autoScheduled: opts.autoScheduled ?? false,
+        ...opts.policy,
         createdBy: opts.actor,
       })
       // A concurrent request with the same key waits here for the first to commit, then reads it below.

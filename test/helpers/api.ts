@@ -6,7 +6,8 @@ import { TRPCClientError, createTRPCClient, httpLink } from "@trpc/client";
 import { expect } from "vitest";
 import { createCaller, type AppRouter } from "../../server/api/root";
 import { handleTrpcRequest } from "../../server/api/http";
-import { createContext } from "../../server/api/trpc";
+import { createContext, type EngineDeps } from "../../server/api/trpc";
+import { loadEngineSettings } from "../../server/engine/settings";
 import { useTestDatabase } from "./db";
 
 export function useTestApi() {
@@ -15,19 +16,23 @@ export function useTestApi() {
     get db() {
       return handle.database.db;
     },
+    get database() {
+      return handle.database;
+    },
     /** An in-process caller; headers choose the workspace (`x-baton-workspace`) and actor. */
     caller(headers: Record<string, string> = {}) {
       return createCaller(createContext({ db: handle.database.db, headers: new Headers(headers) }));
     },
     /** A typed tRPC client whose requests go through the real HTTP handler, in-process. */
-    client(headers: Record<string, string> = {}) {
+    client(headers: Record<string, string> = {}, engine?: Partial<EngineDeps>) {
+      const deps = engine ? { settings: loadEngineSettings({}), ...engine } : undefined;
       return createTRPCClient<AppRouter>({
         links: [
           httpLink({
             url: "http://baton.test/api/trpc",
             headers,
             fetch: (input, init) =>
-              handleTrpcRequest(new Request(input as string, init as RequestInit), () => handle.database.db),
+              handleTrpcRequest(new Request(input as string, init as RequestInit), () => handle.database.db, () => deps),
           }),
         ],
       });

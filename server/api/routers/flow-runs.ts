@@ -4,6 +4,7 @@ import { listFlowRuns } from "../../domain/flow-run-list";
 import { findFlow } from "../../domain/flows";
 import { resolvePlacement } from "../../domain/work-queues";
 import { createTRPCRouter, workspaceProcedure, zDate, zId, zName, zTags } from "../trpc";
+import { flowRunStateProcedures } from "./flow-run-states";
 import { zCursor, zIsoDateInput, zJsonObject, zNullableDate, zPriority, zRef, zStateType } from "./inputs";
 
 export const flowRunOutput = z.object({
@@ -45,6 +46,16 @@ const stateHistoryOutput = z.object({
   createdAt: zDate,
 });
 
+/** Retries (delay × backoff^(attempt−1) ± jitter), a timeout, and what a worker must offer. */
+const runPolicyInput = {
+  maxRetries: z.number().int().min(0).max(100).optional(),
+  retryDelaySeconds: z.number().min(0).max(86_400).optional(),
+  retryBackoff: z.number().min(1, "must be 1 (constant) or more").max(10).optional(),
+  retryJitter: z.number().min(0).max(1, "must be a fraction between 0 and 1").optional(),
+  timeoutSeconds: z.number().positive().max(30 * 86_400).optional(),
+  requirements: zJsonObject.optional(),
+};
+
 export const zIdempotencyKey = z.string().trim().min(1, "must not be empty").max(500);
 const byId = z.object({ id: zId });
 
@@ -62,10 +73,11 @@ export const flowRunsRouter = createTRPCRouter({
         idempotencyKey: zIdempotencyKey.optional(),
         name: zName.optional(),
         parentFlowRunId: zId.optional(),
+        ...runPolicyInput,
       }),
     )
     .output(flowRunOutput)
-    .mutation(async ({ ctx, input: { flow: flowRef, workPool, workQueue, ...rest } }) => {
+    .mutation(async ({ ctx, input: { flow: flowRef, workPool, workQueue, maxRetries, retryDelaySeconds, retryBackoff, retryJitter, timeoutSeconds, requirements, ...rest } }) => {
       const flow = await findFlow({ db: ctx.db, workspaceId: ctx.workspaceId, ref: flowRef });
       const placement = await resolvePlacement({ db: ctx.db, workspaceId: ctx.workspaceId, workPool, workQueue });
       return createFlowRun({
@@ -74,6 +86,7 @@ export const flowRunsRouter = createTRPCRouter({
         flowId: flow.id,
         ...placement,
         ...rest,
+        policy: { maxRetries, retryDelaySeconds, retryBackoff, retryJitter, timeoutSeconds, requirements },
         actor: ctx.actor,
       });
     }),
@@ -105,6 +118,8 @@ export const flowRunsRouter = createTRPCRouter({
     .input(byId)
     .output(z.array(stateHistoryOutput))
     .query(({ ctx, input }) => flowRunHistory({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id })),
+
+  ...flowRunStateProcedures,
 
   cancel: workspaceProcedure
     .input(byId.extend({ message: z.string().max(2000).optional() }))

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { getWorker, listWorkers } from "../../domain/workers";
 import { createTRPCRouter, workspaceProcedure, zDate, zId } from "../trpc";
 import { zNullableDate, zRef } from "./inputs";
+import { workerProtocolProcedures } from "./worker-protocol";
 
 export const workerOutput = z.object({
   id: zId,
@@ -16,8 +17,9 @@ export const workerOutput = z.object({
   createdAt: zDate,
 });
 
-/** Read-only: workers register and heartbeat through the engine's endpoints. */
+/** Reading workers, and the protocol workers speak (register, claim, heartbeat, goodbye). */
 export const workersRouter = createTRPCRouter({
+  ...workerProtocolProcedures,
   list: workspaceProcedure
     .input(z.object({ workPool: zRef("work pool") }))
     .output(z.array(workerOutput))

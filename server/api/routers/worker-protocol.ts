@@ -1,0 +1,143 @@
+/**
+ * The worker protocol: what a Node worker or a browser tab calls to take part. Register, then
+ * loop: claim (a long poll that returns as soon as work arrives), run, report states with the
+ * lease token, heartbeat with the runs held (the reply says which to cancel or drop), goodbye.
+ */
+import { and, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import { deployments, workers } from "../../../drizzle/schema";
+import type { FlowRunRow } from "../../engine/states";
+import { claimWithWait, heartbeatWorker, registerWorker, resolveQueueIds, workerGoodbye } from "../../engine/workers";
+import { AppError } from "../../errors";
+import { getWorkPool } from "../../domain/work-pools";
+import { workspaceProcedure, zDate, zId, type WorkspaceContext } from "../trpc";
+import { zJsonObject, zNullableDate, zRef, zStateType } from "./inputs";
+
+export const MAX_CLAIM_WAIT_MS = 60_000;
+
+const zCapabilities = zJsonObject.describe("what the worker offers: cores, memoryGb, gpu, gpus, runtime…");
+
+export const claimedRunOutput = z.object({
+  id: zId,
+  name: z.string(),
+  flowId: zId,
+  deploymentId: zId.nullable(),
+  /** Where the worker finds the code to run (the deployment's entrypoint). */
+  entrypoint: z.string().nullable(),
+  workPoolId: zId.nullable(),
+  workQueueId: zId.nullable(),
+  parentFlowRunId: zId.nullable(),
+  stateType: zStateType,
+  stateName: z.string(),
+  stateVersion: z.number().int(),
+  parameters: z.record(z.string(), z.unknown()),
+  tags: z.array(z.string()),
+  requirements: z.record(z.string(), z.unknown()),
+  runCount: z.number().int(),
+  maxRetries: z.number().int(),
+  timeoutSeconds: z.number().nullable(),
+  scheduledTime: zDate,
+  startTime: zNullableDate,
+  /** Carry this on every report about the run; a refused token means: stop the run. */
+  leaseToken: zId,
+});
+
+async function ownWorker(ctx: WorkspaceContext, workerId: string) {
+  const [worker] = await ctx.db
+    .select()
+    .from(workers)
+    .where(and(eq(workers.id, workerId), eq(workers.workspaceId, ctx.workspaceId)));
+  if (!worker) {
+    throw new AppError("NOT_FOUND", `Worker ${workerId} is not registered; register again`, {
+      field: "workerId",
+      reason: "WORKER_UNKNOWN",
+    });
+  }
+  return worker;
+}
+
+async function withEntrypoints(ctx: WorkspaceContext, runs: FlowRunRow[]) {
+  const ids = [...new Set(runs.map((r) => r.deploymentId).filter((id): id is string => Boolean(id)))];
+  const rows = ids.length
+    ? await ctx.db.select({ id: deployments.id, entrypoint: deployments.entrypoint }).from(deployments).where(inArray(deployments.id, ids))
+    : [];
+  const entrypoints = new Map(rows.map((r) => [r.id, r.entrypoint]));
+  return runs.map((run) => ({
+    ...run,
+    entrypoint: run.deploymentId ? entrypoints.get(run.deploymentId) ?? null : null,
+    leaseToken: run.leaseToken!,
+  }));
+}
+
+export const workerProtocolProcedures = {
+  register: workspaceProcedure
+    .input(z.object({ workPool: zRef("work pool"), name: z.string().trim().min(1).max(200), capabilities: zCapabilities.default({}) }))
+    .output(
+      z.object({
+        workerId: zId,
+        workPoolId: zId,
+        workPoolType: z.string(),
+        heartbeatIntervalSeconds: z.number(),
+        workerTimeoutSeconds: z.number(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const pool = await getWorkPool({ db: ctx.db, workspaceId: ctx.workspaceId, ref: input.workPool });
+      const worker = await registerWorker({ db: ctx.db, workspaceId: ctx.workspaceId, workPoolId: pool.id, name: input.name, capabilities: input.capabilities });
+      return {
+        workerId: worker.id,
+        workPoolId: pool.id,
+        workPoolType: pool.type,
+        heartbeatIntervalSeconds: ctx.engine.settings.heartbeatIntervalMs / 1000,
+        workerTimeoutSeconds: ctx.engine.settings.workerTimeoutMs / 1000,
+      };
+    }),
+
+  heartbeat: workspaceProcedure
+    .input(z.object({ workerId: zId, runs: z.array(z.object({ id: zId, leaseToken: zId })).max(1000).default([]) }))
+    .output(z.object({ cancel: z.array(zId), stop: z.array(zId) }))
+    .mutation(({ ctx, input }) => heartbeatWorker({ db: ctx.db, workspaceId: ctx.workspaceId, workerId: input.workerId, runs: input.runs })),
+
+  claim: workspaceProcedure
+    .input(
+      z.object({
+        workerId: zId,
+        /** Only these queues of the worker's pool (names); all when absent. */
+        workQueues: z.array(z.string().min(1)).max(100).optional(),
+        max: z.number().int().min(1).max(1000).default(1),
+        /** Hold the request open up to this long until work arrives (a long poll). */
+        waitMs: z.number().int().min(0).max(MAX_CLAIM_WAIT_MS).default(0),
+        /** Move claimed runs straight to RUNNING (for workers that start them at once). */
+        start: z.boolean().default(false),
+      }),
+    )
+    .output(z.array(claimedRunOutput))
+    .mutation(async ({ ctx, input, signal }) => {
+      const worker = await ownWorker(ctx, input.workerId);
+      const workQueueIds = await resolveQueueIds({ db: ctx.db, workPoolId: worker.workPoolId, names: input.workQueues });
+      const runs = await claimWithWait({
+        db: ctx.db,
+        workspaceId: ctx.workspaceId,
+        workPoolId: worker.workPoolId,
+        workQueueIds,
+        workerId: worker.id,
+        max: input.max,
+        capabilities: worker.capabilities,
+        start: input.start,
+        actor: `worker:${worker.name}`,
+        waitMs: input.waitMs,
+        signals: ctx.engine.signals,
+        fallbackPollMs: ctx.engine.settings.claimFallbackPollMs,
+        abort: signal,
+      });
+      return withEntrypoints(ctx, runs);
+    }),
+
+  goodbye: workspaceProcedure
+    .input(z.object({ workerId: zId }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      await workerGoodbye({ db: ctx.db, workspaceId: ctx.workspaceId, workerId: input.workerId });
+      return { ok: true as const };
+    }),
+};
