@@ -44,7 +44,7 @@ export type BatonClient = ReturnType<typeof createTRPCClient<AppRouter>>;
  */
 export function resolveClientSettings(
   opts: Pick<BatonClientOptions, "apiUrl" | "workspace"> = {},
-  env: NodeJS.ProcessEnv = process.env,
+  env: Record<string, string | undefined> = process.env,
 ): { apiUrl: string; workspace: string } {
   const config = loadConfig({
     BATON_API_URL: opts.apiUrl || env.BATON_API_URL || undefined,

@@ -17,7 +17,10 @@ export interface Style {
   gray: Paint;
 }
 
-export function colourEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+export function colourEnabled(
+  stream: { isTTY?: boolean },
+  env: Record<string, string | undefined> = process.env,
+): boolean {
   if (env.NO_COLOR) return false;
   if (env.FORCE_COLOR && env.FORCE_COLOR !== "0") return true;
   return Boolean(stream.isTTY) && env.TERM !== "dumb";

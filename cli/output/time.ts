@@ -24,7 +24,8 @@ export function relativeTime(value: string | Date | null | undefined, now: Date 
   if (abs < 5_000) return "just now";
   if (abs < 60_000) return diff > 0 ? "in a few seconds" : "a few seconds ago";
   for (const [unit, ms] of UNITS) {
-    if (abs >= ms) return relative.format(Math.trunc(diff / ms) || Math.sign(diff), unit);
+    // Rounded, so a run due in 4 min 59 s reads "in 5 minutes".
+    if (abs >= ms) return relative.format(Math.round(diff / ms), unit);
   }
   return "just now";
 }

@@ -103,6 +103,8 @@ describe("relativeTime", () => {
   const now = new Date("2026-11-03T12:00:00Z");
   it.each([
     ["2026-11-03T12:05:00Z", "in 5 minutes"],
+    ["2026-11-03T12:04:58Z", "in 5 minutes"],
+    ["2026-11-03T13:20:00Z", "in 1 hour"],
     ["2026-11-03T09:00:00Z", "3 hours ago"],
     ["2026-11-03T12:00:02Z", "just now"],
     ["2026-11-03T11:59:30Z", "a few seconds ago"],
