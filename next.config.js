@@ -11,6 +11,9 @@
 const nextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "ws", "pg", "@neondatabase/serverless"],
   poweredByHeader: false,
+  // `npm run dev` prints http://localhost:…; opening it as 127.0.0.1 instead is the same machine,
+  // not a cross-origin page, so hot reload should work there too.
+  allowedDevOrigins: ["127.0.0.1", "localhost"],
   reactStrictMode: true,
   // `npm test` and CI run `tsc --noEmit` over the whole project before building; checking again
   // here would only slow the build and make a first `baton server start` fail on a type error

@@ -105,21 +105,21 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     if (settings) services = startServices({ database, settings });
 
     const { default: next } = await import("next");
-    const app = next({ dev, dir: root, hostname: opts.host, port: opts.port });
+    // Handing Next the server lets it attach its own WebSocket upgrade handler (hot reload in
+    // dev); a second handler of ours would answer the same upgrade twice.
+    const server = http.createServer();
+    httpServer = server;
+    const app = next({ dev, dir: root, hostname: opts.host, port: opts.port, httpServer: server });
     nextApp = app;
     await app.prepare();
     const handle = app.getRequestHandler();
-    const upgrade = app.getUpgradeHandler();
-
-    httpServer = http.createServer((req, res) => {
+    server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
       handle(req, res).catch((err: unknown) => {
         console.error(`[baton] ${req.method} ${req.url} failed:`, err);
         if (!res.headersSent) res.statusCode = 500;
         res.end();
       });
     });
-    // Hot reload in dev goes over a WebSocket upgrade.
-    if (dev) httpServer.on("upgrade", (req, socket, head) => void upgrade(req, socket, head));
     await listen(httpServer, opts.port, opts.host);
   } catch (err) {
     await cleanup().catch(() => {});
