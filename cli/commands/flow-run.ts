@@ -102,7 +102,15 @@ export function flowRunCommand(): Command {
     .action(async (id: string, opts: { json?: boolean }, command: Command) => {
       const { client, uiUrl } = apiContext(command);
       const [run, history] = await Promise.all([client.flowRuns.get.query({ id }), client.flowRuns.history.query({ id })]);
-      if (opts.json) return printJson({ ...run, history });
+      // For a run that has not started, the server can say why (no worker, pool paused, limits…).
+      const waitingReason =
+        run.stateType === "SCHEDULED"
+          ? await client.flowRuns.explain.query({ id }).then(
+              (e) => e.reason,
+              () => null,
+            )
+          : null;
+      if (opts.json) return printJson({ ...run, waitingReason, history });
       print(
         renderDetails([
           ["Name", out.bold(run.name)],
@@ -111,6 +119,7 @@ export function flowRunCommand(): Command {
           ["Deployment", run.deploymentName],
           ["State", formatState(run.stateType, run.stateName)],
           ["Message", run.stateMessage ?? undefined],
+          ["Waiting", waitingReason ? out.yellow(`not started: ${waitingReason}`) : undefined],
           [
             "Work pool",
             run.workPoolName ? `${run.workPoolName}${run.workQueueName ? ` / ${run.workQueueName}` : ""}` : null,

@@ -173,6 +173,7 @@ describe("baton deployment, flow and flow-run", () => {
     expect(runInspect.stdout).toMatch(/Flow:\s+etl/);
     expect(runInspect.stdout).toMatch(/Deployment:\s+nightly/);
     expect(runInspect.stdout).toMatch(/Tags:\s+.*manual/);
+    expect(runInspect.stdout).toMatch(/Waiting:\s+not started: it is scheduled for /);
     expect(runInspect.stdout).toMatch(/^State history$/m);
     expect(runInspect.stdout).toMatch(/Scheduled/);
 

@@ -6,6 +6,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll } from "vitest";
 import { handleTrpcRequest } from "../../server/api/http";
+import type { EngineDeps } from "../../server/api/trpc";
 import type { Db } from "../../server/db/client";
 import { useTestDatabase } from "./db";
 
@@ -15,7 +16,8 @@ export interface HttpApiServer {
   close(): Promise<void>;
 }
 
-export async function startHttpApiServer(getDb: () => Db): Promise<HttpApiServer> {
+/** `getEngine` is for tests that need engine settings or signals other than the defaults. */
+export async function startHttpApiServer(getDb: () => Db, getEngine?: () => EngineDeps | undefined): Promise<HttpApiServer> {
   const server = http.createServer((req, res) => {
     void (async () => {
       try {
@@ -28,7 +30,7 @@ export async function startHttpApiServer(getDb: () => Db): Promise<HttpApiServer
           else if (value !== undefined) headers.set(name, value);
         }
         const url = `http://${req.headers.host ?? "127.0.0.1"}${req.url ?? "/"}`;
-        const response = await handleTrpcRequest(new Request(url, { method: req.method, headers, body }), getDb);
+        const response = await handleTrpcRequest(new Request(url, { method: req.method, headers, body }), getDb, getEngine);
         res.writeHead(response.status, Object.fromEntries(response.headers));
         // Streamed, so subscriptions (SSE) work as they do behind Next.js.
         const reader = response.body?.getReader();
