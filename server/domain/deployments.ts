@@ -169,7 +169,7 @@ export async function updateDeployment(opts: {
   db: DbOrTx;
   workspaceId: string;
   ref: string;
-  patch: DeploymentFields;
+  patch: DeploymentFields & { name?: string };
 }): Promise<DeploymentView> {
   const { patch } = opts;
   const current = await findDeployment({ db: opts.db, workspaceId: opts.workspaceId, ref: opts.ref });

@@ -220,8 +220,10 @@ describe("deployments", () => {
     expect(unchanged.description).toBe("hourly → every five minutes");
     expect(unchanged.schedules.map((s) => s.cron)).toEqual(["*/5 * * * *"]);
 
-    const cleared = await caller.deployments.update({ deployment: dep.id, workPool: null, schedules: [] });
-    expect(cleared).toMatchObject({ workPoolId: null, workQueueId: null, schedules: [] });
+    const cleared = await caller.deployments.update({ deployment: dep.id, workPool: null, schedules: [], name: "renamed" });
+    expect(cleared).toMatchObject({ name: "renamed", workPoolId: null, workQueueId: null, schedules: [] });
+    await caller.deployments.create({ flow: "upd", name: "taken" });
+    await expectTrpcError(caller.deployments.update({ deployment: "upd/renamed", name: "taken" }), "CONFLICT", /already has a deployment/);
   });
 
   it("lists with filters, asks for flow/name when a bare name is ambiguous, and deletes", async () => {

@@ -76,7 +76,7 @@ export const deploymentsRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => createDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
 
   update: workspaceProcedure
-    .input(deploymentRef.extend(editableFields))
+    .input(deploymentRef.extend({ name: zName.optional(), ...editableFields }))
     .output(deploymentOutput)
     .mutation(({ ctx, input: { deployment, ...patch } }) =>
       updateDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ref: deployment, patch }),
