@@ -25,7 +25,7 @@ import { createFlowRunsBulk } from "../server/engine/bulk-create";
 import { claimFlowRuns } from "../server/engine/claim";
 import { loadEngineSettings } from "../server/engine/settings";
 import { RunSignals } from "../server/engine/signals";
-import { setRunState } from "../server/engine/states";
+import { setRunStates } from "../server/engine/transitions";
 import { claimWithWait, heartbeatWorker, registerWorker } from "../server/engine/workers";
 import { writeSection } from "./report";
 
@@ -94,9 +94,13 @@ async function drainWithWorkers(database: Database, poolId: string, workers: num
         const runs = await claimFlowRuns({ db: database.db, workspaceId: WS, workPoolId: poolId, workerId: w.id, max: batch, capabilities: {}, start: true, actor: "worker:bench" });
         if (runs.length === 0) return;
         if (complete) {
-          await Promise.all(
-            runs.map((r) => setRunState({ db: database.db, workspaceId: WS, kind: "flow", runId: r.id, to: { type: "COMPLETED" }, actor: "worker:bench", leaseToken: r.leaseToken! })),
-          );
+          // A worker reports the states of the runs it finished together, in one statement.
+          const results = await setRunStates({
+            db: database.db, workspaceId: WS, kind: "flow", actor: "worker:bench",
+            changes: runs.map((r) => ({ runId: r.id, to: { type: "COMPLETED" as const }, leaseToken: r.leaseToken! })),
+          });
+          const refused = results.find((r) => !r.ok);
+          if (refused && !refused.ok) throw refused.error;
         }
         done += runs.length;
       }
@@ -326,7 +330,7 @@ ${row("graphile-worker 0.17", t.graphile)}
 
 **Baton / graphile-worker, end to end: ${fmt(ratio, 2)}x** — while Baton also records every transition in state history (${fmt(t.history)} rows: Scheduled, Running, Completed for each run).
 
-Method: Baton creates runs with \`createFlowRunsBulk\` (1,000 per statement) and drains them with 4 in-process workers, each claiming up to 16 runs per call straight to RUNNING (one \`baton_claim_flow_runs\` call) and completing each with its lease token (one statement per run, history included). graphile-worker adds jobs with \`addJobs\` (1,000 per call) and runs them with \`concurrency: 16\` and its defaults otherwise; its time ends when its jobs table is empty.
+Method: Baton creates runs with \`createFlowRunsBulk\` (1,000 per statement) and drains them with 4 in-process workers, each claiming up to 16 runs per call straight to RUNNING (one \`baton_claim_flow_runs\` call) and reporting their completion with their lease tokens in one statement per batch (\`setRunStates\`, state history included). graphile-worker adds jobs with \`addJobs\` (1,000 per call) and runs them with \`concurrency: 16\` and its defaults otherwise; its time ends when its jobs table is empty.
 
 ### Created-to-RUNNING latency, idle long-polling worker
 

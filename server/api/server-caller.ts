@@ -12,6 +12,6 @@ export type ServerCaller = ReturnType<typeof createCaller>;
 
 /** A caller for this request: the browser's workspace header, if any, is honoured. */
 export async function serverCaller(): Promise<ServerCaller> {
-  const { database } = await getRuntime();
-  return createCaller(createContext({ db: database.db, headers: await headers() }));
+  const { database, engine } = await getRuntime();
+  return createCaller(createContext({ db: database.db, headers: await headers(), engine }));
 }

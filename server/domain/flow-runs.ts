@@ -1,13 +1,14 @@
 /**
  * Flow runs: creating them (always in SCHEDULED, with the first history row in the same
  * transaction), reading them with the names of what they belong to, and cancelling them.
- * Every state change goes through the state machine in server/engine/states.ts.
+ * Every state change goes through server/engine/transitions.ts, under the rules in server/engine/states.ts.
  */
 import { and, asc, eq, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { deployments, flowRuns, flows, stateHistory, workPools, workQueues } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
-import { recordInitialState, setRunState, type FlowRunRow } from "../engine/states";
+import type { FlowRunRow } from "../engine/states";
+import { recordInitialState, setRunState } from "../engine/transitions";
 import { AppError } from "../errors";
 import { generateRunName } from "./run-names";
 

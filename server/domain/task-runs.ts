@@ -6,7 +6,8 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { taskRuns } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
-import { recordInitialState, type TaskRunRow } from "../engine/states";
+import type { TaskRunRow } from "../engine/states";
+import { recordInitialState } from "../engine/transitions";
 import { AppError } from "../errors";
 import { getFlowRun } from "./flow-runs";
 

@@ -4,7 +4,8 @@
  * ± jitter so that many runs failing together do not retry in lock-step.
  */
 import type { DbOrTx } from "../db/client";
-import { setRunState, type FlowRunRow } from "./states";
+import type { FlowRunRow } from "./states";
+import { setRunState } from "./transitions";
 
 export interface RetryPolicy {
   runCount: number;

@@ -6,7 +6,7 @@
 import { and, eq, inArray, lt } from "drizzle-orm";
 import { flowRuns } from "../../drizzle/schema";
 import { explainWaitingRun } from "../engine/diagnose";
-import { setRunState } from "../engine/states";
+import { setRunState } from "../engine/transitions";
 import { unlessRaced, type ServiceContext } from "./context";
 
 export async function markLateRuns(ctx: ServiceContext): Promise<number> {

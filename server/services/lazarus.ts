@@ -7,7 +7,8 @@ import { and, eq, lt, sql } from "drizzle-orm";
 import { flowRuns, workers } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import { explainWaitingRun } from "../engine/diagnose";
-import { setRunState, type FlowRunRow } from "../engine/states";
+import type { FlowRunRow } from "../engine/states";
+import { setRunState } from "../engine/transitions";
 import { unlessRaced, type ServiceContext } from "./context";
 
 const ACTOR = "lazarus";

@@ -7,7 +7,7 @@
 import { and, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
 import { flowRuns, workers } from "../../drizzle/schema";
 import { failFlowRun } from "../engine/retries";
-import { setRunState } from "../engine/states";
+import { setRunState } from "../engine/transitions";
 import { secondsAgo, unlessRaced, type ServiceContext } from "./context";
 
 const ACTOR = "zombie-killer";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_WORKSPACE_ID } from "../../drizzle/schema";
-import { setRunState, type StateType } from "../../server/engine/states";
+import type { StateType } from "../../server/engine/states";
+import { setRunState } from "../../server/engine/transitions";
 import { expectTrpcError, useTestApi } from "../helpers/api";
 
 describe("flowRuns", () => {

@@ -2,7 +2,7 @@ import { asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { stateHistory } from "../../drizzle/schema";
 import { claimFlowRuns } from "../../server/engine/claim";
-import { setRunState } from "../../server/engine/states";
+import { setRunState } from "../../server/engine/transitions";
 import { AppError } from "../../server/errors";
 import { useTestDatabase } from "../helpers/db";
 import { WS, seedFlow, seedPool, seedRuns, seedWorker } from "../helpers/seed";

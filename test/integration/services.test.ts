@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { flowRuns, stateHistory, workers } from "../../drizzle/schema";
 import { claimFlowRuns } from "../../server/engine/claim";
 import { failFlowRun, retryDelayMs } from "../../server/engine/retries";
-import { setRunState } from "../../server/engine/states";
+import { setRunState } from "../../server/engine/transitions";
 import { registerWorker } from "../../server/engine/workers";
 import { markLateRuns } from "../../server/services/late-runs";
 import { reviveStuckRuns } from "../../server/services/lazarus";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunSignals } from "../../server/engine/signals";
 import { claimWithWait, heartbeatWorker, registerWorker, workerGoodbye } from "../../server/engine/workers";
-import { setRunState } from "../../server/engine/states";
+import { setRunState } from "../../server/engine/transitions";
 import { useTestDatabase } from "../helpers/db";
 import { WS, seedFlow, seedPool, seedRuns } from "../helpers/seed";
 

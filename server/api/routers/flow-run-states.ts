@@ -7,7 +7,7 @@ import { z } from "zod";
 import { flowRuns } from "../../../drizzle/schema";
 import { explainWaitingRun } from "../../engine/diagnose";
 import { failFlowRun } from "../../engine/retries";
-import { setRunState } from "../../engine/states";
+import { setRunState } from "../../engine/transitions";
 import { AppError } from "../../errors";
 import { workspaceProcedure, zId } from "../trpc";
 import { zStateType } from "./inputs";

@@ -1,0 +1,210 @@
+/**
+ * Applying state changes. Every change of a flow run's or task run's state goes through
+ * `setRunStates` (or `setRunState` for one): one statement locks the runs, checks each
+ * transition against the rules in ./states.ts, the expected version and the lease token,
+ * updates the runs and writes their history rows — or leaves a run untouched and says why.
+ *
+ * Workers report in batches (a claim of 16 runs completes as one statement), which is what lets
+ * Baton record full state history and still outrun a bare job queue.
+ */
+import { sql } from "drizzle-orm";
+import { flowRuns, stateHistory, taskRuns } from "../../drizzle/schema";
+import type { DbOrTx } from "../db/client";
+import { AppError } from "../errors";
+import { mapRow, rowsOf } from "./rows";
+import {
+  DEFAULT_STATE_NAMES,
+  STATE_NAMES,
+  STATE_TYPES,
+  allowedFrom,
+  checkTransition,
+  isTerminal,
+  type FlowRunRow,
+  type RunKind,
+  type StateSpec,
+  type StateType,
+  type TaskRunRow,
+} from "./states";
+
+/** Raised when a worker reports on a run whose lease it no longer holds. */
+export class LeaseLostError extends AppError {
+  constructor(runId: string, detail: string) {
+    super("CONFLICT", `Lease lost for flow run ${runId}: ${detail}. Stop this run; it is not yours any more.`, {
+      field: "leaseToken",
+      reason: "LEASE_LOST",
+    });
+  }
+}
+
+export interface StateChange {
+  runId: string;
+  to: StateSpec;
+  /** When given, the change applies only if the run is still at this version. */
+  expectedVersion?: number;
+  /**
+   * A worker's lease token (flow runs): the change applies only while the run's lease is this
+   * one. A refused token means the run was taken from the worker, which must stop it.
+   */
+  leaseToken?: string;
+  /** For a move to SCHEDULED: when it should run. */
+  scheduledTime?: Date;
+}
+
+export type StateChangeResult<Row> = { ok: true; run: Row } | { ok: false; error: AppError };
+
+/** (to, from) pairs of every allowed transition: the rules, handed to SQL as data. */
+const ALLOWED_PAIRS = JSON.stringify(STATE_TYPES.flatMap((to) => allowedFrom(to).map((from) => ({ to, from }))));
+
+export async function setRunStates(opts: { db: DbOrTx; workspaceId: string; kind: "flow"; actor: string; changes: StateChange[] }): Promise<StateChangeResult<FlowRunRow>[]>;
+export async function setRunStates(opts: { db: DbOrTx; workspaceId: string; kind: "task"; actor: string; changes: StateChange[] }): Promise<StateChangeResult<TaskRunRow>[]>;
+export async function setRunStates(opts: {
+  db: DbOrTx;
+  workspaceId: string;
+  kind: RunKind;
+  actor: string;
+  changes: StateChange[];
+}): Promise<StateChangeResult<FlowRunRow | TaskRunRow>[]> {
+  if (opts.changes.length === 0) return [];
+  const ids = new Set(opts.changes.map((c) => c.runId));
+  if (ids.size !== opts.changes.length) throw AppError.badRequest("a run may appear only once in a batch of state changes", "changes");
+  const items = opts.changes.map((c, ord) => {
+    const toName = c.to.name ?? DEFAULT_STATE_NAMES[c.to.type];
+    const named = STATE_NAMES[toName];
+    if (named && named !== c.to.type) {
+      throw AppError.badRequest(`a state named ${toName} must be of type ${named}, not ${c.to.type}`, "state");
+    }
+    return {
+      ord,
+      id: c.runId,
+      token: opts.kind === "flow" ? c.leaseToken ?? null : null,
+      to_type: c.to.type,
+      to_name: toName,
+      message: c.to.message ?? null,
+      expected_version: c.expectedVersion ?? null,
+      scheduled_time: c.to.type === "SCHEDULED" && c.scheduledTime ? c.scheduledTime.toISOString() : null,
+    };
+  });
+  const table = opts.kind === "flow" ? flowRuns : taskRuns;
+  const isFlow = opts.kind === "flow";
+  const terminal = sql.raw(STATE_TYPES.filter(isTerminal).map((t) => `'${t}'`).join(", "));
+  const result = await opts.db.execute(sql`
+    WITH items AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(items)}::jsonb) AS x(
+        ord int, id uuid, token uuid, to_type state_type, to_name text, message text,
+        expected_version int, scheduled_time timestamptz)
+    ),
+    allowed AS (
+      SELECT * FROM jsonb_to_recordset(${ALLOWED_PAIRS}::jsonb) AS a("to" state_type, "from" state_type)
+    ),
+    prev AS (
+      -- Lock in id order so two batches touching the same runs cannot deadlock.
+      SELECT r.id, r.state_type, r.state_name, r.state_version,
+        ${isFlow ? sql`r.lease_token` : sql`NULL::uuid AS lease_token`}
+      FROM ${table} r
+      WHERE r.id IN (SELECT id FROM items) AND r.workspace_id = ${opts.workspaceId}::uuid
+      ORDER BY r.id
+      FOR UPDATE
+    ),
+    upd AS (
+      UPDATE ${table} r SET
+        state_type = i.to_type,
+        state_name = i.to_name,
+        state_message = i.message,
+        state_version = r.state_version + 1,
+        state_timestamp = now(),
+        updated_at = now(),
+        run_count = r.run_count + (CASE WHEN i.to_type = 'RUNNING' AND p.state_type <> 'RUNNING' THEN 1 ELSE 0 END),
+        start_time = CASE WHEN i.to_type = 'RUNNING' THEN coalesce(r.start_time, now()) ELSE r.start_time END,
+        end_time = CASE WHEN i.to_type IN (${terminal}) THEN now() ELSE r.end_time END,
+        scheduled_time = coalesce(i.scheduled_time, r.scheduled_time)
+        ${isFlow ? sql`, lease_token = CASE WHEN i.to_type IN (${terminal}, 'SCHEDULED') THEN NULL ELSE r.lease_token END` : sql``}
+      FROM items i JOIN prev p ON p.id = i.id
+      WHERE r.id = i.id
+        AND EXISTS (SELECT 1 FROM allowed a WHERE a."to" = i.to_type AND a."from" = p.state_type)
+        AND NOT (p.state_type = i.to_type AND p.state_name = i.to_name)
+        AND (i.expected_version IS NULL OR p.state_version = i.expected_version)
+        AND (i.token IS NULL OR p.lease_token IS NOT DISTINCT FROM i.token)
+      RETURNING r.*
+    ),
+    hist AS (
+      INSERT INTO ${stateHistory} (workspace_id, ${sql.raw(isFlow ? "flow_run_id" : "task_run_id")},
+        from_type, from_name, to_type, to_name, message, actor, created_at)
+      SELECT u.workspace_id, u.id, p.state_type, p.state_name, u.state_type, u.state_name, u.state_message, ${opts.actor}, now()
+      FROM upd u JOIN prev p ON p.id = u.id
+    )
+    SELECT i.ord, p.state_type AS prev_type, p.state_name AS prev_name, p.state_version AS prev_version,
+      p.lease_token AS prev_lease_token, u.*
+    FROM items i LEFT JOIN prev p ON p.id = i.id LEFT JOIN upd u ON u.id = i.id
+    ORDER BY i.ord`);
+  const what = isFlow ? "Flow run" : "Task run";
+  return rowsOf(result).map((row, ord) => {
+    const change = opts.changes[ord]!;
+    if (row.id) return { ok: true as const, run: mapRow(table, row) };
+    return { ok: false as const, error: refusal(what, change, row) };
+  });
+}
+
+/** Why a change was not applied, most specific reason first. */
+function refusal(what: string, change: StateChange, row: Record<string, unknown>): AppError {
+  if (!row.prev_type) return AppError.notFound(what, change.runId, "id");
+  const current = { type: row.prev_type as StateType, name: row.prev_name as string };
+  if (change.leaseToken && row.prev_lease_token !== change.leaseToken) {
+    return new LeaseLostError(
+      change.runId,
+      row.prev_lease_token ? "it was claimed again by another worker" : `it is ${current.name} and holds no lease`,
+    );
+  }
+  if (change.expectedVersion !== undefined && row.prev_version !== change.expectedVersion) {
+    return AppError.conflict(`${what} ${change.runId} changed meanwhile (it is now ${current.name}); reload it and try again`);
+  }
+  const check = checkTransition(current, change.to);
+  const toName = change.to.name ?? DEFAULT_STATE_NAMES[change.to.type];
+  return new AppError(
+    "PRECONDITION_FAILED",
+    `${what} ${change.runId}: ${check.ok ? `cannot move from ${current.name} to ${toName}` : check.reason}`,
+    { field: "state" },
+  );
+}
+
+export interface SetRunStateOptions extends StateChange {
+  db: DbOrTx;
+  workspaceId: string;
+  kind: RunKind;
+  /** Who makes the change, recorded in history: `user`, `worker:<name>`, `scheduler`, … */
+  actor: string;
+}
+
+/**
+ * Moves one run to a new state. Refuses an illegal transition (PRECONDITION_FAILED, saying why),
+ * a lost race (CONFLICT) and a stale lease (CONFLICT, reason LEASE_LOST). Returns the updated run.
+ */
+export async function setRunState(opts: SetRunStateOptions & { kind: "flow" }): Promise<FlowRunRow>;
+export async function setRunState(opts: SetRunStateOptions & { kind: "task" }): Promise<TaskRunRow>;
+export async function setRunState(opts: SetRunStateOptions): Promise<FlowRunRow | TaskRunRow> {
+  const { db, workspaceId, kind, actor, ...change } = opts;
+  const [result] = await setRunStates({ db, workspaceId, kind: kind as "flow", actor, changes: [change] });
+  if (!result!.ok) throw result!.error;
+  return result!.run;
+}
+
+/** Records the first state of a newly inserted run (no `from`). Call inside the creating transaction. */
+export async function recordInitialState(opts: {
+  db: DbOrTx;
+  workspaceId: string;
+  kind: RunKind;
+  runId: string;
+  state: { type: StateType; name: string; message?: string | null };
+  actor: string;
+}): Promise<void> {
+  await opts.db.insert(stateHistory).values({
+    workspaceId: opts.workspaceId,
+    flowRunId: opts.kind === "flow" ? opts.runId : null,
+    taskRunId: opts.kind === "task" ? opts.runId : null,
+    fromType: null,
+    fromName: null,
+    toType: opts.state.type,
+    toName: opts.state.name,
+    message: opts.state.message ?? null,
+    actor: opts.actor,
+  });
+}
