@@ -4,8 +4,9 @@
  *
  * Order matters:
  *   1. build the web UI if there is no production build (first start only);
- *   2. open the database, apply migrations, install the runtime on `globalThis`, so no route
- *      handler opens a second client (for PGlite that would be a second owner of the folder);
+ *   2. open the database, apply migrations, LISTEN for run wake-ups, install the runtime on
+ *      `globalThis`, so no route handler opens a second client (for PGlite that would be a
+ *      second owner of the folder) and every claim in the process shares one set of signals;
  *   3. start the background services (scheduler, late marker, zombie killer, lazarus, log
  *      retention; with several servers on one Postgres only the leader runs them);
  *   4. start Next.js programmatically and listen.
@@ -21,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import type { BatonConfig, DatabaseConfig } from "./config";
 import { openDatabase } from "./db/client";
 import { loadEngineSettings } from "./engine/settings";
+import { RunSignals } from "./engine/signals";
 import { setRuntime } from "./runtime";
 import { startServices, type RunningServices } from "./services";
 
@@ -86,7 +88,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   }
 
   // Bad engine settings fail here, before anything is opened.
-  const settings = opts.services === false ? undefined : loadEngineSettings();
+  const settings = loadEngineSettings();
+  const signals = new RunSignals();
   const database = await openDatabase(opts.config.database);
   let httpServer: http.Server | undefined;
   let nextApp: { close(): Promise<void> } | undefined;
@@ -95,14 +98,17 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     if (httpServer) await closeHttpServer(httpServer);
     await services?.stop().catch((err: unknown) => log(`[baton] stopping the services failed: ${describe(err)}`));
     await nextApp?.close().catch((err: unknown) => log(`[baton] stopping Next.js failed: ${describe(err)}`));
+    // Wakes any claim still long-polling, so nothing waits on a closed database.
+    await signals.stop().catch((err: unknown) => log(`[baton] stopping run signals failed: ${describe(err)}`));
     setRuntime(undefined);
     await database.close();
   };
 
   try {
     await database.migrate();
-    setRuntime({ config: opts.config, database });
-    if (settings) services = startServices({ database, settings });
+    await signals.start(database);
+    setRuntime({ config: opts.config, database, engine: { settings, signals } });
+    if (opts.services !== false) services = startServices({ database, settings });
 
     const { default: next } = await import("next");
     // Handing Next the server lets it attach its own WebSocket upgrade handler (hot reload in

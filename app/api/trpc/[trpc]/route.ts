@@ -12,8 +12,13 @@ async function getDb() {
   return (await getRuntime()).database.db;
 }
 
+/** The server's engine settings and wake-up signals, so a new run wakes long-polling workers. */
+async function getEngine() {
+  return (await getRuntime()).engine;
+}
+
 function handler(req: Request): Promise<Response> {
-  return handleTrpcRequest(req, getDb);
+  return handleTrpcRequest(req, getDb, getEngine);
 }
 
 export { handler as GET, handler as POST };
