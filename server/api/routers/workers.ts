@@ -23,10 +23,10 @@ export const workersRouter = createTRPCRouter({
   list: workspaceProcedure
     .input(z.object({ workPool: zRef("work pool") }))
     .output(z.array(workerOutput))
-    .query(({ ctx, input }) => listWorkers({ db: ctx.db, workspaceId: ctx.workspaceId, workPool: input.workPool })),
+    .query(({ ctx, input }) => listWorkers({ db: ctx.db, workspaceId: ctx.workspaceId, workPool: input.workPool, offlineAfterMs: ctx.engine.settings.workerTimeoutMs })),
 
   get: workspaceProcedure
     .input(z.object({ id: zId }))
     .output(workerOutput)
-    .query(({ ctx, input }) => getWorker({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id })),
+    .query(({ ctx, input }) => getWorker({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id, offlineAfterMs: ctx.engine.settings.workerTimeoutMs })),
 });
