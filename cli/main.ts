@@ -10,6 +10,7 @@ import { dbCommand } from "./commands/db";
 import { flowCommand } from "./commands/flow";
 import { flowRunCommand } from "./commands/flow-run";
 import { serverCommand } from "./commands/server";
+import { servicesCommand } from "./commands/services";
 import { workPoolCommand } from "./commands/work-pool";
 import { workQueueCommand } from "./commands/work-queue";
 import { reportError } from "./errors";
@@ -47,6 +48,7 @@ Add --json to ls and inspect commands for machine-readable output.`,
 
   for (const command of [
     serverCommand(),
+    servicesCommand(),
     dbCommand(),
     flowCommand(),
     deploymentCommand(),

@@ -55,7 +55,7 @@ and Neon, migrating while servers run is safe (an advisory lock serialises migra
   return cmd;
 }
 
-function describeDatabase(config: BatonConfig): string {
+export function describeDatabase(config: BatonConfig): string {
   const db = config.database;
   if (db.driver === "pglite") return `the embedded PGlite database in ${db.dataDir}`;
   return `${db.driver === "neon" ? "Neon" : "PostgreSQL"} at ${redactUrl(db.url ?? "")} (driver ${db.driver})`;
@@ -75,7 +75,7 @@ async function appliedMigrations(db: Db): Promise<number> {
 }
 
 /** Whether something answers as Baton's API at the configured URL (a JSON answer from /trpc). */
-async function serverAnswers(config: BatonConfig): Promise<boolean> {
+export async function serverAnswers(config: BatonConfig): Promise<boolean> {
   try {
     const res = await fetch(`${config.apiUrl.replace(/\/+$/, "")}/trpc/workPools.list`, {
       signal: AbortSignal.timeout(1500),

@@ -11,6 +11,7 @@ interface StartOptions {
   dataDir?: string;
   databaseUrl?: string;
   dev?: boolean;
+  services?: boolean;
 }
 
 export function serverCommand(): Command {
@@ -26,6 +27,7 @@ export function serverCommand(): Command {
       new Option("--database-url <url>", "a postgres:// URL; unset means the embedded PGlite database").env("DATABASE_URL"),
     )
     .option("--dev", "run Next.js in development mode (hot reload)")
+    .option("--no-services", "do not run the background services here (run `baton services start` elsewhere)")
     .action(async (opts: StartOptions) => {
       // Flags win over the environment; loadConfig then checks everything in one place and
       // names the variable at fault.
@@ -36,7 +38,7 @@ export function serverCommand(): Command {
       const config = loadConfig();
       const { startServer } = await import("../../server/http-server");
       // startServer prints the banner (URLs, database) once it listens.
-      const server = await startServer({ port: config.port, host: config.host, dev: opts.dev, config }).catch(
+      const server = await startServer({ port: config.port, host: config.host, dev: opts.dev, services: opts.services, config }).catch(
         (error: unknown) => {
           throw new CliError(`The server did not start: ${error instanceof Error ? error.message : String(error)}`);
         },
@@ -53,7 +55,7 @@ function copyToEnv(name: string, value: string | undefined): void {
 }
 
 /** Two-stage shutdown: the first signal closes gracefully (runs, connections, the database), a second forces. */
-function stopOnSignals(close: () => Promise<void>): void {
+export function stopOnSignals(close: () => Promise<void>): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
