@@ -37,6 +37,11 @@ const arg = (name: string, fallback: number) => {
 const RUNS = arg("runs", 5000);
 const LATENCY_SAMPLES = arg("samples", 200);
 const IDLE_SECONDS = arg("idle-seconds", 20);
+/** `--only throughput,claims` runs some parts and prints them, without writing BENCHMARKS.md. */
+const ONLY = (() => {
+  const i = process.argv.indexOf("--only");
+  return i > 0 ? new Set((process.argv[i + 1] ?? "").split(",")) : undefined;
+})();
 
 const dbUrl = (name: string) => Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).toString();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -306,6 +311,13 @@ async function main() {
     await c.end();
     return rows[0].server_version as string;
   })();
+  if (ONLY) {
+    if (ONLY.has("throughput")) await throughput();
+    if (ONLY.has("latency")) await latency();
+    if (ONLY.has("claims")) await claimThroughput();
+    if (ONLY.has("idle")) await idleLoad();
+    return;
+  }
   const t = await throughput();
   const l = await latency();
   const c = await claimThroughput();

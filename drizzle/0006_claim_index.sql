@@ -1,0 +1,1 @@
+CREATE INDEX "flow_runs_due_idx" ON "flow_runs" USING btree ("work_queue_id","priority","scheduled_time","id") WHERE "flow_runs"."state_type" = 'SCHEDULED';
