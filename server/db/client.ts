@@ -199,24 +199,32 @@ async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
-async function openNodePostgres(url: string): Promise<Database> {
-  const pg = (await import("pg")).default;
-  const { Pool } = pg;
-  const { drizzle } = await import("drizzle-orm/node-postgres");
-  const { migrate } = await import("drizzle-orm/node-postgres/migrator");
-  const pool = new Pool({ connectionString: url, max: Number(process.env.BATON_DB_POOL_SIZE ?? 10) });
-  // An idle client that errors (server restart) must not crash the process.
-  pool.on("error", (err) => console.error(`[baton] postgres pool error: ${err.message}`));
-  const db = drizzle(pool, { schema });
+/** What node-postgres and Neon's driver have in common, for the parts of `Database` they share. */
+interface PgLikeDriver {
+  driver: "pg" | "neon";
+  db: Db;
+  pool: { connect(): Promise<PgLikeConnection>; end(): Promise<void> };
+  /** A fresh, connected client outside the pool (for LISTEN and leader locks). */
+  newClient(): Promise<LockConnection>;
+  /** drizzle's migrator on one connection. */
+  migrateOn(conn: PgLikeConnection): Promise<void>;
+}
+
+interface PgLikeConnection {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+  release(): void;
+}
+
+function pgLikeDatabase(d: PgLikeDriver): Database {
   return {
-    db: db as unknown as Db,
-    driver: "pg",
+    db: d.db,
+    driver: d.driver,
     migrate: async () => {
-      const conn = await pool.connect();
+      const conn = await d.pool.connect();
       try {
         await conn.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
         try {
-          await migrate(drizzle(conn, { schema }), { migrationsFolder: migrationsFolder() });
+          await d.migrateOn(conn);
         } finally {
           await conn.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
         }
@@ -224,20 +232,30 @@ async function openNodePostgres(url: string): Promise<Database> {
         conn.release();
       }
     },
-    listen: (channel, handler) =>
-      listenOnConnection(async () => {
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
-        return client;
-      }, channel, handler),
-    tryAdvisoryLock: (key) =>
-      lockOnConnection(async () => {
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
-        return client as unknown as LockConnection;
-      }, key),
-    close: () => pool.end(),
+    listen: (channel, handler) => listenOnConnection(d.newClient as never, channel, handler),
+    tryAdvisoryLock: (key) => lockOnConnection(d.newClient, key),
+    close: () => d.pool.end(),
   };
+}
+
+async function openNodePostgres(url: string): Promise<Database> {
+  const pg = (await import("pg")).default;
+  const { drizzle } = await import("drizzle-orm/node-postgres");
+  const { migrate } = await import("drizzle-orm/node-postgres/migrator");
+  const pool = new pg.Pool({ connectionString: url, max: Number(process.env.BATON_DB_POOL_SIZE ?? 10) });
+  // An idle client that errors (server restart) must not crash the process.
+  pool.on("error", (err) => console.error(`[baton] postgres pool error: ${err.message}`));
+  return pgLikeDatabase({
+    driver: "pg",
+    db: drizzle(pool, { schema }) as unknown as Db,
+    pool: pool as never,
+    newClient: async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      return client as unknown as LockConnection;
+    },
+    migrateOn: (conn) => migrate(drizzle(conn as never, { schema }), { migrationsFolder: migrationsFolder() }),
+  });
 }
 
 async function openNeon(url: string, wsProxy?: string): Promise<Database> {
@@ -259,35 +277,15 @@ async function openNeon(url: string, wsProxy?: string): Promise<Database> {
   }
   const pool = new neon.Pool({ connectionString: url, max: Number(process.env.BATON_DB_POOL_SIZE ?? 10) });
   pool.on("error", (err: Error) => console.error(`[baton] neon pool error: ${err.message}`));
-  const db = drizzle(pool, { schema });
-  return {
-    db: db as unknown as Db,
+  return pgLikeDatabase({
     driver: "neon",
-    migrate: async () => {
-      const conn = await pool.connect();
-      try {
-        await conn.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
-        try {
-          await migrate(drizzle(conn as never, { schema }), { migrationsFolder: migrationsFolder() });
-        } finally {
-          await conn.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
-        }
-      } finally {
-        conn.release();
-      }
+    db: drizzle(pool, { schema }) as unknown as Db,
+    pool: pool as never,
+    newClient: async () => {
+      const client = new neon.Client({ connectionString: url });
+      await client.connect();
+      return client as unknown as LockConnection;
     },
-    listen: (channel, handler) =>
-      listenOnConnection(async () => {
-        const client = new neon.Client({ connectionString: url });
-        await client.connect();
-        return client as never;
-      }, channel, handler),
-    tryAdvisoryLock: (key) =>
-      lockOnConnection(async () => {
-        const client = new neon.Client({ connectionString: url });
-        await client.connect();
-        return client as unknown as LockConnection;
-      }, key),
-    close: () => pool.end(),
-  };
+    migrateOn: (conn) => migrate(drizzle(conn as never, { schema }), { migrationsFolder: migrationsFolder() }),
+  });
 }
