@@ -23,6 +23,7 @@ export default defineConfig({
     reporters: ["default", "./test/summary-reporter.ts"],
     projects: [
       { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      { extends: true, test: { name: "kinds", include: ["test/kinds/**/*.test.ts"] } },
       integration("pglite", "pglite"),
       integration("postgres", "pg"),
       integration("neon", "neon"),

@@ -1,0 +1,122 @@
+/**
+ * The cluster task kind: k-means over embeddings (k given, or chosen by silhouette), a 2-D PCA
+ * projection for the plot, and per-cluster summaries labelled with their most distinctive terms
+ * when the texts are passed along. Pure TypeScript: the same module runs in Node and in a Web
+ * Worker; a browser can pass its WebGPU assignment kernel through `clusterVectors`.
+ */
+import type { TaskContext, TaskKind } from "./types";
+import { distinctiveTerms, tfidfForTerms, type ClusterTerm, type TermSource } from "./cluster-terms";
+import { kmeans, type KMeansResult } from "./kmeans";
+import type { AssignFn } from "./kmeans-assign";
+import { pca2d } from "./pca";
+import { chooseK, SilhouetteSample, type KCandidate } from "./silhouette";
+
+export interface ClusterParams {
+  /** One embedding per row, all the same length. */
+  vectors: ArrayLike<number>[];
+  /** Number of clusters; chosen by silhouette in [kMin, kMax] when absent. */
+  k?: number;
+  kMin?: number;
+  kMax?: number;
+  restarts?: number;
+  maxIterations?: number;
+  seed?: number;
+  /** Points the silhouette is measured on (a seeded sample when there are more). */
+  silhouetteSample?: number;
+  /** The texts behind the vectors (and a lexical model's vocabulary) to label clusters with terms. */
+  terms?: TermSource;
+  topTerms?: number;
+}
+
+export interface ClusterSummary {
+  id: number;
+  size: number;
+  terms: ClusterTerm[];
+}
+
+export interface ClusterResult {
+  k: number;
+  labels: number[];
+  inertia: number;
+  /** Mean silhouette (on the sample), -1..1. */
+  silhouette: number;
+  kChosenBy: "given" | "silhouette";
+  kCandidates: KCandidate[];
+  centroids: number[][];
+  projection: { points: [number, number][]; explained: [number, number] };
+  clusters: ClusterSummary[];
+}
+
+export function toMatrix(vectors: ArrayLike<number>[]): { points: Float32Array; dim: number } {
+  const dim = vectors[0]?.length ?? 0;
+  if (vectors.length === 0 || dim === 0) throw new Error("cluster needs at least one non-empty vector");
+  const points = new Float32Array(vectors.length * dim);
+  vectors.forEach((v, i) => {
+    if (v.length !== dim) throw new Error(`cluster: vector ${i} has ${v.length} dimensions, expected ${dim}`);
+    for (let j = 0; j < dim; j++) points[i * dim + j] = v[j]!;
+  });
+  return { points, dim };
+}
+
+export async function clusterVectors(
+  points: Float32Array,
+  dim: number,
+  params: Omit<ClusterParams, "vectors">,
+  ctx?: Pick<TaskContext, "log" | "progress" | "signal">,
+  assign?: AssignFn,
+): Promise<ClusterResult> {
+  const n = points.length / dim;
+  const common = { restarts: params.restarts, maxIterations: params.maxIterations, seed: params.seed, assign, signal: ctx?.signal };
+  let result: KMeansResult;
+  let silhouette: number;
+  let candidates: KCandidate[] = [];
+  if (params.k !== undefined) {
+    result = await kmeans(points, dim, { ...common, k: params.k });
+    silhouette = result.k > 1 && result.k < n ? new SilhouetteSample(points, dim, params.silhouetteSample, params.seed).score(result.labels, result.k) : 0;
+  } else {
+    const chosen = await chooseK(points, dim, {
+      ...common,
+      kMin: params.kMin,
+      kMax: params.kMax,
+      silhouetteSample: params.silhouetteSample,
+      onCandidate: (k, s, done, total) => {
+        ctx?.log("debug", `k=${k}: silhouette ${s.toFixed(4)}`);
+        ctx?.progress((0.8 * done) / total, `tried k=${k}`);
+      },
+    });
+    ({ best: result, silhouette, candidates } = chosen);
+    ctx?.log("info", `chose k=${result.k} by silhouette (${silhouette.toFixed(4)}) among k=${candidates[0]!.k}..${candidates.at(-1)!.k}`);
+  }
+  ctx?.progress(0.85, "projecting to 2-D");
+  const projection = pca2d(points, dim);
+  let terms: ClusterTerm[][] = [];
+  if (params.terms) {
+    if (params.terms.texts.length !== n) throw new Error(`cluster: ${params.terms.texts.length} texts for ${n} vectors`);
+    const { rows, vocabulary } = tfidfForTerms(params.terms);
+    terms = distinctiveTerms(rows, vocabulary.terms, result.labels, result.k, params.topTerms ?? 8);
+  }
+  const sizes = new Array<number>(result.k).fill(0);
+  for (const c of result.labels) sizes[c]!++;
+  ctx?.progress(1);
+  return {
+    k: result.k,
+    labels: Array.from(result.labels),
+    inertia: result.inertia,
+    silhouette,
+    kChosenBy: params.k !== undefined ? "given" : "silhouette",
+    kCandidates: candidates,
+    centroids: Array.from({ length: result.k }, (_, c) => Array.from(result.centroids.subarray(c * dim, c * dim + dim))),
+    projection: {
+      points: Array.from({ length: n }, (_, i) => [projection.points[2 * i]!, projection.points[2 * i + 1]!] as [number, number]),
+      explained: projection.explained,
+    },
+    clusters: sizes.map((size, id) => ({ id, size, terms: terms[id] ?? [] })),
+  };
+}
+
+export const cluster: TaskKind<ClusterParams, ClusterResult> = async (params, ctx) => {
+  const { points, dim } = toMatrix(params.vectors);
+  ctx.log("info", `clustering ${points.length / dim} vectors of ${dim} dimensions on ${ctx.device ?? "cpu"}`);
+  const { vectors: _vectors, ...rest } = params;
+  return clusterVectors(points, dim, rest, ctx);
+};

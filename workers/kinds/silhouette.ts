@@ -1,0 +1,95 @@
+/**
+ * Silhouette scores, and choosing k by them. The score is O(n²·d), so for large n it is taken on a
+ * seeded sample (as scikit-learn's sample_size does); the sample's distance matrix is computed once
+ * and reused for every candidate k, which is what makes trying ten values of k affordable.
+ */
+import { kmeans, type KMeansOptions, type KMeansResult } from "./kmeans";
+import { createRng, sampleIndices } from "./random";
+
+export class SilhouetteSample {
+  readonly indices: Int32Array;
+  private readonly distances: Float32Array;
+
+  constructor(points: Float32Array, dim: number, maxSample = 1500, seed = 7) {
+    const n = points.length / dim;
+    this.indices = sampleIndices(n, maxSample, createRng(seed));
+    const m = this.indices.length;
+    this.distances = new Float32Array(m * m);
+    for (let a = 0; a < m; a++) {
+      const p = this.indices[a]! * dim;
+      for (let b = a + 1; b < m; b++) {
+        const q = this.indices[b]! * dim;
+        let d = 0;
+        for (let j = 0; j < dim; j++) d += (points[p + j]! - points[q + j]!) ** 2;
+        const dist = Math.sqrt(d);
+        this.distances[a * m + b] = dist;
+        this.distances[b * m + a] = dist;
+      }
+    }
+  }
+
+  /** Mean silhouette of the sampled points under `labels` (labels of all points, 0..k-1). */
+  score(labels: Int32Array, k: number): number {
+    const m = this.indices.length;
+    const sampleLabels = Int32Array.from(this.indices, (i) => labels[i]!);
+    const sizes = new Int32Array(k);
+    for (const c of sampleLabels) sizes[c]!++;
+    const sums = new Float64Array(k);
+    let total = 0;
+    for (let a = 0; a < m; a++) {
+      sums.fill(0);
+      const row = a * m;
+      for (let b = 0; b < m; b++) sums[sampleLabels[b]!]! += this.distances[row + b]!;
+      const own = sampleLabels[a]!;
+      // A point alone in its cluster scores 0, by the usual convention.
+      if (sizes[own]! <= 1) continue;
+      const within = sums[own]! / (sizes[own]! - 1);
+      let nearest = Infinity;
+      for (let c = 0; c < k; c++) if (c !== own && sizes[c]! > 0) nearest = Math.min(nearest, sums[c]! / sizes[c]!);
+      if (!Number.isFinite(nearest)) continue;
+      const denom = Math.max(within, nearest);
+      if (denom > 0) total += (nearest - within) / denom;
+    }
+    return total / m;
+  }
+}
+
+export interface ChooseKOptions extends Omit<KMeansOptions, "k"> {
+  kMin?: number;
+  kMax?: number;
+  silhouetteSample?: number;
+  onCandidate?: (k: number, silhouette: number, done: number, total: number) => void;
+}
+
+export interface KCandidate {
+  k: number;
+  silhouette: number;
+  inertia: number;
+}
+
+/** Runs k-means for each k in [kMin, kMax] and keeps the best silhouette (ties to the smaller k). */
+export async function chooseK(
+  points: Float32Array,
+  dim: number,
+  options: ChooseKOptions = {},
+): Promise<{ best: KMeansResult; silhouette: number; candidates: KCandidate[] }> {
+  const n = points.length / dim;
+  const kMin = Math.max(2, options.kMin ?? 2);
+  const kMax = Math.min(n - 1, options.kMax ?? Math.max(kMin, Math.min(15, Math.round(Math.sqrt(n / 2)))));
+  if (kMax < kMin) throw new Error(`choosing k needs at least ${kMin + 1} points, got ${n}`);
+  const sample = new SilhouetteSample(points, dim, options.silhouetteSample ?? 1500, options.seed ?? 42);
+  const candidates: KCandidate[] = [];
+  let best: KMeansResult | undefined;
+  let bestScore = -Infinity;
+  for (let k = kMin; k <= kMax; k++) {
+    const result = await kmeans(points, dim, { ...options, k });
+    const silhouette = sample.score(result.labels, k);
+    candidates.push({ k, silhouette, inertia: result.inertia });
+    options.onCandidate?.(k, silhouette, k - kMin + 1, kMax - kMin + 1);
+    if (silhouette > bestScore) {
+      bestScore = silhouette;
+      best = result;
+    }
+  }
+  return { best: best!, silhouette: bestScore, candidates };
+}
