@@ -7,6 +7,7 @@ import { and, asc, eq, inArray } from "drizzle-orm";
 import { taskRuns } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import type { TaskRunRow } from "../engine/states";
+import { findCachedResult } from "../engine/cache";
 import { recordInitialState } from "../engine/transitions";
 import { AppError } from "../errors";
 import { getFlowRun } from "./flow-runs";
@@ -39,6 +40,8 @@ export async function createTaskRun(opts: {
   parameters?: Record<string, unknown>;
   tags?: string[];
   cacheKey?: string | null;
+  /** Until when this run's result may be reused by later runs with the same cache key. */
+  cacheExpiresAt?: Date | null;
   upstreamTaskRunIds?: string[];
   kind?: string | null;
   actor: string;
@@ -59,6 +62,10 @@ export async function createTaskRun(opts: {
     }
   }
   const dynamicKey = opts.dynamicKey ?? "0";
+  const cached = opts.cacheKey ? await findCachedResult({ db: opts.db, workspaceId: opts.workspaceId, cacheKey: opts.cacheKey }) : undefined;
+  const initial = cached
+    ? { type: "COMPLETED" as const, name: "Cached", message: `cached result of task run ${cached.taskRunId}` }
+    : { type: "PENDING" as const, name: "Pending", message: null };
   const id = await opts.db.transaction(async (tx) => {
     const [inserted] = await tx
       .insert(taskRuns)
@@ -68,11 +75,14 @@ export async function createTaskRun(opts: {
         taskKey: opts.taskKey,
         dynamicKey,
         name: opts.name ?? `${opts.taskKey}-${dynamicKey}`,
-        stateType: "PENDING",
-        stateName: "Pending",
+        stateType: initial.type,
+        stateName: initial.name,
+        stateMessage: initial.message,
+        ...(cached ? { resultId: cached.resultId, startTime: new Date(), endTime: new Date() } : {}),
         parameters: opts.parameters ?? {},
         tags: [...new Set(opts.tags ?? [])],
         cacheKey: opts.cacheKey ?? null,
+        cacheExpiresAt: opts.cacheExpiresAt ?? null,
         upstreamTaskRunIds: upstream,
         kind: opts.kind ?? null,
       })
@@ -93,7 +103,7 @@ export async function createTaskRun(opts: {
       workspaceId: opts.workspaceId,
       kind: "task",
       runId: inserted.id,
-      state: { type: "PENDING", name: "Pending" },
+      state: initial,
       actor: opts.actor,
     });
     return inserted.id;

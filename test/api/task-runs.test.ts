@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { expectTrpcError, useTestApi } from "../helpers/api";
+import { DEFAULT_WORKSPACE_ID } from "../../drizzle/schema";
+import { setRunState } from "../../server/engine/transitions";
 
 describe("taskRuns", () => {
   const api = useTestApi();
@@ -68,5 +70,35 @@ describe("taskRuns", () => {
     await expectTrpcError(client.taskRuns.create.mutate({ flowRunId: run.id, taskKey: "" }), "BAD_REQUEST", /taskKey/);
     await expectTrpcError(client.taskRuns.get.query({ id: "nope" }), "BAD_REQUEST", /id: must be a UUID/);
     await expectTrpcError(client.taskRuns.get.query({ id: "00000000-0000-4000-8000-000000000998" }), "NOT_FOUND", /Task run/);
+  });
+});
+
+describe("task result caching", () => {
+  const api = useTestApi();
+
+  it("a task run with the cache key of a completed one starts Cached with its result", async () => {
+    const client = api.client();
+    await client.flows.create.mutate({ name: "cached-flow" });
+    const first = await client.flowRuns.create.mutate({ flow: "cached-flow" });
+    const second = await client.flowRuns.create.mutate({ flow: "cached-flow" });
+    const original = await client.taskRuns.create.mutate({ flowRunId: first.id, taskKey: "embed", cacheKey: "embed:doc-42" });
+    expect(original.stateName).toBe("Pending");
+    // Not completed yet: nothing to reuse.
+    const early = await client.taskRuns.create.mutate({ flowRunId: second.id, taskKey: "embed-early", cacheKey: "embed:doc-42" });
+    expect(early.stateName).toBe("Pending");
+
+    await setRunState({ db: api.db, workspaceId: DEFAULT_WORKSPACE_ID, kind: "task", runId: original.id, to: { type: "RUNNING" }, actor: "test" });
+    await setRunState({ db: api.db, workspaceId: DEFAULT_WORKSPACE_ID, kind: "task", runId: original.id, to: { type: "COMPLETED" }, actor: "test" });
+    const cached = await client.taskRuns.create.mutate({ flowRunId: second.id, taskKey: "embed", cacheKey: "embed:doc-42" });
+    expect(cached).toMatchObject({ stateType: "COMPLETED", stateName: "Cached" });
+    expect(cached.stateMessage).toContain(original.id);
+
+    // An expired cache is not reused.
+    const third = await client.flowRuns.create.mutate({ flow: "cached-flow" });
+    const expiring = await client.taskRuns.create.mutate({ flowRunId: third.id, taskKey: "short", cacheKey: "short-lived", cacheExpiresAt: new Date(Date.now() - 1000).toISOString() });
+    await setRunState({ db: api.db, workspaceId: DEFAULT_WORKSPACE_ID, kind: "task", runId: expiring.id, to: { type: "RUNNING" }, actor: "test" });
+    await setRunState({ db: api.db, workspaceId: DEFAULT_WORKSPACE_ID, kind: "task", runId: expiring.id, to: { type: "COMPLETED" }, actor: "test" });
+    const fresh = await client.taskRuns.create.mutate({ flowRunId: third.id, taskKey: "short-again", cacheKey: "short-lived" });
+    expect(fresh.stateName).toBe("Pending");
   });
 });

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { createTaskRun, getTaskRun, listTaskRuns } from "../../domain/task-runs";
 import { createTRPCRouter, workspaceProcedure, zDate, zId, zName, zTags } from "../trpc";
-import { zJsonObject, zNullableDate, zStateType } from "./inputs";
+import { zIsoDateInput, zJsonObject, zNullableDate, zStateType } from "./inputs";
+import { taskRunStateProcedures } from "./task-run-states";
 
 export const taskRunOutput = z.object({
   id: zId,
@@ -40,6 +41,8 @@ export const taskRunsRouter = createTRPCRouter({
         parameters: zJsonObject.optional(),
         tags: zTags.optional(),
         cacheKey: zKey.optional(),
+        /** How long this run's result may be reused by later runs with the same cache key. */
+        cacheExpiresAt: zIsoDateInput.optional(),
         upstreamTaskRunIds: z.array(zId).max(1000).optional(),
         kind: z.string().trim().min(1).max(100).optional(),
       }),
@@ -56,4 +59,6 @@ export const taskRunsRouter = createTRPCRouter({
     .input(z.object({ id: zId }))
     .output(taskRunOutput)
     .query(({ ctx, input }) => getTaskRun({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id })),
+
+  ...taskRunStateProcedures,
 });
