@@ -44,6 +44,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
                 <li>
                   <NavLink href="/work-pools">Work pools</NavLink>
                 </li>
+                <li><NavLink href="/workbench">Workbench</NavLink></li>
               </ul>
             </nav>
           </aside>

@@ -1,0 +1,23 @@
+/**
+ * The workbench: run task kinds in this tab (WebGPU or WASM, in a Web Worker) and see the
+ * results; or lend the tab to a `browser` work pool as a worker. Served with COOP/COEP (see
+ * next.config.js) so ONNX Runtime can use threads.
+ */
+import type { Metadata } from "next";
+import { Workbench } from "./workbench";
+
+export const metadata: Metadata = { title: "Workbench" };
+
+export default function WorkbenchPage() {
+  return (
+    <>
+      <header className="page-header">
+        <div>
+          <h1>Workbench</h1>
+          <p>Run task kinds in this tab, on WebGPU when the browser offers it and on WASM otherwise.</p>
+        </div>
+      </header>
+      <Workbench />
+    </>
+  );
+}

@@ -1,0 +1,24 @@
+"use client";
+/**
+ * One task Web Worker per workbench page, started after mount (workers exist only in the
+ * browser) and terminated when the page goes; its runtime facts (WebGPU adapter, isolation).
+ */
+import { useEffect, useState } from "react";
+import { startTaskRuntime, type RuntimeInfo, type TaskRuntime } from "@/workers/browser/client";
+
+export function useTaskRuntime(): { runtime?: TaskRuntime; info?: RuntimeInfo; error?: string } {
+  const [state, setState] = useState<{ runtime?: TaskRuntime; info?: RuntimeInfo; error?: string }>({});
+  useEffect(() => {
+    const runtime = startTaskRuntime();
+    let live = true;
+    runtime.info().then(
+      (info) => live && setState({ runtime, info }),
+      (err: Error) => live && setState({ error: `The task worker did not start: ${err.message}` }),
+    );
+    return () => {
+      live = false;
+      runtime.terminate();
+    };
+  }, []);
+  return state;
+}

@@ -1,0 +1,49 @@
+/**
+ * Helpers for the browser-runtime e2e tests: Chromium with WebGPU switched on (headless Chromium
+ * then offers SwiftShader, a software adapter: a correctness check, not a speed), and driving
+ * the workbench's "Run in this tab" panel.
+ */
+import { chromium, type Browser, type Page } from "playwright-core";
+import { CHROMIUM_PATH } from "./browser";
+
+export function launchChromiumWithWebGpu(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      "--enable-unsafe-webgpu",
+      "--no-sandbox",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-quic",
+      "--no-first-run",
+    ],
+  });
+}
+
+/** Opens the workbench and waits until its task Web Worker has reported what it runs on. */
+export async function openWorkbench(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/workbench`);
+  await page.getByTestId("runtime-info").waitFor({ timeout: 60_000 });
+}
+
+export interface PanelRun {
+  result: unknown;
+  device: string | null;
+}
+
+/** Runs the selected kind from the panel on a device and returns the result JSON the page shows. */
+export async function runInPanel(page: Page, opts: { kind?: string; device: "auto" | "webgpu" | "wasm"; texts?: string[] }): Promise<PanelRun> {
+  if (opts.kind) await page.getByTestId("kind-select").selectOption(opts.kind);
+  await page.getByTestId("device-select").selectOption(opts.device);
+  if (opts.texts) await page.getByTestId("texts-input").fill(opts.texts.join("\n"));
+  await page.getByTestId("run-task").click();
+  // The result or an error, whichever comes first.
+  await page.locator('[data-testid="result-json"], [data-testid="task-error"]').first().waitFor({ state: "attached", timeout: 90_000 });
+  const error = page.getByTestId("task-error");
+  if (await error.count()) throw new Error(`The task failed in the tab: ${await error.textContent()}`);
+  const result = JSON.parse((await page.getByTestId("result-json").textContent()) ?? "null");
+  const device = (await page.getByTestId("task-device").count()) ? await page.getByTestId("task-device").textContent() : null;
+  return { result, device };
+}

@@ -1,0 +1,79 @@
+/// <reference lib="webworker" />
+/**
+ * Baton's task Web Worker: runs task kinds off the page's main thread, so a tab stays responsive
+ * while it encodes or clusters. Started by client.ts from this file's own URL (a module worker),
+ * which both Next.js bundlers follow; its API is exposed with comlink.
+ */
+import * as Comlink from "comlink";
+import { configureTransformers, webgpuAdapterInfo } from "../kinds/encode-transformer";
+import type { TaskContext } from "../kinds/types";
+import { CANCELLED_MESSAGE, type BrowserRuntimeConfig, type RuntimeInfo, type TaskEvent, type TaskWorkerApi } from "./api";
+import { browserKinds } from "./kinds";
+
+const running = new Map<string, AbortController>();
+
+function applyConfig(config: BrowserRuntimeConfig) {
+  const origin = self.location.origin;
+  configureTransformers({
+    modelsPath: config.modelsPath,
+    allowRemoteModels: config.allowRemoteModels,
+    // Absolute URLs: ORT imports the loader from inside its own module, relative to itself.
+    wasmPaths: {
+      mjs: `${origin}/ort/ort-wasm-simd-threaded.asyncify.mjs`,
+      wasm: `${origin}/ort/ort-wasm-simd-threaded.asyncify.wasm`,
+    },
+  });
+}
+applyConfig({ modelsPath: "/models/", allowRemoteModels: false });
+
+const api: TaskWorkerApi = {
+  configure: applyConfig,
+
+  async info(): Promise<RuntimeInfo> {
+    const adapter = await webgpuAdapterInfo();
+    return {
+      webgpu: Boolean(adapter),
+      adapter,
+      crossOriginIsolated: self.crossOriginIsolated,
+      threads: navigator.hardwareConcurrency,
+      kinds: Object.keys(browserKinds),
+    };
+  },
+
+  async run(runId, kind, params, onEvent) {
+    const task = browserKinds[kind];
+    if (!task) throw new Error(`This tab cannot run task kind "${kind}" (it runs: ${Object.keys(browserKinds).join(", ")})`);
+    const controller = new AbortController();
+    running.set(runId, controller);
+    // Events are fire-and-forget: a slow page must not hold the task back.
+    const emit = (event: TaskEvent) => void Promise.resolve(onEvent(event)).catch(() => {});
+    let device: string | undefined;
+    const ctx: TaskContext = {
+      log: (level, message) => emit({ type: "log", level, message, at: Date.now() }),
+      metric: (name, value, step) => emit({ type: "metric", name, value, step }),
+      progress: (fraction, message) => emit({ type: "progress", fraction, message }),
+      signal: controller.signal,
+      get device() {
+        return device;
+      },
+      set device(value) {
+        device = value;
+        if (value) emit({ type: "device", device: value });
+      },
+    };
+    try {
+      return await task(params as never, ctx);
+    } catch (err) {
+      if (controller.signal.aborted) throw new Error(CANCELLED_MESSAGE);
+      throw err instanceof Error ? err : new Error(String(err));
+    } finally {
+      running.delete(runId);
+    }
+  },
+
+  cancel(runId) {
+    running.get(runId)?.abort(new Error(CANCELLED_MESSAGE));
+  },
+};
+
+Comlink.expose(api);
