@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
+import { deployCommand } from "./commands/deploy";
 import { deploymentCommand } from "./commands/deployment";
 import { dbCommand } from "./commands/db";
 import { flowCommand } from "./commands/flow";
@@ -13,6 +14,7 @@ import { serverCommand } from "./commands/server";
 import { servicesCommand } from "./commands/services";
 import { workPoolCommand } from "./commands/work-pool";
 import { workQueueCommand } from "./commands/work-queue";
+import { workerCommand } from "./commands/worker";
 import { reportError } from "./errors";
 
 function packageVersion(): string {
@@ -51,10 +53,12 @@ Add --json to ls and inspect commands for machine-readable output.`,
     servicesCommand(),
     dbCommand(),
     flowCommand(),
+    deployCommand(),
     deploymentCommand(),
     flowRunCommand(),
     workPoolCommand(),
     workQueueCommand(),
+    workerCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -9,6 +9,7 @@ import { deploymentsRouter } from "./routers/deployments";
 import { flowRunsRouter } from "./routers/flow-runs";
 import { flowsRouter } from "./routers/flows";
 import { logsRouter } from "./routers/logs";
+import { resultsRouter } from "./routers/results";
 import { taskRunsRouter } from "./routers/task-runs";
 import { workPoolsRouter } from "./routers/work-pools";
 import { workQueuesRouter } from "./routers/work-queues";
@@ -26,6 +27,7 @@ export const appRouter = createTRPCRouter({
   workers: workersRouter,
   logs: logsRouter,
   artifacts: artifactsRouter,
+  results: resultsRouter,
   concurrencyLimits: concurrencyLimitsRouter,
 });
 

@@ -4,6 +4,7 @@
  */
 import type { DbOrTx } from "../db/client";
 import { AppError } from "../errors";
+import { deploymentRunPolicy } from "./deployment-policy";
 import { findDeployment } from "./deployments";
 import { createFlowRun, type FlowRunView } from "./flow-runs";
 import { checkParameters } from "./parameters";
@@ -51,6 +52,7 @@ export async function runDeployment(opts: {
     scheduledTime: opts.scheduledTime,
     idempotencyKey: opts.idempotencyKey,
     name: opts.name,
+    policy: deploymentRunPolicy(deployment.parameterSchema),
     actor: opts.actor,
   });
 }

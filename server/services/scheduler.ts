@@ -14,6 +14,7 @@
 import { Cron } from "croner";
 import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { deploymentSchedules, deployments, flowRuns } from "../../drizzle/schema";
+import { deploymentRunPolicy } from "../domain/deployment-policy";
 import { createFlowRun } from "../domain/flow-runs";
 import { resolveQueue } from "../domain/work-queues";
 import { getWorkPool } from "../domain/work-pools";
@@ -103,6 +104,7 @@ async function materialise(ctx: ServiceContext, schedule: Schedule, deployment: 
       scheduledTime: time,
       idempotencyKey: key,
       autoScheduled: true,
+      policy: deploymentRunPolicy(deployment.parameterSchema),
       actor: "scheduler",
     });
   }

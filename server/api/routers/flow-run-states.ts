@@ -7,6 +7,7 @@ import { z } from "zod";
 import { flowRuns } from "../../../drizzle/schema";
 import { explainWaitingRun } from "../../engine/diagnose";
 import { failFlowRun } from "../../engine/retries";
+import { attachResult } from "../../domain/results";
 import { setRunState } from "../../engine/transitions";
 import { AppError } from "../../errors";
 import { workspaceProcedure, zId } from "../trpc";
@@ -26,6 +27,8 @@ export const flowRunStateProcedures = {
         leaseToken: zId.optional(),
         /** Apply only if the run is still at this version (optimistic concurrency). */
         expectedVersion: z.number().int().min(0).optional(),
+        /** The result (results.create) to attach, with a COMPLETED state. */
+        resultId: zId.optional(),
       }),
     )
     .output(z.object({ id: zId, stateType: zStateType, stateName: z.string(), stateVersion: z.number().int(), stateMessage: z.string().nullable() }))
@@ -35,7 +38,9 @@ export const flowRunStateProcedures = {
       if (type === "FAILED" || type === "CRASHED") {
         return failFlowRun({ ...common, type, name, message: message ?? (type === "FAILED" ? "failed" : "crashed") });
       }
-      return setRunState({ ...common, kind: "flow", to: { type, name, message } });
+      const run = await setRunState({ ...common, kind: "flow", to: { type, name, message } });
+      if (input.resultId) await attachResult({ db: ctx.db, workspaceId: ctx.workspaceId, kind: "flow", runId: run.id, resultId: input.resultId });
+      return run;
     }),
 
   explain: workspaceProcedure

@@ -1,0 +1,101 @@
+/**
+ * `baton deploy path/to/file.ts:myFlow -n NAME -p POOL`: registers (or updates) a deployment of
+ * a TypeScript flow. The flow module is imported here to read its name, parameter schema and run
+ * policy; the entrypoint is stored relative to the current directory, which is how workers find
+ * it in their own checkout (run `baton worker start` from the same place in theirs).
+ */
+import path from "node:path";
+import { Command } from "commander";
+import { clientErrorCode } from "../../server/client";
+import { parameterSchemaOf } from "../../sdk/schema";
+import { EntrypointError, loadFlow, parseEntrypoint } from "../../workers/node/entrypoints";
+import { apiContext, print, printJson } from "../context";
+import { CliError } from "../errors";
+import { collect, parsePositiveInt } from "../options";
+import { collectParameters } from "../params";
+import { out } from "../output/style";
+
+interface DeployOptions {
+  name: string;
+  pool?: string;
+  queue?: string;
+  cron?: string;
+  interval?: number;
+  timezone?: string;
+  param?: string[];
+  params?: string;
+  tag?: string[];
+  description?: string;
+  version?: string;
+  json?: boolean;
+}
+
+export function deployCommand(): Command {
+  return new Command("deploy")
+    .description("Register a deployment of a TypeScript flow (file.ts:export), or update it")
+    .argument("<entrypoint>", "path/to/file.ts:exportedFlow, relative to this directory (the flow-code checkout)")
+    .requiredOption("-n, --name <name>", "the deployment's name")
+    .option("-p, --pool <pool>", "the work pool that runs it")
+    .option("-q, --queue <queue>", "the pool's queue (default: the pool's default queue)")
+    .option("--cron <expr>", 'a cron schedule, e.g. "0 8 * * *"')
+    .option("--interval <seconds>", "an interval schedule, in seconds", parsePositiveInt)
+    .option("--timezone <tz>", "IANA timezone of the schedule (default UTC), e.g. Asia/Phnom_Penh")
+    .option("--param <key=value>", "a default parameter (repeatable; JSON values are parsed)", collect)
+    .option("--params <json>", "default parameters as a JSON object")
+    .option("--tag <tag>", "a tag (repeatable)", collect)
+    .option("--description <text>", "what it is for")
+    .option("--version <version>", "a version label")
+    .option("--json", "print JSON")
+    .action(async (entrypoint: string, opts: DeployOptions, command: Command) => {
+      if (opts.cron && opts.interval) throw new CliError("Give --cron or --interval, not both");
+      if (opts.timezone && !opts.cron && !opts.interval) throw new CliError("--timezone needs --cron or --interval");
+      const { file, exportName } = (() => {
+        try {
+          return parseEntrypoint(entrypoint);
+        } catch (err) {
+          throw new CliError((err as Error).message);
+        }
+      })();
+      const relative = path.relative(process.cwd(), path.resolve(file)).split(path.sep).join("/");
+      if (relative.startsWith("..")) throw new CliError(`${file} is outside this directory; run baton deploy from the checkout that contains it`);
+      const stored = `${relative}:${exportName}`;
+      let definition;
+      try {
+        definition = await loadFlow(stored, process.cwd());
+      } catch (err) {
+        throw new CliError(err instanceof EntrypointError ? err.message : `could not load ${file}: ${(err as Error).message}`);
+      }
+      const { client } = apiContext(command);
+      const schedules = opts.cron
+        ? [{ cron: opts.cron, timezone: opts.timezone }]
+        : opts.interval
+          ? [{ intervalSeconds: opts.interval, timezone: opts.timezone }]
+          : undefined;
+      const fields = {
+        entrypoint: stored,
+        parameterSchema: parameterSchemaOf(definition),
+        parameters: collectParameters(opts),
+        workPool: opts.pool,
+        workQueue: opts.queue,
+        tags: opts.tag ?? definition.options.tags,
+        description: opts.description ?? definition.options.description,
+        version: opts.version,
+        schedules,
+      };
+      let deployment;
+      let verb = "Created";
+      try {
+        deployment = await client.deployments.create.mutate({ flow: definition.name, name: opts.name, ...fields });
+      } catch (err) {
+        if (clientErrorCode(err) !== "CONFLICT") throw err;
+        verb = "Updated";
+        deployment = await client.deployments.update.mutate({ deployment: `${definition.name}/${opts.name}`, ...fields });
+      }
+      if (opts.json) return printJson(deployment);
+      const where = deployment.workPoolName ? ` → pool ${deployment.workPoolName}${deployment.workQueueName ? `/${deployment.workQueueName}` : ""}` : "";
+      print(`${verb} deployment ${out.bold(`${deployment.flowName}/${deployment.name}`)} (${stored})${where}`);
+      for (const s of deployment.schedules) print(`  schedule: ${s.cron ? `cron "${s.cron}"` : `every ${s.intervalSeconds} s`} in ${s.timezone}`);
+      print(`Run it: baton deployment run ${deployment.flowName}/${deployment.name}`);
+      if (deployment.workPoolName) print(`Work it: baton worker start -p ${deployment.workPoolName}  (from this checkout)`);
+    });
+}

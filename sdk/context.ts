@@ -1,0 +1,78 @@
+/**
+ * The run context: which flow run (and task run) the current code belongs to, and how it talks
+ * to Baton. Carried by AsyncLocalStorage, so `task()` calls and `log()` deep inside a flow find
+ * their run without it being passed around — as Prefect's run context does.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { BatonClient } from "../server/client";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export const LOG_LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** Where logs and metrics go: batched to the API by the worker (see sdk/log-shipper.ts). */
+export interface RunSink {
+  log(entry: { flowRunId: string; taskRunId?: string; level: number; message: string }): void;
+  metric(entry: { flowRunId: string; taskRunId?: string; name: string; value: number; step?: number }): void;
+}
+
+export interface RunContext {
+  client: BatonClient;
+  sink: RunSink;
+  flowRunId: string;
+  /** Set while a task body runs. */
+  taskRunId?: string;
+  /** The worker's lease on the top-level flow run; task reports carry it. Absent in subflows. */
+  leaseToken?: string;
+  /** Aborted when the run is cancelled, loses its lease or times out. */
+  signal: AbortSignal;
+  /** How many times each task key has been called in this flow run: the task run's dynamic key. */
+  taskCounters: Map<string, number>;
+  /** What the executing worker offers (tasks with `requires` are checked against it). */
+  capabilities?: Record<string, unknown>;
+}
+
+const storage = new AsyncLocalStorage<RunContext>();
+
+export function currentRun(): RunContext | undefined {
+  return storage.getStore();
+}
+
+export function withRun<T>(ctx: RunContext, fn: () => Promise<T>): Promise<T> {
+  return storage.run(ctx, fn);
+}
+
+/** Logs to the current run (printed to the console outside one). */
+export function log(level: LogLevel, message: string): void {
+  const ctx = currentRun();
+  if (!ctx) {
+    console.log(`${level.toUpperCase().padEnd(5)} ${message}`);
+    return;
+  }
+  ctx.sink.log({ flowRunId: ctx.flowRunId, taskRunId: ctx.taskRunId, level: LOG_LEVELS[level], message });
+}
+
+/** A logger bound to the current run, in the manner of Prefect's `get_run_logger()`. */
+export function getRunLogger() {
+  return {
+    debug: (m: string) => log("debug", m),
+    info: (m: string) => log("info", m),
+    warn: (m: string) => log("warn", m),
+    error: (m: string) => log("error", m),
+  };
+}
+
+/** Records a metric point (e.g. loss per step) on the current run. */
+export function metric(name: string, value: number, step?: number): void {
+  const ctx = currentRun();
+  if (!ctx) {
+    console.log(`METRIC ${name}=${value}${step !== undefined ? ` step=${step}` : ""}`);
+    return;
+  }
+  ctx.sink.metric({ flowRunId: ctx.flowRunId, taskRunId: ctx.taskRunId, name, value, step });
+}
+
+/** Throws the abort reason when the current run has been told to stop. */
+export function throwIfAborted(ctx: RunContext | undefined = currentRun()): void {
+  if (ctx?.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error(String(ctx.signal.reason ?? "aborted"));
+}

@@ -1,0 +1,83 @@
+/**
+ * Options shared by flows and tasks, and the retry arithmetic (the same as the engine's:
+ * delay × backoff^(attempt−1), spread by ± jitter).
+ */
+export interface Requirements {
+  gpu?: boolean;
+  memoryGb?: number;
+  [key: string]: unknown;
+}
+
+export interface RunOptions {
+  name?: string;
+  description?: string;
+  /** How many more attempts after a failure. */
+  retries?: number;
+  retryDelaySeconds?: number;
+  /** Multiplier per attempt (1: constant delay). */
+  backoff?: number;
+  /** A fraction: each delay is spread by ± this much. */
+  jitter?: number;
+  timeoutSeconds?: number;
+  tags?: string[];
+  /** What the machine must offer: flows are only claimed by workers that have it. */
+  requires?: Requirements;
+}
+
+export function retryDelayMs(opts: RunOptions, attempt: number, random: () => number = Math.random): number {
+  const base = (opts.retryDelaySeconds ?? 0) * Math.pow(Math.max(1, opts.backoff ?? 1), Math.max(0, attempt - 1));
+  const jitter = Math.min(1, Math.max(0, opts.jitter ?? 0));
+  return Math.max(0, base * (1 + jitter * (2 * random() - 1)) * 1000);
+}
+
+/** Rejects after `seconds` (aborting `controller`), unless `work` settles first. */
+export async function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, seconds: number | undefined, parent: AbortSignal): Promise<T> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(parent.reason);
+  parent.addEventListener("abort", onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const racers: Promise<T>[] = [work(controller.signal)];
+    if (seconds) {
+      racers.push(
+        new Promise<T>((_, reject) => {
+          timer = setTimeout(() => {
+            const err = new Error(`timed out after ${seconds} s`);
+            controller.abort(err);
+            reject(err);
+          }, seconds * 1000);
+        }),
+      );
+    }
+    racers.push(
+      new Promise<T>((_, reject) => {
+        if (parent.aborted) reject(asError(parent.reason));
+        else parent.addEventListener("abort", () => reject(asError(parent.reason)), { once: true });
+      }),
+    );
+    return await Promise.race(racers);
+  } finally {
+    if (timer) clearTimeout(timer);
+    parent.removeEventListener("abort", onAbort);
+  }
+}
+
+export function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason ?? "aborted"));
+}
+
+/** Waits `ms`, or rejects as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(asError(signal.reason));
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(asError(signal.reason));
+    }, { once: true });
+  });
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? `${err.name === "Error" ? "" : `${err.name}: `}${err.message}` : String(err);
+}

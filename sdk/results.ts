@@ -1,0 +1,41 @@
+/**
+ * Persisting and loading run results through the API: JSON up to INLINE_LIMIT bytes inline,
+ * anything larger (and any bytes) in the blob store. Bytes come back as a Buffer.
+ */
+import type { BatonClient } from "../server/client";
+
+/** Above this, a JSON result goes to the blob store instead of the results table. */
+export const INLINE_LIMIT = 64 * 1024;
+
+export async function persistResult(client: BatonClient, value: unknown): Promise<string> {
+  if (value instanceof Uint8Array) {
+    const created = await client.results.create.mutate({ base64: Buffer.from(value).toString("base64"), mediaType: "application/octet-stream" });
+    return created.id;
+  }
+  const json = JSON.stringify(value ?? null);
+  if (Buffer.byteLength(json) <= INLINE_LIMIT) return (await client.results.create.mutate({ value: JSON.parse(json) })).id;
+  return (await client.results.create.mutate({ base64: Buffer.from(json).toString("base64"), mediaType: "application/json" })).id;
+}
+
+export async function loadResult(client: BatonClient, id: string): Promise<unknown> {
+  const result = await client.results.get.query({ id, includeData: true });
+  if (result.storage === "inline") return result.value;
+  const bytes = Buffer.from(result.base64 ?? "", "base64");
+  return result.mediaType === "application/json" ? JSON.parse(bytes.toString("utf8")) : bytes;
+}
+
+/** Parameters as stored on a task run: JSON-safe, with anything huge summarised. */
+export function summariseArgs(args: unknown[]): Record<string, unknown> {
+  const value: unknown = args.length === 1 && isPlainObject(args[0]) ? args[0] : { args };
+  try {
+    const json = JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? `<${v.byteLength} bytes>` : typeof v === "bigint" ? String(v) : v));
+    if (json.length <= 10_000) return JSON.parse(json) as Record<string, unknown>;
+    return { summary: `${json.slice(0, 200)}… (${json.length} characters)` };
+  } catch {
+    return { summary: "parameters not serialisable as JSON" };
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}

@@ -1,0 +1,76 @@
+/**
+ * Results and blobs over tRPC. Small JSON values go inline (`value`); bytes go as base64
+ * (`base64`) into the blob store: simple, and fine for the tens of megabytes a model or an
+ * embedding matrix takes. `get` returns the value, or the bytes as base64 when asked.
+ */
+import { z } from "zod";
+import { createResult, getResult, readResultData, resultIdOfRun, type ResultRow } from "../../domain/results";
+import { AppError } from "../../errors";
+import { createTRPCRouter, workspaceProcedure, zDate, zId } from "../trpc";
+
+/** Bytes per upload, base64-decoded. Larger artefacts belong in an object store of their own. */
+export const MAX_BLOB_BYTES = 256 * 1024 * 1024;
+
+export const resultOutput = z.object({
+  id: zId,
+  storage: z.enum(["inline", "blob"]),
+  value: z.unknown(),
+  /** The blob's bytes, base64, when `includeData` was asked for. */
+  base64: z.string().nullable(),
+  mediaType: z.string().nullable(),
+  sizeBytes: z.number().int().nullable(),
+  sha256: z.string().nullable(),
+  createdAt: zDate,
+});
+
+function view(row: ResultRow, data?: Uint8Array) {
+  return {
+    id: row.id,
+    storage: row.storage,
+    value: row.storage === "inline" ? row.value : null,
+    base64: data ? Buffer.from(data).toString("base64") : null,
+    mediaType: row.mediaType,
+    sizeBytes: row.sizeBytes,
+    sha256: row.sha256,
+    createdAt: row.createdAt,
+  };
+}
+
+export const resultsRouter = createTRPCRouter({
+  create: workspaceProcedure
+    .input(
+      z
+        .object({
+          value: z.unknown().optional(),
+          base64: z.string().max(Math.ceil((MAX_BLOB_BYTES * 4) / 3) + 4, `at most ${MAX_BLOB_BYTES} bytes`).optional(),
+          mediaType: z.string().trim().min(1).max(200).optional(),
+        })
+        .refine((v) => (v.value === undefined) !== (v.base64 === undefined), { message: "give exactly one of value and base64" }),
+    )
+    .output(resultOutput)
+    .mutation(async ({ ctx, input }) => {
+      const data = input.base64 !== undefined ? new Uint8Array(Buffer.from(input.base64, "base64")) : undefined;
+      const row = await createResult({ db: ctx.db, workspaceId: ctx.workspaceId, value: input.value, data, mediaType: input.mediaType });
+      return view(row);
+    }),
+
+  get: workspaceProcedure
+    .input(z.object({ id: zId, includeData: z.boolean().default(false) }))
+    .output(resultOutput)
+    .query(async ({ ctx, input }) => {
+      const row = await getResult({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id });
+      return view(row, input.includeData ? await readResultData(row) : undefined);
+    }),
+
+  /** The result of a flow run or task run (null while it has none). */
+  ofRun: workspaceProcedure
+    .input(z.object({ flowRunId: zId.optional(), taskRunId: zId.optional(), includeData: z.boolean().default(false) }))
+    .output(resultOutput.nullable())
+    .query(async ({ ctx, input }) => {
+      if (!input.flowRunId === !input.taskRunId) throw AppError.badRequest("give exactly one of flowRunId and taskRunId", "flowRunId");
+      const id = await resultIdOfRun({ db: ctx.db, workspaceId: ctx.workspaceId, flowRunId: input.flowRunId, taskRunId: input.taskRunId });
+      if (!id) return null;
+      const row = await getResult({ db: ctx.db, workspaceId: ctx.workspaceId, id });
+      return view(row, input.includeData ? await readResultData(row) : undefined);
+    }),
+});

@@ -1,0 +1,78 @@
+/**
+ * Reporting a task run's state (the SDK does, from inside a flow run), with its result, and
+ * finding a cached result by cache key. A worker passes its flow run's lease token: a task of
+ * a run that was taken from the worker must not keep writing.
+ */
+import { and, desc, eq, gt, isNotNull, isNull, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import { flowRuns, taskRuns } from "../../../drizzle/schema";
+import { LeaseLostError, setRunState } from "../../engine/transitions";
+import { attachResult } from "../../domain/results";
+import { getTaskRun } from "../../domain/task-runs";
+import { workspaceProcedure, zId } from "../trpc";
+import { zStateType } from "./inputs";
+
+export const taskRunStateProcedures = {
+  setState: workspaceProcedure
+    .input(
+      z.object({
+        id: zId,
+        state: z.object({
+          type: zStateType,
+          name: z.string().trim().min(1).max(100).optional(),
+          message: z.string().max(10_000).optional(),
+        }),
+        /** For a move to SCHEDULED (AwaitingRetry): when the next attempt is due. */
+        scheduledTime: z.iso.datetime({ offset: true }).optional(),
+        /** The result (results.create) to attach; with a COMPLETED state. */
+        resultId: zId.optional(),
+        /** The lease token of the task's flow run, when a worker reports. */
+        flowRunLeaseToken: zId.optional(),
+        expectedVersion: z.number().int().min(0).optional(),
+      }),
+    )
+    .output(z.object({ id: zId, stateType: zStateType, stateName: z.string(), stateVersion: z.number().int(), stateMessage: z.string().nullable(), runCount: z.number().int() }))
+    .mutation(async ({ ctx, input }) => {
+      if (input.flowRunLeaseToken) {
+        const task = await getTaskRun({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id });
+        const [parent] = await ctx.db.select({ leaseToken: flowRuns.leaseToken }).from(flowRuns).where(eq(flowRuns.id, task.flowRunId));
+        if (parent?.leaseToken !== input.flowRunLeaseToken) {
+          throw new LeaseLostError(task.flowRunId, "its task runs may not be reported by a worker that no longer holds it");
+        }
+      }
+      const run = await setRunState({
+        db: ctx.db,
+        workspaceId: ctx.workspaceId,
+        kind: "task",
+        runId: input.id,
+        to: input.state,
+        actor: ctx.actor,
+        expectedVersion: input.expectedVersion,
+        scheduledTime: input.scheduledTime ? new Date(input.scheduledTime) : undefined,
+      });
+      if (input.resultId) await attachResult({ db: ctx.db, workspaceId: ctx.workspaceId, kind: "task", runId: run.id, resultId: input.resultId });
+      return run;
+    }),
+
+  /** The newest completed task run with this cache key and a result still valid, if any. */
+  cached: workspaceProcedure
+    .input(z.object({ cacheKey: z.string().trim().min(1).max(500) }))
+    .output(z.object({ taskRunId: zId, resultId: zId }).nullable())
+    .query(async ({ ctx, input }) => {
+      const [row] = await ctx.db
+        .select({ taskRunId: taskRuns.id, resultId: taskRuns.resultId })
+        .from(taskRuns)
+        .where(
+          and(
+            eq(taskRuns.workspaceId, ctx.workspaceId),
+            eq(taskRuns.cacheKey, input.cacheKey),
+            eq(taskRuns.stateType, "COMPLETED"),
+            isNotNull(taskRuns.resultId),
+            or(isNull(taskRuns.cacheExpiresAt), gt(taskRuns.cacheExpiresAt, sql`now()`)),
+          ),
+        )
+        .orderBy(desc(taskRuns.endTime))
+        .limit(1);
+      return row ? { taskRunId: row.taskRunId, resultId: row.resultId! } : null;
+    }),
+};

@@ -1,0 +1,92 @@
+/**
+ * Run results: small values inline in the results table (JSON), large ones and raw bytes in
+ * the blob store under `<workspace>/<result id>`, with size and sha256 kept beside the row so a
+ * reader can check what it got. A flow run or task run points at its result (`result_id`).
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import { flowRuns, results, taskRuns } from "../../drizzle/schema";
+import { getBlobStore } from "../blobs";
+import type { DbOrTx } from "../db/client";
+import { AppError } from "../errors";
+
+export type ResultRow = typeof results.$inferSelect;
+
+/** The most JSON the results table holds inline; larger values belong in the blob store. */
+export const MAX_INLINE_RESULT_BYTES = 1024 * 1024;
+
+export async function createResult(opts: {
+  db: DbOrTx;
+  workspaceId: string;
+  /** A JSON value stored inline, or … */
+  value?: unknown;
+  /** … bytes stored in the blob store. */
+  data?: Uint8Array;
+  mediaType?: string | null;
+}): Promise<ResultRow> {
+  const id = randomUUID();
+  if (opts.data) {
+    const blobKey = `${opts.workspaceId}/${id}`;
+    await getBlobStore().put(blobKey, opts.data);
+    const [row] = await opts.db
+      .insert(results)
+      .values({
+        id,
+        workspaceId: opts.workspaceId,
+        storage: "blob",
+        blobKey,
+        mediaType: opts.mediaType ?? "application/octet-stream",
+        sizeBytes: opts.data.byteLength,
+        sha256: createHash("sha256").update(opts.data).digest("hex"),
+      })
+      .returning();
+    return row!;
+  }
+  const json = JSON.stringify(opts.value ?? null);
+  const size = Buffer.byteLength(json);
+  if (size > MAX_INLINE_RESULT_BYTES) {
+    throw AppError.badRequest(`an inline result may be at most ${MAX_INLINE_RESULT_BYTES} bytes of JSON (got ${size}); send it as data`, "value");
+  }
+  const [row] = await opts.db
+    .insert(results)
+    .values({ id, workspaceId: opts.workspaceId, storage: "inline", value: opts.value ?? null, mediaType: "application/json", sizeBytes: size })
+    .returning();
+  return row!;
+}
+
+export async function getResult(opts: { db: DbOrTx; workspaceId: string; id: string }): Promise<ResultRow> {
+  const [row] = await opts.db.select().from(results).where(and(eq(results.id, opts.id), eq(results.workspaceId, opts.workspaceId)));
+  if (!row) throw AppError.notFound("Result", opts.id, "id");
+  return row;
+}
+
+/** The bytes of a blob result (a missing blob is reported as such, not as an empty result). */
+export async function readResultData(row: ResultRow): Promise<Uint8Array | undefined> {
+  if (row.storage !== "blob" || !row.blobKey) return undefined;
+  const data = await getBlobStore().get(row.blobKey);
+  if (!data) throw new AppError("NOT_FOUND", `The blob of result ${row.id} is missing from the blob store (${row.blobKey})`, { field: "id" });
+  return data;
+}
+
+/** The result id a flow run or task run points at, or null when it has none (yet). */
+export async function resultIdOfRun(opts: { db: DbOrTx; workspaceId: string; flowRunId?: string; taskRunId?: string }): Promise<string | null> {
+  const table = opts.flowRunId ? flowRuns : taskRuns;
+  const id = opts.flowRunId ?? opts.taskRunId;
+  if (!id) throw AppError.badRequest("give flowRunId or taskRunId", "flowRunId");
+  const [row] = await opts.db
+    .select({ resultId: table.resultId })
+    .from(table)
+    .where(and(eq(table.id, id), eq(table.workspaceId, opts.workspaceId)));
+  if (!row) throw AppError.notFound(opts.flowRunId ? "Flow run" : "Task run", id, opts.flowRunId ? "flowRunId" : "taskRunId");
+  return row.resultId;
+}
+
+/** Points a run at its result (after its final state is recorded). */
+export async function attachResult(opts: { db: DbOrTx; workspaceId: string; kind: "flow" | "task"; runId: string; resultId: string }): Promise<void> {
+  await getResult({ db: opts.db, workspaceId: opts.workspaceId, id: opts.resultId });
+  const table = opts.kind === "flow" ? flowRuns : taskRuns;
+  await opts.db
+    .update(table)
+    .set({ resultId: opts.resultId })
+    .where(and(eq(table.id, opts.runId), eq(table.workspaceId, opts.workspaceId)));
+}

@@ -1,0 +1,49 @@
+/**
+ * Finding the code a run names. `path/to/file.ts:export` is a Baton flow in the worker's
+ * checkout (imported through tsx, which the `baton` binary registers), `kind:<name>` a built-in
+ * task kind from workers/kinds/<name>.ts. Modules are cached by Node: restart the worker after
+ * changing flow code.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { isFlow, type FlowDefinition } from "../../sdk/flow";
+import { FLOW } from "../../sdk/flow";
+import type { TaskKind } from "../kinds/types";
+
+const KINDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../kinds");
+
+export class EntrypointError extends Error {
+  override name = "EntrypointError";
+}
+
+export function parseEntrypoint(entrypoint: string): { file: string; exportName: string } {
+  const at = entrypoint.lastIndexOf(":");
+  if (at <= 0 || at === entrypoint.length - 1) {
+    throw new EntrypointError(`entrypoint "${entrypoint}" must be path/to/file.ts:exportName or kind:<name>`);
+  }
+  return { file: entrypoint.slice(0, at), exportName: entrypoint.slice(at + 1) };
+}
+
+export async function loadFlow(entrypoint: string, checkout: string): Promise<FlowDefinition> {
+  const { file, exportName } = parseEntrypoint(entrypoint);
+  const abs = path.resolve(checkout, file);
+  if (!existsSync(abs)) throw new EntrypointError(`entrypoint file ${file} was not found in the worker's checkout (${checkout})`);
+  const mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+  const value = mod[exportName];
+  if (value === undefined) throw new EntrypointError(`${file} has no export named ${exportName} (it exports: ${Object.keys(mod).join(", ") || "nothing"})`);
+  if (!isFlow(value)) throw new EntrypointError(`${file}:${exportName} is not a Baton flow (wrap it with flow() from sdk/)`);
+  return value[FLOW];
+}
+
+/** `kind:pdf` → the function exported by workers/kinds/pdf.ts (default, `pdf`, camelCase of it, or `run`). */
+export async function loadKind(name: string): Promise<TaskKind<unknown, unknown>> {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new EntrypointError(`task kind "${name}" is not a valid kind name`);
+  const file = path.join(KINDS_DIR, `${name}.ts`);
+  if (!existsSync(file)) throw new EntrypointError(`no task kind "${name}" (workers/kinds/${name}.ts does not exist)`);
+  const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  const camel = name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const fn = [mod.default, mod[name], mod[camel], mod.run].find((v) => typeof v === "function");
+  if (!fn) throw new EntrypointError(`workers/kinds/${name}.ts exports no task kind function (default, ${camel} or run)`);
+  return fn as TaskKind<unknown, unknown>;
+}

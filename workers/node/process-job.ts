@@ -1,0 +1,144 @@
+/**
+ * A `process` pool's run: the pool's command (baseJobTemplate.command, e.g. ["python3",
+ * "train.py"]) in its own process group, as Prefect's process worker does. It gets the run's
+ * parameters as JSON (BATON_PARAMETERS, and the file BATON_PARAMETERS_FILE) and BATON_FLOW_RUN_ID,
+ * BATON_API_URL, BATON_OUTPUT_DIR; each output line becomes a log (stderr as warnings); a line
+ * `BATON_METRIC {"name": "loss", "value": 0.3, "step": 1}` becomes a metric point; files left in
+ * the output directory become artifacts (their bytes in the blob store); exit code 0 is
+ * COMPLETED, anything else FAILED. Stopping it sends SIGTERM to the group, then SIGKILL.
+ */
+import { spawn } from "node:child_process";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { z } from "zod";
+import type { ClaimedRun, WorkerRuntime } from "./types";
+
+const zTemplate = z.object({
+  command: z.array(z.string().min(1)).min(1, "must name a program"),
+  env: z.record(z.string(), z.string()).default({}),
+  workingDir: z.string().min(1).optional(),
+});
+
+const MAX_ARTIFACT_FILES = 100;
+
+export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: WorkerRuntime): Promise<{ message?: string }> {
+  const parsed = zTemplate.safeParse(rt.baseJobTemplate);
+  if (!parsed.success) {
+    throw new Error(`work pool's baseJobTemplate.${String(parsed.error.issues[0]!.path[0] ?? "command")} ${parsed.error.issues[0]!.message} (e.g. {"command": ["python3", "train.py"]})`);
+  }
+  const template = parsed.data;
+  const runDir = path.join(os.tmpdir(), "baton-runs", run.id);
+  const outputDir = path.join(runDir, "output");
+  await rm(runDir, { recursive: true, force: true });
+  await mkdir(outputDir, { recursive: true });
+  const parametersFile = path.join(runDir, "parameters.json");
+  const parameters = JSON.stringify(run.parameters);
+  await writeFile(parametersFile, parameters);
+  const log = (level: number, message: string) => rt.shipper.log({ flowRunId: run.id, level, message });
+
+  const [program, ...args] = template.command;
+  const child = spawn(program!, args, {
+    cwd: path.resolve(rt.settings.checkout, template.workingDir ?? "."),
+    env: {
+      ...process.env,
+      ...template.env,
+      BATON_FLOW_RUN_ID: run.id,
+      BATON_FLOW_RUN_NAME: run.name,
+      BATON_API_URL: rt.apiUrl,
+      BATON_WORKSPACE: rt.workspace,
+      BATON_PARAMETERS: parameters,
+      BATON_PARAMETERS_FILE: parametersFile,
+      BATON_OUTPUT_DIR: outputDir,
+      PYTHONUNBUFFERED: "1",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, so stopping it reaches whatever it started.
+    detached: true,
+  });
+  log(20, `started ${template.command.join(" ")} (pid ${child.pid})`);
+  const lines = (stream: NodeJS.ReadableStream, level: number) =>
+    new Promise<void>((resolve) => {
+      const rl = createInterface({ input: stream });
+      rl.on("line", (line) => {
+        if (line.startsWith("BATON_METRIC ")) {
+          try {
+            const m = JSON.parse(line.slice("BATON_METRIC ".length)) as { name: string; value: number; step?: number };
+            rt.shipper.metric({ flowRunId: run.id, name: String(m.name), value: Number(m.value), step: m.step });
+            return;
+          } catch {
+            /* not a metric after all: keep it as a log line */
+          }
+        }
+        log(level, line);
+      });
+      rl.on("close", resolve);
+    });
+  const output = Promise.all([lines(child.stdout!, 20), lines(child.stderr!, 30)]);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code, sig) => resolve({ code, signal: sig }));
+  });
+
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = () => {
+    killGroup(child.pid, "SIGTERM");
+    log(30, `stopping: sent SIGTERM to process group ${child.pid}`);
+    killTimer = setTimeout(() => {
+      killGroup(child.pid, "SIGKILL");
+      log(30, `still running after ${rt.settings.killGraceSeconds} s: sent SIGKILL`);
+    }, rt.settings.killGraceSeconds * 1000);
+  };
+  if (signal.aborted) stop();
+  else signal.addEventListener("abort", stop, { once: true });
+  try {
+    const { code, signal: sig } = await exited;
+    // Once the leader exits, anything it left in its group goes too.
+    killGroup(child.pid, "SIGKILL");
+    await output;
+    await uploadOutputs(run, outputDir, rt);
+    if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("stopped");
+    if (code !== 0) throw new Error(`${path.basename(program!)} exited with ${sig ? `signal ${sig}` : `code ${code}`}`);
+    return { message: `${path.basename(program!)} exited with code 0` };
+  } finally {
+    if (killTimer) clearTimeout(killTimer);
+    signal.removeEventListener("abort", stop);
+    await rm(runDir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Each file in the output directory → a blob result and an artifact of type `file` on the run. */
+async function uploadOutputs(run: ClaimedRun, outputDir: string, rt: WorkerRuntime): Promise<void> {
+  const entries = (await readdir(outputDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).slice(0, MAX_ARTIFACT_FILES);
+  for (const entry of entries) {
+    const file = path.join(entry.parentPath, entry.name);
+    const rel = path.relative(outputDir, file);
+    try {
+      const bytes = await readFile(file);
+      const result = await rt.client.results.create.mutate({ base64: bytes.toString("base64"), mediaType: mediaTypeOf(rel) });
+      await rt.client.artifacts.create.mutate({
+        flowRunId: run.id,
+        type: "file",
+        description: rel,
+        data: { path: rel, resultId: result.id, sizeBytes: bytes.byteLength, mediaType: result.mediaType, sha256: result.sha256 },
+      });
+    } catch (err) {
+      rt.shipper.log({ flowRunId: run.id, level: 40, message: `could not upload output file ${rel}: ${(err as Error).message}` });
+    }
+  }
+}
+
+function mediaTypeOf(file: string): string {
+  const types: Record<string, string> = { ".json": "application/json", ".txt": "text/plain", ".csv": "text/csv", ".onnx": "application/onnx", ".png": "image/png", ".pt": "application/octet-stream" };
+  return types[path.extname(file).toLowerCase()] ?? "application/octet-stream";
+}

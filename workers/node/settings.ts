@@ -1,0 +1,62 @@
+/**
+ * The worker's settings: CLI flags over environment variables, parsed once with zod so a bad
+ * value stops the worker at start with a line naming it. The API URL and workspace come from
+ * the client's own settings (BATON_API_URL, BATON_WORKSPACE; see server/client.ts).
+ */
+import os from "node:os";
+import { z } from "zod";
+
+const schema = z.object({
+  pool: z.string().trim().min(1, "must name a work pool"),
+  queues: z.array(z.string().trim().min(1)).default([]),
+  limit: z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(1000).default(4),
+  name: z.string().trim().min(1).max(200).default(`${os.hostname()}-${process.pid}`),
+  /** Where `file.ts:export` entrypoints are looked up: the worker's checkout of the flow code. */
+  checkout: z.string().min(1).default(process.cwd()),
+  /** How long one long-poll claim waits for work. */
+  claimWaitMs: z.coerce.number().int().min(0).max(60_000).default(30_000),
+  /** After SIGTERM, a process job gets this long before SIGKILL. */
+  killGraceSeconds: z.coerce.number().min(0).default(10),
+  /** Extra capabilities as JSON, merged over the detected ones (e.g. '{"gpu": false}'). */
+  capabilities: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return {};
+      try {
+        const parsed = JSON.parse(v) as unknown;
+        if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+      } catch {
+        /* reported below */
+      }
+      ctx.addIssue({ code: "custom", message: "must be a JSON object" });
+      return z.NEVER;
+    }),
+});
+
+export type WorkerSettings = z.output<typeof schema>;
+
+export class WorkerSettingsError extends Error {
+  override name = "WorkerSettingsError";
+}
+
+export function loadWorkerSettings(flags: Partial<Record<keyof z.input<typeof schema>, unknown>>, env: Record<string, string | undefined> = process.env): WorkerSettings {
+  const input = {
+    pool: flags.pool ?? env.BATON_WORKER_POOL,
+    queues: flags.queues,
+    limit: flags.limit ?? env.BATON_WORKER_LIMIT,
+    name: flags.name ?? env.BATON_WORKER_NAME,
+    checkout: flags.checkout ?? env.BATON_WORKER_CHECKOUT,
+    claimWaitMs: flags.claimWaitMs ?? env.BATON_WORKER_CLAIM_WAIT_MS,
+    killGraceSeconds: flags.killGraceSeconds ?? env.BATON_WORKER_KILL_GRACE_S,
+    capabilities: flags.capabilities ?? env.BATON_WORKER_CAPABILITIES,
+  };
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
+  if (!parsed.success) {
+    const names: Record<string, string> = { pool: "--pool", limit: "--limit (BATON_WORKER_LIMIT)", claimWaitMs: "BATON_WORKER_CLAIM_WAIT_MS", killGraceSeconds: "BATON_WORKER_KILL_GRACE_S", capabilities: "BATON_WORKER_CAPABILITIES" };
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? "");
+    throw new WorkerSettingsError(`${names[key] ?? key} ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,20 @@
+import type { BatonClient } from "../../server/client";
+import type { LogShipper } from "../../sdk/log-shipper";
+import type { WorkerSettings } from "./settings";
+
+/** A run as `workers.claim` hands it out. */
+export type ClaimedRun = Awaited<ReturnType<BatonClient["workers"]["claim"]["mutate"]>>[number];
+
+/** What executing a run needs from the worker. */
+export interface WorkerRuntime {
+  client: BatonClient;
+  shipper: LogShipper;
+  settings: WorkerSettings;
+  apiUrl: string;
+  workspace: string;
+  poolType: string;
+  /** The pool's job template: for `process` pools, `{ command: [...], env?: {...}, workingDir? }`. */
+  baseJobTemplate: Record<string, unknown>;
+  capabilities: Record<string, unknown>;
+  log(message: string): void;
+}

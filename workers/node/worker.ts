@@ -1,0 +1,194 @@
+/**
+ * The Node worker: register, then two loops that never overlap themselves — claim (a long poll
+ * for as many runs as there are free slots, started at once) and heartbeat (the dead-man's
+ * switch, whose reply says which held runs to cancel or drop). Each run executes in a slot;
+ * its final state is reported with the lease token, and a refused lease stops it at once.
+ * Shutdown in two stages: the first signal stops claiming and drains, the second forces.
+ */
+import { createBatonClient, describeClientError, resolveClientSettings } from "../../server/client";
+import { LogShipper } from "../../sdk/log-shipper";
+import { detectCapabilities } from "./capabilities";
+import { executeRun } from "./execute";
+import { finalReport, isLeaseLost, RunStopped, type StopReason } from "./outcome";
+import type { WorkerSettings } from "./settings";
+import type { ClaimedRun, WorkerRuntime } from "./types";
+
+interface HeldRun {
+  run: ClaimedRun;
+  controller: AbortController;
+  stop?: StopReason;
+  done: Promise<void>;
+}
+
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}
+
+export class NodeWorker {
+  private held = new Map<string, HeldRun>();
+  private draining = false;
+  private forced = false;
+  private claimAbort = new AbortController();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private slotFreed: (() => void) | undefined;
+  private workerId = "";
+  private heartbeatMs = 10_000;
+  private rt!: WorkerRuntime;
+
+  constructor(
+    private readonly settings: WorkerSettings,
+    private readonly opts: { apiUrl?: string; workspace?: string; log?: (line: string) => void } = {},
+  ) {}
+
+  private log(line: string): void {
+    (this.opts.log ?? ((l: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${l}\n`)))(line);
+  }
+
+  async start(): Promise<void> {
+    const { apiUrl, workspace } = resolveClientSettings({ apiUrl: this.opts.apiUrl, workspace: this.opts.workspace });
+    // Plain requests: a long-polling claim must not hold up heartbeats and reports batched with it.
+    const client = createBatonClient({ apiUrl, workspace, actor: `worker:${this.settings.name}`, batch: false });
+    const capabilities = await detectCapabilities(this.settings.capabilities);
+    const reg = await client.workers.register.mutate({ workPool: this.settings.pool, name: this.settings.name, capabilities });
+    const pool = await client.workPools.get.query({ workPool: reg.workPoolId });
+    this.workerId = reg.workerId;
+    this.heartbeatMs = reg.heartbeatIntervalSeconds * 1000;
+    this.rt = {
+      client,
+      shipper: new LogShipper(client),
+      settings: this.settings,
+      apiUrl,
+      workspace,
+      poolType: reg.workPoolType,
+      baseJobTemplate: (pool.baseJobTemplate ?? {}) as Record<string, unknown>,
+      capabilities,
+      log: (m) => this.log(m),
+    };
+    const gpu = capabilities.gpu ? `, GPU ${JSON.stringify(capabilities.gpuList ?? capabilities.gpus)}` : "";
+    this.log(`worker ${this.settings.name} polling pool "${this.settings.pool}" (${reg.workPoolType}) at ${apiUrl}: ${this.settings.limit} slots, ${capabilities.cores} cores, ${capabilities.memoryGb} GB${gpu}`);
+    this.scheduleHeartbeat();
+  }
+
+  /** Claims and runs until shutdown; resolves once every run has finished and the worker said goodbye. */
+  async run(): Promise<void> {
+    while (!this.draining) {
+      const free = this.settings.limit - this.held.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => (this.slotFreed = resolve));
+        continue;
+      }
+      try {
+        const runs = await this.rt.client.workers.claim.mutate(
+          { workerId: this.workerId, workQueues: this.settings.queues.length ? this.settings.queues : undefined, max: free, waitMs: this.settings.claimWaitMs, start: true },
+          { signal: this.claimAbort.signal },
+        );
+        for (const run of runs) this.startRun(run);
+      } catch (err) {
+        if (this.draining) break;
+        this.log(`claim failed: ${describeClientError(err)}; retrying in 2 s`);
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+    await Promise.all([...this.held.values()].map((h) => h.done));
+    clearTimeout(this.heartbeatTimer);
+    await this.rt.shipper.flush();
+    await this.rt.client.workers.goodbye.mutate({ workerId: this.workerId }).catch(() => {});
+    this.log(`worker ${this.settings.name} stopped`);
+  }
+
+  /** First call: stop claiming and let runs finish. Second call: stop the runs too. */
+  shutdown(): void {
+    if (!this.draining) {
+      this.draining = true;
+      this.claimAbort.abort();
+      this.slotFreed?.();
+      this.log(`draining: waiting for ${this.held.size} run(s) to finish (signal again to force)`);
+      return;
+    }
+    if (this.forced) return;
+    this.forced = true;
+    this.log(`forcing: stopping ${this.held.size} run(s)`);
+    for (const held of this.held.values()) this.stopRun(held, { kind: "shutdown" });
+  }
+
+  private startRun(run: ClaimedRun): void {
+    const controller = new AbortController();
+    const held: HeldRun = { run, controller, done: Promise.resolve() };
+    this.held.set(run.id, held);
+    this.log(`running ${run.name} (${run.id}) ${run.entrypoint ?? ""}`.trim());
+    const timer = run.timeoutSeconds
+      ? setTimeout(() => this.stopRun(held, { kind: "timeout", seconds: run.timeoutSeconds! }), run.timeoutSeconds * 1000)
+      : undefined;
+    held.done = this.execute(held).finally(() => {
+      clearTimeout(timer);
+      this.held.delete(run.id);
+      this.slotFreed?.();
+      this.slotFreed = undefined;
+    });
+  }
+
+  private stopRun(held: HeldRun, reason: StopReason): void {
+    if (held.stop) return;
+    held.stop = reason;
+    held.controller.abort(new RunStopped(reason));
+  }
+
+  private async execute(held: HeldRun): Promise<void> {
+    const { run } = held;
+    let outcome: Parameters<typeof finalReport>[1];
+    try {
+      const work = executeRun(run, held.controller.signal, this.rt);
+      // A process job ends when its process does (after SIGTERM/SIGKILL); code in this process
+      // cannot be pre-empted, so a stopped flow is let go at once and its late reports are refused.
+      outcome = { ok: true, ...(await (this.rt.poolType === "process" ? work : Promise.race([work, aborted(held.controller.signal)]))) };
+    } catch (error) {
+      if (isLeaseLost(error)) this.stopRun(held, { kind: "lease-lost", detail: describeClientError(error) });
+      outcome = { ok: false, error };
+      if (!held.stop) this.rt.shipper.log({ flowRunId: run.id, level: 40, message: `flow run failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}` });
+    }
+    await this.rt.shipper.flush();
+    const report = finalReport(held.stop, outcome);
+    if (!report) {
+      this.log(`dropped ${run.name}: ${held.stop?.kind === "lease-lost" ? held.stop.detail : "stopped"}`);
+      return;
+    }
+    try {
+      await this.rt.client.flowRuns.setState.mutate({
+        id: run.id,
+        state: { type: report.type, message: report.message },
+        leaseToken: run.leaseToken,
+        resultId: report.type === "COMPLETED" ? report.resultId : undefined,
+      });
+      this.log(`${report.type.toLowerCase()} ${run.name}${report.message && report.type !== "COMPLETED" ? `: ${report.message}` : ""}`);
+    } catch (err) {
+      this.log(`${isLeaseLost(err) ? "lease lost, not reported" : "could not report"} ${run.name}: ${describeClientError(err)}`);
+    }
+  }
+
+  private scheduleHeartbeat(): void {
+    this.heartbeatTimer = setTimeout(() => void this.heartbeat().finally(() => this.scheduleHeartbeat()), this.heartbeatMs);
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      const runs = [...this.held.values()].map((h) => ({ id: h.run.id, leaseToken: h.run.leaseToken }));
+      const reply = await this.rt.client.workers.heartbeat.mutate({ workerId: this.workerId, runs });
+      for (const id of reply.stop) {
+        const held = this.held.get(id);
+        if (held) this.stopRun(held, { kind: "lease-lost", detail: "the server took the run back (heartbeat)" });
+      }
+      for (const id of reply.cancel) {
+        const held = this.held.get(id);
+        if (held) {
+          this.log(`cancelling ${held.run.name}`);
+          this.stopRun(held, { kind: "cancel" });
+        }
+      }
+    } catch (err) {
+      this.log(`heartbeat failed: ${describeClientError(err)}`);
+    }
+  }
+}
