@@ -54,7 +54,7 @@ function dense(layer: Dense, x: Float64Array, rows: number, relu: boolean): Floa
       const xv = x[r * inputs + i]!;
       if (xv === 0) continue; // ReLU zeros are common: skip their row of W
       const wo = i * outputs;
-      for (let o = 0; o < outputs; o++) y[yo + o] += xv * weight[wo + o]!;
+      for (let o = 0; o < outputs; o++) y[yo + o]! += xv * weight[wo + o]!;
     }
     if (relu) for (let o = 0; o < outputs; o++) if (y[yo + o]! < 0) y[yo + o] = 0;
   }
