@@ -33,7 +33,7 @@ export function fitVocabulary(docs: string[][], options: VocabularyOptions = {})
   const df = new Map<string, number>();
   for (const doc of docs) for (const term of new Set(doc)) df.set(term, (df.get(term) ?? 0) + 1);
   const minOption = options.minDf ?? (n >= 20 ? 2 : 1);
-  const maxOption = options.maxDf ?? 0.5;
+  const maxOption = options.maxDf ?? (n >= 10 ? 0.5 : 1);
   const minDf = minOption < 1 ? Math.ceil(minOption * n) : minOption;
   const maxDf = maxOption <= 1 ? Math.floor(maxOption * n) : maxOption;
   let kept = [...df].filter(([, count]) => count >= minDf && count <= maxDf);
