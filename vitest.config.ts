@@ -41,6 +41,19 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: "worker",
+          include: ["test/worker/**/*.test.ts"],
+          env: { BATON_TEST_DB: "pg" },
+          globalSetup: ["test/global-setup.ts"],
+          testTimeout: 90_000,
+          hookTimeout: 60_000,
+          // Worker processes are heavy on a small machine: one file at a time.
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "e2e",
           include: ["e2e/**/*.test.ts"],
           testTimeout: 120_000,

@@ -1,0 +1,107 @@
+/**
+ * Real workers against a real HTTP API: a test database, the API over HTTP with fast engine
+ * settings and a RunSignals (so long-polling claims wake at once), and `baton worker start`
+ * child processes. Every worker started is killed after the file, whatever happened.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { startHttpApiServer, type HttpApiServer } from "../helpers/http-api-server";
+import { useTestDatabase } from "../helpers/db";
+import { fastSettings, sleep } from "../helpers/services";
+import { RunSignals } from "../../server/engine/signals";
+import { createBatonClient, type BatonClient } from "../../server/client";
+import { FilesystemBlobStore, setBlobStore } from "../../server/blobs";
+import type { EngineSettings } from "../../server/engine/settings";
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+const BIN = path.join(REPO_ROOT, "bin/baton.mjs");
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+}
+
+export function useWorkerHarness(settings: Partial<EngineSettings> = {}) {
+  const handle = useTestDatabase();
+  const signals = new RunSignals();
+  const engineSettings = fastSettings({ heartbeatIntervalMs: 250, workerTimeoutMs: 5_000, claimFallbackPollMs: 500, ...settings });
+  const workers: WorkerProcess[] = [];
+  let server: HttpApiServer | undefined;
+  let client: BatonClient | undefined;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "baton-worker-test-"));
+
+  beforeAll(async () => {
+    setBlobStore(new FilesystemBlobStore(path.join(dataDir, "blobs")));
+    await signals.start(handle.database);
+    server = await startHttpApiServer(() => handle.database.db, () => ({ settings: engineSettings, signals }));
+    client = createBatonClient({ apiUrl: server.apiUrl, batch: false });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGKILL");
+    await Promise.all(workers.map((w) => w.exited));
+    await server?.close();
+    await signals.stop();
+    setBlobStore(undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  function startWorker(args: string[], env: Record<string, string> = {}): WorkerProcess {
+    const child = spawn(process.execPath, [BIN, "worker", "start", ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NO_COLOR: "1", BATON_API_URL: server!.apiUrl, BATON_WORKER_CLAIM_WAIT_MS: "3000", BATON_WORKER_KILL_GRACE_S: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const worker = { child, output: () => out, exited };
+    workers.push(worker);
+    return worker;
+  }
+
+  return {
+    get apiUrl() {
+      return server!.apiUrl;
+    },
+    get client() {
+      return client!;
+    },
+    get db() {
+      return handle.database.db;
+    },
+    engineSettings,
+    startWorker,
+    /** Waits until the worker has registered and is polling. */
+    async waitForWorker(worker: WorkerProcess, timeoutMs = 30_000) {
+      await waitFor(() => /polling pool/.test(worker.output()) || worker.child.exitCode !== null, timeoutMs, () => worker.output());
+      if (worker.child.exitCode !== null) throw new Error(`worker exited:\n${worker.output()}`);
+    },
+  };
+}
+
+/** Polls `check` until it is truthy; the error says what was last seen. */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 30_000, describe?: () => string): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms${describe ? `\n${describe()}` : ""}`);
+    await sleep(100);
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
