@@ -31,6 +31,8 @@ export interface TextChunk {
 
 interface Unit {
   text: string;
+  /** measure(text), computed once. */
+  size: number;
   page: number;
   /** This unit ends a paragraph (so the next one is joined with a blank line, not a space). */
   paragraphEnd: boolean;
@@ -42,8 +44,7 @@ export function measure(text: string, unit: ChunkOptions["unit"]): number {
   return unit === "words" ? countWords(text) : text.length;
 }
 
-function sentences(text: string, locale?: string): string[] {
-  const seg = new Intl.Segmenter(locale, { granularity: "sentence" });
+function sentences(seg: Intl.Segmenter, text: string): string[] {
   return [...seg.segment(text)].map((s) => s.segment.trim()).filter(Boolean);
 }
 
@@ -71,16 +72,28 @@ function cutChars(s: string, size: number): string[] {
 
 function toUnits(pages: PagedParagraphs[], opts: ChunkOptions): Unit[] {
   const units: Unit[] = [];
+  // One segmenter for the document: building one per paragraph costs more than the splitting.
+  const seg = new Intl.Segmenter(opts.locale, { granularity: "sentence" });
   for (const { page, paragraphs } of pages) {
     for (const para of paragraphs) {
       const parts =
         measure(para, opts.unit) <= opts.size
           ? [para]
-          : sentences(para, opts.locale).flatMap((s) => (measure(s, opts.unit) <= opts.size ? [s] : byWords(s, opts)));
-      parts.forEach((text, i) => units.push({ text, page, paragraphEnd: i === parts.length - 1 }));
+          : sentences(seg, para).flatMap((s) => (measure(s, opts.unit) <= opts.size ? [s] : byWords(s, opts)));
+      parts.forEach((text, i) => units.push({ text, size: measure(text, opts.unit), page, paragraphEnd: i === parts.length - 1 }));
     }
   }
   return units;
+}
+
+/** measure(join(units)) without building the string: separators count as characters, not words. */
+function joinedSize(units: Unit[], unit: ChunkOptions["unit"]): number {
+  let n = 0;
+  units.forEach((u, i) => {
+    n += u.size;
+    if (i > 0 && unit === "chars") n += units[i - 1]!.paragraphEnd ? 2 : 1;
+  });
+  return n;
 }
 
 function join(units: Unit[]): string {
@@ -102,6 +115,8 @@ export function chunkParagraphs(pages: PagedParagraphs[], opts: ChunkOptions): T
   let cur: Unit[] = [];
   // Units of `cur` that came from the previous chunk's overlap: a chunk of only those is not emitted.
   let carried = 0;
+  let curSize = 0; // joinedSize(cur), kept up to date as units are added
+  const sep = (prev: Unit) => (opts.unit === "chars" ? (prev.paragraphEnd ? 2 : 1) : 0);
 
   const emit = () => {
     if (cur.length === 0 || cur.length === carried) return;
@@ -117,13 +132,13 @@ export function chunkParagraphs(pages: PagedParagraphs[], opts: ChunkOptions): T
   };
 
   for (const unit of units) {
-    if (cur.length > 0 && measure(join([...cur, unit]), opts.unit) > opts.size) {
+    if (cur.length > 0 && curSize + sep(cur[cur.length - 1]!) + unit.size > opts.size) {
       emit();
       // Carry the tail of the chunk just made, as long as it fits the overlap budget.
       const tail: Unit[] = [];
       for (let i = cur.length - 1; i > 0; i--) {
         const candidate = [cur[i]!, ...tail];
-        if (measure(join(candidate), opts.unit) > opts.overlap) break;
+        if (joinedSize(candidate, opts.unit) > opts.overlap) break;
         tail.unshift(cur[i]!);
       }
       // No whole sentence fits the overlap: carry the last words instead, so overlap is never lost.
@@ -136,13 +151,15 @@ export function chunkParagraphs(pages: PagedParagraphs[], opts: ChunkOptions): T
           if (measure(candidate, opts.unit) > opts.overlap) break;
           kept = candidate;
         }
-        if (kept) tail.push({ ...last, text: kept });
+        if (kept) tail.push({ ...last, text: kept, size: measure(kept, opts.unit) });
       }
       // The carried tail and the new unit must still fit together.
-      while (tail.length > 0 && measure(join([...tail, unit]), opts.unit) > opts.size) tail.shift();
+      while (tail.length > 0 && joinedSize([...tail, unit], opts.unit) > opts.size) tail.shift();
       cur = tail;
       carried = tail.length;
+      curSize = joinedSize(cur, opts.unit);
     }
+    curSize += (cur.length > 0 ? sep(cur[cur.length - 1]!) : 0) + unit.size;
     cur.push(unit);
   }
   emit();
