@@ -36,14 +36,19 @@ export async function loadFlow(entrypoint: string, checkout: string): Promise<Fl
   return value[FLOW];
 }
 
-/** `kind:pdf` → the function exported by workers/kinds/pdf.ts (default, `pdf`, camelCase of it, or `run`). */
+/**
+ * `kind:pdf` → the function exported (default, `pdf`, its camelCase, or `run`) by
+ * workers/kinds/node/pdf.ts when there is one — the Node binding of a kind whose shared code
+ * takes its runtime (pdf.js legacy build, onnxruntime-node) as an argument — else by
+ * workers/kinds/pdf.ts.
+ */
 export async function loadKind(name: string): Promise<TaskKind<unknown, unknown>> {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new EntrypointError(`task kind "${name}" is not a valid kind name`);
-  const file = path.join(KINDS_DIR, `${name}.ts`);
-  if (!existsSync(file)) throw new EntrypointError(`no task kind "${name}" (workers/kinds/${name}.ts does not exist)`);
+  const file = [path.join(KINDS_DIR, "node", `${name}.ts`), path.join(KINDS_DIR, `${name}.ts`)].find((f) => existsSync(f));
+  if (!file) throw new EntrypointError(`no task kind "${name}" (workers/kinds/${name}.ts does not exist)`);
   const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const camel = name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
   const fn = [mod.default, mod[name], mod[camel], mod.run].find((v) => typeof v === "function");
-  if (!fn) throw new EntrypointError(`workers/kinds/${name}.ts exports no task kind function (default, ${camel} or run)`);
+  if (!fn) throw new EntrypointError(`${path.relative(path.dirname(KINDS_DIR), file)} exports no task kind function (default, ${camel} or run)`);
   return fn as TaskKind<unknown, unknown>;
 }
