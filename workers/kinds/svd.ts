@@ -23,9 +23,10 @@ export function truncatedSvd(a: SparseRows, rank: number, options: { oversample?
   const omega = Array.from({ length: l }, () => Float64Array.from({ length: a.cols }, rng.normal));
   let q = orthonormalise(omega.map((w) => times(a, w)));
   for (let i = 0; i < (options.powerIterations ?? 5); i++) {
-    // Re-orthonormalising both ways keeps the small singular directions from being swamped.
-    const z = orthonormalise(q.map((y) => timesTransposed(a, y)));
-    q = orthonormalise(z.map((w) => times(a, w)));
+    // Subspace iteration on A Aᵀ, re-orthonormalised once per step on the short (row) side:
+    // enough to keep the small directions from being swamped, and the long side (one entry per
+    // term) is where Gram–Schmidt costs most.
+    q = orthonormalise(q.map((y) => times(a, timesTransposed(a, y))));
   }
   // B = Qᵀ A, kept as its rows bᵢ = Aᵀ qᵢ; then B Bᵀ = W Λ Wᵀ and vₖ = Bᵀ wₖ / σₖ.
   const b = q.map((y) => timesTransposed(a, y));
