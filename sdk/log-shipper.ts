@@ -14,6 +14,7 @@ interface LogEntry {
   level: number;
   message: string;
   timestamp: string;
+  leaseToken?: string;
 }
 
 interface MetricEntry {
@@ -35,12 +36,25 @@ export class LogShipper implements RunSink {
 
   constructor(
     private readonly client: BatonClient,
-    private readonly opts: { intervalMs?: number; maxBatch?: number; echo?: (line: string) => void } = {},
+    private readonly opts: {
+      intervalMs?: number;
+      maxBatch?: number;
+      echo?: (line: string) => void;
+      /** The worker's lease on a flow run, sent with its lines so the server can refuse stale ones. */
+      leaseOf?: (flowRunId: string) => string | undefined;
+      /** Runs whose lines the server refused because their lease is gone: the worker stops them. */
+      onLeaseLost?: (flowRunIds: string[]) => void;
+    } = {},
   ) {}
 
   log(entry: { flowRunId: string; taskRunId?: string; level: number; message: string }): void {
     if (this.logs.length >= MAX_BUFFERED) this.logs.shift();
-    this.logs.push({ ...entry, message: entry.message.slice(0, 100_000), timestamp: new Date().toISOString() });
+    this.logs.push({
+      ...entry,
+      message: entry.message.slice(0, 100_000),
+      timestamp: new Date().toISOString(),
+      leaseToken: this.opts.leaseOf?.(entry.flowRunId),
+    });
     this.opts.echo?.(entry.message);
     this.schedule();
   }
@@ -72,7 +86,10 @@ export class LogShipper implements RunSink {
     const logs = this.logs.splice(0, 1000);
     const metrics = this.metrics.splice(0);
     try {
-      if (logs.length) await this.client.logs.create.mutate({ logs });
+      if (logs.length) {
+        const { leaseLost } = await this.client.logs.create.mutate({ logs });
+        if (leaseLost.length) this.opts.onLeaseLost?.(leaseLost);
+      }
     } catch {
       this.logs.unshift(...logs);
       this.metrics.unshift(...metrics);

@@ -17,11 +17,23 @@ export interface LogInput {
   level: number;
   message: string;
   timestamp?: Date;
+  /**
+   * A worker's lease on the flow run. Lines carrying a token the run no longer holds are not
+   * stored, and the reply names their runs, so a worker that lost a run learns to stop it.
+   */
+  leaseToken?: string | null;
 }
 
-/** Writes a batch; every run it names must be in the workspace. A task run's log is filed under its flow run too. */
-export async function createLogs(opts: { db: DbOrTx; workspaceId: string; logs: LogInput[] }): Promise<{ count: number }> {
-  if (opts.logs.length === 0) return { count: 0 };
+/**
+ * Writes a batch; every run it names must be in the workspace. A task run's log is filed under
+ * its flow run too. One batch may mix runs: a stale lease drops only that run's lines.
+ */
+export async function createLogs(opts: {
+  db: DbOrTx;
+  workspaceId: string;
+  logs: LogInput[];
+}): Promise<{ count: number; leaseLost: string[] }> {
+  if (opts.logs.length === 0) return { count: 0, leaseLost: [] };
   if (opts.logs.length > MAX_LOG_BATCH) {
     throw AppError.badRequest(`logs: at most ${MAX_LOG_BATCH} logs at once`, "logs");
   }
@@ -34,14 +46,16 @@ export async function createLogs(opts: { db: DbOrTx; workspaceId: string; logs: 
     : [];
   const flowOfTask = new Map(tasks.map((t) => [t.id, t.flowRunId]));
   const flowIds = [...new Set(opts.logs.flatMap((l) => (l.flowRunId ? [l.flowRunId] : [])))];
-  const flows = flowIds.length
+  const flows = flowIds.length || flowOfTask.size
     ? await opts.db
-        .select({ id: flowRuns.id })
+        .select({ id: flowRuns.id, leaseToken: flowRuns.leaseToken })
         .from(flowRuns)
-        .where(and(inArray(flowRuns.id, flowIds), eq(flowRuns.workspaceId, opts.workspaceId)))
+        .where(and(inArray(flowRuns.id, [...new Set([...flowIds, ...flowOfTask.values()])]), eq(flowRuns.workspaceId, opts.workspaceId)))
     : [];
-  const knownFlows = new Set(flows.map((f) => f.id));
-  const values = opts.logs.map((l, i) => {
+  const knownFlows = new Set(flows.filter((f) => flowIds.includes(f.id)).map((f) => f.id));
+  const leaseOf = new Map(flows.map((f) => [f.id, f.leaseToken]));
+  const leaseLost = new Set<string>();
+  const values = opts.logs.flatMap((l, i) => {
     let flowRunId = l.flowRunId ?? null;
     if (flowRunId && !knownFlows.has(flowRunId)) {
       throw new AppError("NOT_FOUND", `Flow run ${flowRunId} was not found`, { field: `logs.${i}.flowRunId` });
@@ -54,17 +68,23 @@ export async function createLogs(opts: { db: DbOrTx; workspaceId: string; logs: 
       }
       flowRunId = owner;
     }
-    return {
-      workspaceId: opts.workspaceId,
-      flowRunId,
-      taskRunId: l.taskRunId ?? null,
-      level: l.level,
-      message: l.message,
-      timestamp: l.timestamp ?? new Date(),
-    };
+    if (l.leaseToken && flowRunId && leaseOf.get(flowRunId) !== l.leaseToken) {
+      leaseLost.add(flowRunId);
+      return [];
+    }
+    return [
+      {
+        workspaceId: opts.workspaceId,
+        flowRunId,
+        taskRunId: l.taskRunId ?? null,
+        level: l.level,
+        message: l.message,
+        timestamp: l.timestamp ?? new Date(),
+      },
+    ];
   });
-  await opts.db.insert(logs).values(values);
-  return { count: values.length };
+  if (values.length) await opts.db.insert(logs).values(values);
+  return { count: values.length, leaseLost: [...leaseLost] };
 }
 
 export async function listLogs(opts: {

@@ -23,7 +23,7 @@ describe("logs", () => {
       // Two lines per millisecond: the keyset's id tiebreak must keep them apart.
       timestamp: new Date(base + Math.floor(i / 2)).toISOString(),
     }));
-    expect(await caller.logs.create({ logs: batch })).toEqual({ count: 9 });
+    expect(await caller.logs.create({ logs: batch })).toEqual({ count: 9, leaseLost: [] });
     await caller.logs.create({ logs: [{ taskRunId: task.id, level: 30, message: "from the task", timestamp: new Date(base + 100).toISOString() }] });
 
     const messages: string[] = [];
@@ -66,5 +66,31 @@ describe("logs", () => {
     await expectTrpcError(client.logs.create.mutate({ logs: tooMany }), "BAD_REQUEST", /at most 1000/);
     await expectTrpcError(client.logs.create.mutate({ logs: [{ level: 1.5, message: "x" }] }), "BAD_REQUEST", /logs\.0\.level/);
     await expectTrpcError(client.logs.list.query({ cursor: "bm9wZQ" }), "BAD_REQUEST", /cursor/);
+  });
+});
+
+describe("logs from workers carry their lease", () => {
+  const api = useTestApi();
+
+  it("stores lines with the run's current lease, drops stale ones and names their run", async () => {
+    const client = api.client({ "x-baton-actor": "worker:w" });
+    await client.workPools.create.mutate({ name: "logs-pool", type: "node" });
+    await client.flows.create.mutate({ name: "logged" });
+    const a = await client.flowRuns.create.mutate({ flow: "logged", workPool: "logs-pool" });
+    const b = await client.flowRuns.create.mutate({ flow: "logged", workPool: "logs-pool" });
+    const reg = await client.workers.register.mutate({ workPool: "logs-pool", name: "w" });
+    const claimed = await client.workers.claim.mutate({ workerId: reg.workerId, max: 2, start: true });
+    const tokenOf = new Map(claimed.map((r) => [r.id, r.leaseToken]));
+    const stale = "00000000-0000-4000-8000-00000000beef";
+    const reply = await client.logs.create.mutate({
+      logs: [
+        { flowRunId: a.id, level: 20, message: "mine", leaseToken: tokenOf.get(a.id) },
+        { flowRunId: b.id, level: 20, message: "not mine any more", leaseToken: stale },
+        { flowRunId: b.id, level: 20, message: "from the server, no lease" },
+      ],
+    });
+    expect(reply).toEqual({ count: 2, leaseLost: [b.id] });
+    const stored = await client.logs.list.query({ flowRunId: b.id });
+    expect(stored.items.map((l) => l.message)).toEqual(["from the server, no lease"]);
   });
 });

@@ -58,7 +58,15 @@ export class NodeWorker {
     this.heartbeatMs = reg.heartbeatIntervalSeconds * 1000;
     this.rt = {
       client,
-      shipper: new LogShipper(client),
+      shipper: new LogShipper(client, {
+        leaseOf: (flowRunId) => this.held.get(flowRunId)?.run.leaseToken,
+        onLeaseLost: (ids) => {
+          for (const id of ids) {
+            const held = this.held.get(id);
+            if (held) this.stopRun(held, { kind: "lease-lost", detail: "the server refused its logs: the run is not ours any more" });
+          }
+        },
+      }),
       settings: this.settings,
       apiUrl,
       workspace,

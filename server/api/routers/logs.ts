@@ -28,12 +28,14 @@ export const logsRouter = createTRPCRouter({
               level: zLevel,
               message: z.string().max(100_000, "must be at most 100000 characters"),
               timestamp: zIsoDateInput.optional(),
+              /** A worker's lease on the flow run: lines with a stale one are dropped and their run named in `leaseLost`. */
+              leaseToken: zId.optional(),
             }),
           )
           .max(MAX_LOG_BATCH, `at most ${MAX_LOG_BATCH} logs at once`),
       }),
     )
-    .output(z.object({ count: z.number().int() }))
+    .output(z.object({ count: z.number().int(), leaseLost: z.array(zId) }))
     .mutation(({ ctx, input }) => createLogs({ db: ctx.db, workspaceId: ctx.workspaceId, logs: input.logs })),
 
   list: workspaceProcedure
