@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { cluster } from "@/workers/kinds/cluster";
 import { nmi } from "@/workers/kinds/cluster-metrics";
 import type { TaskContext } from "@/workers/kinds/types";
-import { blobs } from "./blobs";
+import { blobs } from "./kmeans-blobs";
 
 function context(): TaskContext & { logs: string[]; fractions: number[] } {
   const logs: string[] = [];

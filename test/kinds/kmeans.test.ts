@@ -3,7 +3,7 @@ import { nmi } from "@/workers/kinds/cluster-metrics";
 import { kmeans } from "@/workers/kinds/kmeans";
 import { assign } from "@/workers/kinds/kmeans-assign";
 import { chooseK } from "@/workers/kinds/silhouette";
-import { blobs } from "./blobs";
+import { blobs } from "./kmeans-blobs";
 
 describe("k-means", () => {
   it("recovers well-separated blobs exactly", async () => {
