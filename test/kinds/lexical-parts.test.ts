@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { loadCorpus } from "@/bench/nmi";
 import { truncatedSvd } from "@/workers/kinds/svd";
 import { symmetricEigen } from "@/workers/kinds/svd-eigen";
 import { createRng } from "@/workers/kinds/random";
@@ -19,9 +20,14 @@ describe("tokenizer", () => {
     expect(tokenize("docu-\nmentation 2024 v2")).toEqual(["documentation", "v2"]);
   });
 
-  it("gives the same tokens with Intl.Segmenter and with the regex fallback on plain text", () => {
-    const text = "The package's configuration files live in /etc; see apt-get(8) and dpkg.";
-    expect(tokenize(text, { segmenter: "regex" })).toEqual(tokenize(text, { segmenter: "intl" }));
+  it("splits compounds joined by dots and colons", () => {
+    expect(tokenize("set amc:latex_engine in hostname.dom")).toEqual(["set", "amc", "latex_engine", "hostname", "dom"]);
+  });
+
+  it("gives the same tokens with Intl.Segmenter and with the regex fallback on every corpus page", () => {
+    // A runtime without Intl.Segmenter (or with another ICU) must still encode like the one that fitted.
+    const differing = loadCorpus().filter((p) => tokenize(p.text, { segmenter: "regex" }).join(" ") !== tokenize(p.text, { segmenter: "intl" }).join(" "));
+    expect(differing.map((p) => `${p.label} p${p.page}`)).toEqual([]);
   });
 });
 

@@ -11,13 +11,14 @@ const subset = LABELS.flatMap((label) => pages.filter((p) => p.label === label).
 const texts = subset.map((p) => p.text);
 const labels = subset.map((p) => p.label);
 
-// Measured 0.81 on this slice (k = 5, 32-d); the floor leaves room for tuning, not for noise (~0).
+// Measured 0.83–0.89 on this slice (k = 5, 16-d, k-means seeds 1–5); the floor leaves room for
+// tuning, not for noise (~0).
 const NMI_FLOOR = 0.75;
 
 describe("lexical encoder on real PDF pages", () => {
   it("gives clusters that match the source documents", async () => {
-    const { vectors, model } = fitLexical(texts, { dimensions: 32 });
-    expect(model.dimensions).toBe(32);
+    const { vectors, model } = fitLexical(texts, { dimensions: 16 });
+    expect(model.dimensions).toBe(16);
     const { points, dim } = toMatrix(vectors);
     const result = await clusterVectors(points, dim, { k: LABELS.length, seed: 1, terms: { texts, ...model } });
     expect(nmi(labels, result.labels)).toBeGreaterThan(NMI_FLOOR);
