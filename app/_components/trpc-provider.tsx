@@ -10,7 +10,8 @@ import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
 import type { AppRouter } from "@/server/api/root";
 
-export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+/** `useTRPCClient` is for loops that poll on their own schedule rather than through a query hook. */
+export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
 export function TrpcReactProvider({ children }: { children: ReactNode }) {
   const [queryClient] = useState(

@@ -6,11 +6,13 @@
 import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
+import { AutoRefresh } from "@/app/_components/auto-refresh";
 import { EmptyState, Snippet } from "@/app/_components/empty-state";
 import { LocalTime } from "@/app/_components/local-time";
 import { StateBadge } from "@/app/_components/state-badge";
 import { requestBaseUrl } from "@/app/_lib/base-url";
 import { formatDuration, runDuration } from "@/app/_lib/format";
+import { isLive } from "@/app/_lib/run-states";
 import { STATE_TYPES, type StateType } from "@/app/_lib/trpc-types";
 import { serverCaller } from "@/server/api/server-caller";
 
@@ -100,12 +102,16 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   }
   const now = new Date();
   const filtered = states.length > 0 || Boolean(flow) || Boolean(deployment);
+  // Poll only while a run on this page is moving or about to; an idle list makes no requests.
+  const live = page.items.some((run) => isLive(run, now.getTime()));
 
   return (
     <>
       <header className="page-header">
         <div>
-          <h1>Flow runs</h1>
+          <h1>
+            Flow runs {live ? <AutoRefresh /> : null}
+          </h1>
           <p>
             Newest first
             {flow ? (

@@ -1,9 +1,11 @@
-/** Work pools: where runs wait for workers, with their queues. */
+/** Work pools: where runs wait for workers, with their workers and queues. */
 import type { Metadata } from "next";
+import { AutoRefresh } from "@/app/_components/auto-refresh";
 import { EmptyState, Snippet } from "@/app/_components/empty-state";
 import { requestBaseUrl } from "@/app/_lib/base-url";
 import { pluralise } from "@/app/_lib/format";
 import { serverCaller } from "@/server/api/server-caller";
+import { PoolDetail } from "./pool-detail";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Work pools" };
@@ -17,13 +19,18 @@ const TYPE_HINT = {
 export default async function WorkPoolsPage() {
   const api = await serverCaller();
   const pools = await api.workPools.list();
-  const queues = await Promise.all(pools.map((pool) => api.workQueues.list({ workPool: pool.id })));
+  const [queues, workers] = await Promise.all([
+    Promise.all(pools.map((pool) => api.workQueues.list({ workPool: pool.id }))),
+    Promise.all(pools.map((pool) => api.workers.list({ workPool: pool.id }))),
+  ]);
+  // Workers come and go by heartbeat: refresh often while any is online, now and then otherwise.
+  const anyOnline = workers.some((list) => list.some((w) => w.status === "ONLINE"));
 
   return (
     <>
       <header className="page-header">
         <div>
-          <h1>Work pools</h1>
+          <h1>Work pools {pools.length ? <AutoRefresh intervalMs={anyOnline ? 5_000 : 15_000} /> : null}</h1>
           <p>Where runs wait until a worker of the pool claims them.</p>
         </div>
       </header>
@@ -50,6 +57,7 @@ export default async function WorkPoolsPage() {
                 <th scope="col" className="numeric">
                   Concurrency
                 </th>
+                <th scope="col">Workers</th>
                 <th scope="col">Queues</th>
               </tr>
             </thead>
@@ -74,6 +82,13 @@ export default async function WorkPoolsPage() {
                     </td>
                     <td className="numeric">{pool.concurrencyLimit ?? <span className="muted">unlimited</span>}</td>
                     <td>
+                      {(() => {
+                        const list = workers[i] ?? [];
+                        const online = list.filter((w) => w.status === "ONLINE").length;
+                        return list.length ? `${online} online of ${list.length}` : <span className="muted">none</span>;
+                      })()}
+                    </td>
+                    <td>
                       <div>{pluralise(poolQueues.length, "queue")}</div>
                       <div className="cell-sub">
                         {poolQueues
@@ -88,6 +103,14 @@ export default async function WorkPoolsPage() {
           </table>
         </div>
       )}
+      {pools.map((pool, i) => (
+        <PoolDetail
+          key={pool.id}
+          pool={pool}
+          workers={workers[i] ?? []}
+          queues={[...(queues[i] ?? [])].sort((a, b) => a.priority - b.priority)}
+        />
+      ))}
     </>
   );
 }

@@ -1,0 +1,96 @@
+"use client";
+/**
+ * Keeps a run's page live while the run is active. Every 2 s (tab visible) one batched request
+ * asks for the run, its task runs, its newest artifact and the log lines after the last one held. New lines are
+ * appended in place; a changed state or task, or new lines (metrics arrive with them), re-render
+ * the server parts of the page. A finished run stops the polling.
+ */
+import { useRouter } from "next/navigation";
+import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
+import { cursorAfter } from "@/app/_lib/log-cursor";
+import { runSignature } from "@/app/_lib/run-signature";
+import type { RouterOutputs } from "@/app/_lib/trpc-types";
+import { useTRPCClient } from "./trpc-provider";
+import { useVisibleInterval } from "./use-visible-interval";
+
+export type LogLine = RouterOutputs["logs"]["list"]["items"][number];
+type LogPage = RouterOutputs["logs"]["list"];
+
+const POLL_MS = 2_000;
+const LOG_PAGE = 500;
+/** A scheduled run this far off is not polled for; the page wakes up a minute before. */
+const WAKE_WITHIN_MS = 60 * 60_000;
+
+const LogsContext = createContext<{ logs: LogLine[]; live: boolean }>({ logs: [], live: false });
+
+export const useRunLogs = () => useContext(LogsContext);
+
+const byTime = (a: LogLine, b: LogLine) => a.timestamp.localeCompare(b.timestamp) || a.id - b.id;
+
+function merge(held: LogLine[], incoming: LogLine[]): LogLine[] {
+  const ids = new Set(held.map((l) => l.id));
+  const fresh = incoming.filter((l) => !ids.has(l.id));
+  return fresh.length ? [...held, ...fresh].sort(byTime) : held;
+}
+
+export function RunLive({
+  runId,
+  live,
+  scheduledTime,
+  signature,
+  initialLogs,
+  children,
+}: {
+  runId: string;
+  live: boolean;
+  scheduledTime: string;
+  signature: string;
+  initialLogs: LogPage;
+  children: ReactNode;
+}) {
+  const client = useTRPCClient();
+  const router = useRouter();
+  const [logs, setLogs] = useState(initialLogs.items);
+  // A full first page hands out its own cursor; otherwise poll from just past its last line.
+  const cursor = useRef(initialLogs.nextCursor ?? (initialLogs.items.length ? cursorAfter(initialLogs.items.at(-1)!) : null));
+  const shownSignature = useRef(signature);
+
+  // A server re-render brings the page's signature and first page of logs up to date.
+  useEffect(() => {
+    shownSignature.current = signature;
+    setLogs((held) => merge(held, initialLogs.items));
+  }, [signature, initialLogs]);
+
+  useVisibleInterval(
+    async () => {
+      const [run, taskRuns, newest, page] = await Promise.all([
+        client.flowRuns.get.query({ id: runId }),
+        client.taskRuns.list.query({ flowRunId: runId }),
+        client.artifacts.list.query({ flowRunId: runId, limit: 1 }),
+        client.logs.list.query({ flowRunId: runId, limit: LOG_PAGE, cursor: cursor.current ?? undefined }),
+      ]);
+      const last = page.items.at(-1);
+      if (page.nextCursor) cursor.current = page.nextCursor;
+      else if (last) cursor.current = cursorAfter(last);
+      if (page.items.length) setLogs((held) => merge(held, page.items));
+      const signatureNow = runSignature(run, taskRuns, newest[0]?.id ?? null);
+      if (signatureNow !== shownSignature.current || page.items.length) {
+        shownSignature.current = signatureNow;
+        router.refresh();
+      }
+    },
+    POLL_MS,
+    live,
+  );
+
+  // Not live because it is scheduled later: come back a minute before its time.
+  useEffect(() => {
+    if (live) return;
+    const wait = Date.parse(scheduledTime) - 60_000 - Date.now();
+    if (wait <= 0 || wait > WAKE_WITHIN_MS) return;
+    const timer = setTimeout(() => router.refresh(), wait);
+    return () => clearTimeout(timer);
+  }, [live, scheduledTime, router]);
+
+  return <LogsContext.Provider value={{ logs, live }}>{children}</LogsContext.Provider>;
+}

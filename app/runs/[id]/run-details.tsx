@@ -1,0 +1,76 @@
+/** The facts of a flow run as a definition list: where it ran, when, how often, with what. */
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { LocalTime } from "@/app/_components/local-time";
+import { formatDuration, runDuration } from "@/app/_lib/format";
+import type { FlowRun } from "@/app/_lib/trpc-types";
+
+export function RunDetails({ run, now }: { run: FlowRun; now: Date }) {
+  const duration = runDuration(run, now);
+  return (
+    <dl className="details">
+      <Detail term="Flow">
+        <Link href={`/runs?flow=${encodeURIComponent(run.flowName)}`}>{run.flowName}</Link>
+      </Detail>
+      <Detail term="Deployment">
+        {run.deploymentName ? (
+          <Link href={`/runs?deployment=${encodeURIComponent(`${run.flowName}/${run.deploymentName}`)}`}>{run.deploymentName}</Link>
+        ) : (
+          <span className="muted">none</span>
+        )}
+      </Detail>
+      <Detail term="Work pool / queue">
+        {run.workPoolName ? (
+          <Link href="/work-pools">{`${run.workPoolName}${run.workQueueName ? ` / ${run.workQueueName}` : ""}`}</Link>
+        ) : (
+          <span className="muted">none</span>
+        )}
+      </Detail>
+      <Detail term="Scheduled">
+        <LocalTime iso={run.scheduledTime} relative />
+      </Detail>
+      <Detail term="Started">
+        <LocalTime iso={run.startTime} seconds />
+      </Detail>
+      <Detail term="Ended">
+        <LocalTime iso={run.endTime} seconds />
+      </Detail>
+      <Detail term="Duration">{duration === null ? <span className="muted">—</span> : formatDuration(duration)}</Detail>
+      <Detail term="Attempts">
+        {run.runCount} {run.maxRetries ? <span className="muted">(up to {run.maxRetries} retries)</span> : null}
+      </Detail>
+      <Detail term="Priority">{run.priority}</Detail>
+      <Detail term="Tags">
+        {run.tags.length ? (
+          <span className="tags">
+            {run.tags.map((t) => (
+              <span key={t} className="tag">
+                {t}
+              </span>
+            ))}
+          </span>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </Detail>
+      {run.parentFlowRunId ? (
+        <Detail term="Parent run">
+          <Link href={`/runs/${run.parentFlowRunId}`}>{run.parentFlowRunId}</Link>
+        </Detail>
+      ) : null}
+      {run.idempotencyKey ? <Detail term="Idempotency key">{run.idempotencyKey}</Detail> : null}
+      <Detail term="Run id">
+        <code>{run.id}</code>
+      </Detail>
+    </dl>
+  );
+}
+
+function Detail({ term, children }: { term: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{term}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
