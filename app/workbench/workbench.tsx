@@ -4,6 +4,7 @@
  * a panel to run a task kind here, and the "Use this tab as a worker" toggle.
  */
 import { RunPanel } from "./run-panel";
+import { TabWorkerToggle } from "./tab-worker-toggle";
 import "./workbench.css";
 import { useTaskRuntime } from "./use-runtime";
 
@@ -27,6 +28,7 @@ export function Workbench() {
         </dl>
       </section>
       <RunPanel runtime={runtime} info={info} />
+      <TabWorkerToggle runtime={runtime} info={info} />
     </>
   );
 }
