@@ -14,6 +14,8 @@ describe("tokenizer", () => {
 
   it("cuts CJK runs into character bigrams", () => {
     expect(tokenize("自動採点 with LaTeX")).toEqual(["自動", "動採", "採点", "latex"]);
+    // Hiragana-only bigrams are Japanese grammar, dropped like stop words.
+    expect(tokenize("設問を作成します")).toEqual(["設問", "問を", "を作", "作成", "成し"]);
   });
 
   it("joins words hyphenated at line ends and drops numbers", () => {

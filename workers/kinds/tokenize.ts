@@ -11,6 +11,8 @@
  *   because PDFs and users spell them inconsistently; stop words, one-letter words and pure
  *   numbers dropped.
  * - Han, Kana and Hangul runs: overlapping character bigrams (a lone character stays a unigram).
+ *   With stop words on, bigrams of hiragana alone are dropped: in Japanese those are inflections
+ *   and particles ("ます", "して"), the CJK counterpart of a stop-word list.
  *   Dictionary segmentation of CJK differs between ICU versions, so it would make Node and a
  *   browser disagree; bigrams are the same everywhere and work as well for retrieval.
  * The choice of segmenter is recorded in the fitted model so new text is cut the same way.
@@ -28,6 +30,7 @@ const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=
 const WORD = /[\p{L}\p{N}\p{M}_]+/gu;
 const INNER_PUNCTUATION = /['’ʼ.:·,;]/;
 const HAS_LETTER = /\p{L}/u;
+const HIRAGANA_ONLY = /^\p{Script=Hiragana}+$/u;
 const MARKS = /\p{M}+/gu;
 
 let intlSegmenter: Intl.Segmenter | null | undefined;
@@ -65,8 +68,8 @@ export function tokenize(text: string, options: TokenizerOptions = {}): string[]
   for (const match of clean.matchAll(CJK_RUN)) {
     addWords(clean.slice(last, match.index));
     const run = Array.from(match[0]);
-    if (run.length === 1) tokens.push(run[0]!);
-    for (let i = 0; i + 1 < run.length; i++) tokens.push(run[i]! + run[i + 1]!);
+    const grams = run.length === 1 ? run : run.slice(1).map((ch, i) => run[i]! + ch);
+    for (const gram of grams) if (keepStop || !HIRAGANA_ONLY.test(gram)) tokens.push(gram);
     last = match.index + match[0].length;
   }
   addWords(clean.slice(last));
