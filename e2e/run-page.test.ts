@@ -131,6 +131,8 @@ describe("a run's page", () => {
     expect(beat.cancel).toContain(id);
     await client.flowRuns.setState.mutate({ id, state: { type: "CANCELLED" }, leaseToken });
     await waitForState("CANCELLED");
+    // The badge says Cancelled now; the earlier "Cancelling…" sentence is gone, not left stale.
+    expect(await page.getByTestId("run-action-feedback").textContent()).not.toContain("Cancelling");
     expect(await page.evaluate(() => (window as unknown as { noReload?: boolean }).noReload)).toBe(true);
     await saveScreenshot(page, "run-page-cancelled");
   }, 60_000);

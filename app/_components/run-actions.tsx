@@ -20,11 +20,13 @@ export function RunActions({ runId, runName, stateType }: { runId: string; runNa
   const trpc = useTRPC();
   const router = useRouter();
   const [confirming, setConfirming] = useState(false);
-  const [outcome, setOutcome] = useState<string | null>(null);
+  // An outcome belongs to the state it reported: once the live page moves on (Cancelling →
+  // Cancelled), the badge says it better and the old sentence would be stale.
+  const [outcome, setOutcome] = useState<{ text: string; forState: StateType } | null>(null);
   const cancel = useMutation(
     trpc.flowRuns.cancel.mutationOptions({
       onSuccess: (run) => {
-        setOutcome(CANCEL_OUTCOME[run.stateType] ?? `Now ${run.stateName}.`);
+        setOutcome({ text: CANCEL_OUTCOME[run.stateType] ?? `Now ${run.stateName}.`, forState: run.stateType });
         router.refresh();
       },
       onSettled: () => setConfirming(false),
@@ -33,7 +35,7 @@ export function RunActions({ runId, runName, stateType }: { runId: string; runNa
   const retry = useMutation(
     trpc.flowRuns.setState.mutationOptions({
       onSuccess: (run) => {
-        setOutcome(`Retrying: the run is ${run.stateName} again and waits for a worker.`);
+        setOutcome({ text: `Retrying: the run is ${run.stateName} again and waits for a worker.`, forState: run.stateType });
         router.refresh();
       },
     }),
@@ -94,7 +96,7 @@ export function RunActions({ runId, runName, stateType }: { runId: string; runNa
         )}
       </div>
       <div className="run-feedback" role="status" aria-live="polite" data-testid="run-action-feedback">
-        {outcome && !error ? <span className="feedback-ok">{outcome}</span> : null}
+        {outcome && outcome.forState === stateType && !error ? <span className="feedback-ok">{outcome.text}</span> : null}
       </div>
       {error ? (
         <div className="run-feedback feedback-error" role="alert">

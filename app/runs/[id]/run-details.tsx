@@ -7,6 +7,8 @@ import type { FlowRun } from "@/app/_lib/trpc-types";
 
 export function RunDetails({ run, now }: { run: FlowRun; now: Date }) {
   const duration = runDuration(run, now);
+  // A retried run waiting again still carries its last attempt's times: say whose they are.
+  const previous = (run.stateType === "SCHEDULED" || run.stateType === "PENDING") && run.startTime ? "Last attempt " : "";
   return (
     <dl className="details">
       <Detail term="Flow">
@@ -29,10 +31,10 @@ export function RunDetails({ run, now }: { run: FlowRun; now: Date }) {
       <Detail term="Scheduled">
         <LocalTime iso={run.scheduledTime} relative />
       </Detail>
-      <Detail term="Started">
+      <Detail term={previous ? `${previous}started` : "Started"}>
         <LocalTime iso={run.startTime} seconds />
       </Detail>
-      <Detail term="Ended">
+      <Detail term={previous ? `${previous}ended` : "Ended"}>
         <LocalTime iso={run.endTime} seconds />
       </Detail>
       <Detail term="Duration">{duration === null ? <span className="muted">—</span> : formatDuration(duration)}</Detail>
