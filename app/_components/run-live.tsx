@@ -7,7 +7,6 @@
  */
 import { useRouter } from "next/navigation";
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
-import { cursorAfter } from "@/app/_lib/log-cursor";
 import { runSignature } from "@/app/_lib/run-signature";
 import type { RouterOutputs } from "@/app/_lib/trpc-types";
 import { useTRPCClient } from "./trpc-provider";
@@ -51,8 +50,8 @@ export function RunLive({
   const client = useTRPCClient();
   const router = useRouter();
   const [logs, setLogs] = useState(initialLogs.items);
-  // A full first page hands out its own cursor; otherwise poll from just past its last line.
-  const cursor = useRef(initialLogs.nextCursor ?? (initialLogs.items.length ? cursorAfter(initialLogs.items.at(-1)!) : null));
+  // Follow the run's log from the newest line the page has, in the order lines are stored.
+  const lastId = useRef(initialLogs.items.reduce((max, l) => Math.max(max, l.id), 0));
   const shownSignature = useRef(signature);
 
   // A server re-render brings the page's signature and first page of logs up to date.
@@ -67,11 +66,9 @@ export function RunLive({
         client.flowRuns.get.query({ id: runId }),
         client.taskRuns.list.query({ flowRunId: runId }),
         client.artifacts.list.query({ flowRunId: runId, limit: 1 }),
-        client.logs.list.query({ flowRunId: runId, limit: LOG_PAGE, cursor: cursor.current ?? undefined }),
+        client.logs.list.query({ flowRunId: runId, limit: LOG_PAGE, afterId: lastId.current }),
       ]);
-      const last = page.items.at(-1);
-      if (page.nextCursor) cursor.current = page.nextCursor;
-      else if (last) cursor.current = cursorAfter(last);
+      if (page.lastId !== null) lastId.current = Math.max(lastId.current, page.lastId);
       if (page.items.length) setLogs((held) => merge(held, page.items));
       const signatureNow = runSignature(run, taskRuns, newest[0]?.id ?? null);
       if (signatureNow !== shownSignature.current || page.items.length) {

@@ -2,7 +2,7 @@
  * Run logs: written in batches by workers, read oldest first with keyset pagination on
  * (timestamp, id), which the logs_flow_run_idx index serves.
  */
-import { and, asc, eq, gte, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, sql } from "drizzle-orm";
 import { flowRuns, logs, taskRuns } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import { AppError } from "../errors";
@@ -95,7 +95,12 @@ export async function listLogs(opts: {
   minLevel?: number;
   limit?: number;
   cursor?: string | null;
-}): Promise<{ items: LogRow[]; nextCursor: string | null }> {
+  /**
+   * Follow mode, for a page that tails a run: only lines stored after the line with this id, in
+   * the order they were stored (a worker's batch can carry lines older than ones already shown).
+   */
+  afterId?: number;
+}): Promise<{ items: LogRow[]; nextCursor: string | null; lastId: number | null }> {
   const limit = opts.limit ?? 200;
   const after = opts.cursor ? decodeCursor(opts.cursor, timeCursorSchema) : undefined;
   if (after && typeof after.i !== "number") throw AppError.badRequest("cursor: is not a cursor this list handed out", "cursor");
@@ -109,12 +114,14 @@ export async function listLogs(opts: {
         opts.taskRunId ? eq(logs.taskRunId, opts.taskRunId) : undefined,
         opts.minLevel !== undefined ? gte(logs.level, opts.minLevel) : undefined,
         after ? sql`(${logs.timestamp}, ${logs.id}) > (${after.t}::timestamptz, ${after.i}::bigint)` : undefined,
+        opts.afterId !== undefined ? gt(logs.id, opts.afterId) : undefined,
       ),
     )
-    .orderBy(asc(logs.timestamp), asc(logs.id))
+    .orderBy(...(opts.afterId !== undefined ? [asc(logs.id)] : [asc(logs.timestamp), asc(logs.id)]))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const nextCursor = rows.length > limit && last ? encodeCursor({ t: last.cursorTime, i: last.log.id }) : null;
-  return { items: page.map((r) => r.log), nextCursor };
+  const lastId = page.reduce<number | null>((max, r) => (max === null || r.log.id > max ? r.log.id : max), null);
+  return { items: page.map((r) => r.log), nextCursor, lastId };
 }

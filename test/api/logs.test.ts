@@ -94,3 +94,23 @@ describe("logs from workers carry their lease", () => {
     expect(stored.items.map((l) => l.message)).toEqual(["from the server, no lease"]);
   });
 });
+
+describe("following a run's log", () => {
+  const api = useTestApi();
+
+  it("afterId returns only lines stored since, in storage order, even with older timestamps", async () => {
+    const caller = api.caller();
+    await caller.flows.create({ name: "tailed" });
+    const run = await caller.flowRuns.create({ flow: "tailed" });
+    await caller.logs.create({ logs: [{ flowRunId: run.id, level: 20, message: "first" }] });
+    const start = await caller.logs.list({ flowRunId: run.id });
+    expect(start.lastId).not.toBeNull();
+    // A late batch whose line is stamped before the first one.
+    await caller.logs.create({ logs: [{ flowRunId: run.id, level: 20, message: "late but older", timestamp: new Date(Date.now() - 60_000).toISOString() }] });
+    const next = await caller.logs.list({ flowRunId: run.id, afterId: start.lastId! });
+    expect(next.items.map((l) => l.message)).toEqual(["late but older"]);
+    const none = await caller.logs.list({ flowRunId: run.id, afterId: next.lastId! });
+    expect(none).toMatchObject({ items: [], lastId: null });
+    await expectTrpcError(caller.logs.list({ flowRunId: run.id, afterId: 1, cursor: "abc" }), "BAD_REQUEST", /either cursor or afterId/);
+  });
+});

@@ -1,9 +1,7 @@
 /** The pure helpers behind the run pages: metric grouping and ticks, and the logs poll cursor. */
 import { describe, expect, test } from "vitest";
-import { cursorAfter } from "../../app/_lib/log-cursor";
 import { baseMetricName, metricCharts, metricPoints, niceTicks } from "../../app/_lib/metrics";
 import { cancelBlocker, isLive, retryBlocker } from "../../app/_lib/run-states";
-import { decodeCursor, timeCursorSchema } from "../../server/domain/refs";
 
 describe("metrics", () => {
   test("loss and val_loss share a chart, plain name first, steps in order", () => {
@@ -25,13 +23,6 @@ describe("metrics", () => {
     expect(niceTicks(0.23, 1.35, 4)).toEqual([0, 0.5, 1, 1.5]);
     expect(niceTicks(1, 5, 6)).toEqual([1, 2, 3, 4, 5]);
     expect(niceTicks(2, 2).length).toBeGreaterThan(1);
-  });
-});
-
-describe("logs cursor", () => {
-  test("is one the server accepts, pointing at the line's millisecond and id", () => {
-    const cursor = cursorAfter({ id: 42, timestamp: "2026-11-24T02:37:46.123Z" });
-    expect(decodeCursor(cursor, timeCursorSchema)).toEqual({ t: "2026-11-24T02:37:46.123000Z", i: 42 });
   });
 });
 

@@ -47,9 +47,12 @@ export const logsRouter = createTRPCRouter({
           minLevel: zLevel.optional(),
           limit: z.number().int("must be a whole number").min(1).max(1000).optional(),
           cursor: zCursor,
+          /** Follow mode: lines stored after this one, in storage order (pass the last reply's `lastId`). */
+          afterId: z.number().int().min(0).optional(),
         })
+        .refine((v) => !(v.cursor && v.afterId !== undefined), { message: "use either cursor or afterId, not both", path: ["afterId"] })
         .optional(),
     )
-    .output(z.object({ items: z.array(logOutput), nextCursor: z.string().nullable() }))
+    .output(z.object({ items: z.array(logOutput), nextCursor: z.string().nullable(), lastId: z.number().int().nullable() }))
     .query(({ ctx, input }) => listLogs({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
 });
