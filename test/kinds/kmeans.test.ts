@@ -56,4 +56,13 @@ describe("choosing k by silhouette", () => {
       expect(chosen.candidates.map((c) => c.k)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
     }
   });
+
+  it("searches on a sample when there are many points, then fits the chosen k on all of them", async () => {
+    const { points, labels, dim } = blobs(4, 100, 6, 31);
+    const chosen = await chooseK(points, dim, { kMax: 8, seed: 2, searchSample: 120 });
+    expect(chosen.best.k).toBe(4);
+    expect(chosen.best.labels).toHaveLength(400);
+    expect(nmi(labels, chosen.best.labels)).toBe(1);
+    expect(chosen.silhouette).toBeGreaterThan(0.5);
+  });
 });
