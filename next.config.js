@@ -46,7 +46,7 @@ const nextConfig = {
     return config;
   },
   async headers() {
-    return ["/workbench", "/workbench/:path*", "/_next/static/:path*", "/ort/:path*", "/models/:path*"].map((source) => ({
+    return ["/workbench", "/workbench/:path*", "/_next/static/:path*", "/ort/:path*", "/pdfjs/:path*", "/models/:path*"].map((source) => ({
       source,
       headers: isolation,
     }));

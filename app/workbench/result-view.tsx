@@ -1,7 +1,7 @@
 "use client";
 /**
- * A task's result: a summary for the kinds Baton knows (vectors, clusters with their 2-D plot),
- * and the whole result as JSON.
+ * A task's result: a summary for the kinds Baton knows (vectors, clusters with their 2-D plot,
+ * PDF pages and chunks), and the whole result as JSON.
  */
 import { ClusterPlot, type PlotPoint } from "./cluster-plot";
 
@@ -10,33 +10,65 @@ interface Vectors {
   dimensions: number;
   device?: string;
   encoder?: string;
-  model?: string;
+  model?: unknown;
+}
+interface Clusters {
+  k: number;
+  labels: number[];
+  silhouette: number;
+  projection: { points: [number, number][] };
+  clusters: { id: number; size: number; terms: { term: string }[] }[];
+}
+interface Pdf {
+  metadata: { source: string; title: string | null; pageCount: number };
+  chunks: unknown[];
 }
 
-function isVectors(r: unknown): r is Vectors {
-  return typeof r === "object" && r !== null && Array.isArray((r as Vectors).vectors);
-}
+const has = <T,>(r: unknown, key: string): r is T => typeof r === "object" && r !== null && key in r;
 
-/** Cluster results carry 2-D points with their cluster label; the field names are the cluster kind's. */
-function plotPoints(r: unknown): PlotPoint[] | undefined {
-  const res = r as { projection?: number[][]; labels?: number[]; assignments?: number[] } | null;
-  const labels = res?.labels ?? res?.assignments;
-  if (!res?.projection || !labels) return undefined;
-  return res.projection.map(([x, y], i) => ({ x: x ?? 0, y: y ?? 0, cluster: labels[i] ?? 0 }));
+function Summary({ result, seconds }: { result: unknown; seconds?: number }) {
+  const took = seconds !== undefined ? ` in ${seconds.toFixed(2)} s` : "";
+  if (has<Clusters>(result, "projection") && has<Clusters>(result, "labels")) {
+    const points: PlotPoint[] = result.projection.points.map(([x, y], i) => ({ x, y, cluster: result.labels[i] ?? 0 }));
+    return (
+      <>
+        <p data-testid="result-summary">
+          {result.labels.length} texts in {result.k} clusters (silhouette {result.silhouette.toFixed(3)}){took}.
+        </p>
+        <ClusterPlot points={points} />
+        <ul>
+          {result.clusters.map((c) => (
+            <li key={c.id}>
+              cluster {c.id} ({c.size}): {c.terms.slice(0, 5).map((t) => t.term).join(", ")}
+            </li>
+          ))}
+        </ul>
+      </>
+    );
+  }
+  if (has<Vectors>(result, "vectors")) {
+    return (
+      <p data-testid="result-summary">
+        {result.vectors.length} vectors of {result.dimensions} dimensions ({result.encoder} encoder
+        {typeof result.model === "string" ? `, ${result.model}` : ""}){result.device ? ` on ${result.device}` : ""}{took}.
+      </p>
+    );
+  }
+  if (has<Pdf>(result, "metadata") && has<Pdf>(result, "chunks")) {
+    return (
+      <p data-testid="result-summary">
+        {result.metadata.source}: {result.metadata.pageCount} pages, {result.chunks.length} chunks
+        {result.metadata.title ? ` — “${result.metadata.title}”` : ""}{took}.
+      </p>
+    );
+  }
+  return null;
 }
 
 export function ResultView({ result, seconds }: { result: unknown; seconds?: number }) {
-  const points = plotPoints(result);
   return (
     <div className="workbench-result" data-testid="task-result">
-      {isVectors(result) && (
-        <p data-testid="result-summary">
-          {result.vectors.length} vectors of {result.dimensions} dimensions ({result.encoder} encoder
-          {result.model ? `, ${result.model}` : ""}) on {result.device}
-          {seconds !== undefined && ` in ${seconds.toFixed(2)} s`}.
-        </p>
-      )}
-      {points && <ClusterPlot points={points} />}
+      <Summary result={result} seconds={seconds} />
       <details>
         <summary>Result JSON</summary>
         <pre data-testid="result-json">{JSON.stringify(result)}</pre>

@@ -1,21 +1,25 @@
 "use client";
 /**
- * Run one task kind in this tab's Web Worker: parameters from a small form, then a progress bar,
+ * Run a task kind in this tab's Web Worker: parameters from a small form, then a progress bar,
  * the device that ran it, its log lines and its result (with a plot where the kind has one).
  */
 import { useRef, useState } from "react";
 import type { RuntimeInfo, TaskEvent, TaskRuntime } from "@/workers/browser/client";
+import { runKind, type PanelInput } from "./kind-steps";
 import { ResultView } from "./result-view";
 
 const SAMPLE = ["The cat sat on the mat.", "A dog ran in the park.", "Neural networks learn from data.", "Embeddings turn text into vectors."];
-
-type DeviceChoice = "auto" | "webgpu" | "wasm";
+const FORMS = ["encode", "cluster", "pdf"];
 
 export function RunPanel({ runtime, info }: { runtime: TaskRuntime; info: RuntimeInfo }) {
-  const [kind, setKind] = useState(info.kinds[0] ?? "encode");
-  const [device, setDevice] = useState<DeviceChoice>("auto");
-  const [texts, setTexts] = useState(SAMPLE.join("\n"));
-  const [model, setModel] = useState("tiny-bert");
+  const [input, setInput] = useState<Omit<PanelInput, "texts"> & { texts: string }>({
+    kind: "encode",
+    device: "auto",
+    texts: SAMPLE.join("\n"),
+    model: "tiny-bert",
+    encoder: "auto",
+  });
+  const set = (patch: Partial<typeof input>) => setInput((v) => ({ ...v, ...patch }));
   const [progress, setProgress] = useState<{ fraction: number; message?: string }>();
   const [usedDevice, setUsedDevice] = useState<string>();
   const [logs, setLogs] = useState<string[]>([]);
@@ -36,9 +40,9 @@ export function RunPanel({ runtime, info }: { runtime: TaskRuntime; info: Runtim
       else if (e.type === "log") setLogs((l) => [...l, `${e.level}: ${e.message}`]);
     };
     const started = performance.now();
-    const lines = texts.split("\n").map((t) => t.trim()).filter(Boolean);
+    const texts = input.texts.split("\n").map((t) => t.trim()).filter(Boolean);
     try {
-      const result = await runtime.run(kind, { texts: lines, model, device }, { signal: abort.current.signal, onEvent });
+      const result = await runKind(runtime, { ...input, texts }, { signal: abort.current.signal, onEvent });
       setOutcome({ result, seconds: (performance.now() - started) / 1000 });
     } catch (err) {
       setOutcome({ error: (err as Error).message });
@@ -47,21 +51,22 @@ export function RunPanel({ runtime, info }: { runtime: TaskRuntime; info: Runtim
     }
   }
 
+  const usesTexts = input.kind === "encode" || input.kind === "cluster";
   return (
     <section className="panel workbench-run" aria-label="Run a task in this tab">
       <h2>Run in this tab</h2>
       <div className="form-row">
         <label>
           Task kind{" "}
-          <select value={kind} onChange={(e) => setKind(e.target.value)} data-testid="kind-select">
-            {info.kinds.map((k) => (
+          <select value={input.kind} onChange={(e) => set({ kind: e.target.value })} data-testid="kind-select">
+            {FORMS.filter((k) => info.kinds.includes(k)).map((k) => (
               <option key={k}>{k}</option>
             ))}
           </select>
         </label>
         <label>
           Device{" "}
-          <select value={device} onChange={(e) => setDevice(e.target.value as DeviceChoice)} data-testid="device-select">
+          <select value={input.device} onChange={(e) => set({ device: e.target.value as PanelInput["device"] })} data-testid="device-select">
             <option value="auto">auto</option>
             <option value="webgpu" disabled={!info.webgpu}>
               WebGPU
@@ -69,17 +74,40 @@ export function RunPanel({ runtime, info }: { runtime: TaskRuntime; info: Runtim
             <option value="wasm">WASM</option>
           </select>
         </label>
-        <label>
-          Model <input value={model} onChange={(e) => setModel(e.target.value)} data-testid="model-input" size={16} />
-        </label>
+        {usesTexts && (
+          <>
+            <label>
+              Encoder{" "}
+              <select value={input.encoder} onChange={(e) => set({ encoder: e.target.value as PanelInput["encoder"] })} data-testid="encoder-select">
+                <option value="auto">auto (model if present, else lexical)</option>
+                <option value="transformer">transformer</option>
+                <option value="lexical">lexical (TF-IDF + LSA)</option>
+              </select>
+            </label>
+            <label>
+              Model <input value={input.model} onChange={(e) => set({ model: e.target.value })} data-testid="model-input" size={16} />
+            </label>
+          </>
+        )}
+        {input.kind === "cluster" && (
+          <label>
+            k <input type="number" min={2} placeholder="auto" value={input.k ?? ""} onChange={(e) => set({ k: e.target.value ? Number(e.target.value) : undefined })} data-testid="k-input" style={{ width: "5em" }} />
+          </label>
+        )}
       </div>
-      <label className="block">
-        Texts, one per line
-        <textarea value={texts} onChange={(e) => setTexts(e.target.value)} rows={6} data-testid="texts-input" />
-      </label>
+      {usesTexts ? (
+        <label className="block">
+          Texts, one per line
+          <textarea value={input.texts} onChange={(e) => set({ texts: e.target.value })} rows={6} data-testid="texts-input" />
+        </label>
+      ) : (
+        <label className="block">
+          PDF file <input type="file" accept="application/pdf,.pdf" onChange={(e) => set({ file: e.target.files?.[0] })} data-testid="pdf-input" />
+        </label>
+      )}
       <div className="form-row">
         <button className="button button-primary" onClick={run} disabled={busy} data-testid="run-task">
-          Run {kind}
+          Run {input.kind}
         </button>
         <button className="button" onClick={() => abort.current?.abort()} disabled={!busy}>
           Cancel

@@ -44,7 +44,10 @@ const DEFAULT_BATCH = 32;
 // A page or a Web Worker; Node has neither global.
 const isBrowser = typeof window !== "undefined" || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined";
 
+let configured = false;
+
 export function configureTransformers(config: TransformersConfig): void {
+  configured = true;
   env.allowLocalModels = true;
   env.localModelPath = config.modelsPath;
   env.allowRemoteModels = config.allowRemoteModels ?? false;
@@ -96,8 +99,17 @@ function loadPipeline(model: string, device: TransformerDevice): Promise<Feature
   return loading;
 }
 
+/** Node hosts that configured nothing (a worker running `kind:encode`) read BATON_MODELS_DIR, else ./models. */
+function configureNodeDefaults() {
+  if (configured || isBrowser) return;
+  const proc = (globalThis as { process?: { env: Record<string, string | undefined>; cwd(): string } }).process;
+  const dir = proc?.env.BATON_MODELS_DIR ?? `${proc?.cwd() ?? "."}/models`;
+  configureTransformers({ modelsPath: dir.endsWith("/") ? dir : `${dir}/`, allowRemoteModels: proc?.env.BATON_ALLOW_HUB === "1" });
+}
+
 /** Loads the pipeline on the chosen device; if WebGPU fails to start, says so and uses WASM. */
 export async function featureExtractor(model: string, wanted: EncodeTransformerParams["device"], ctx: TaskContext) {
+  configureNodeDefaults();
   let device = await pickDevice(wanted, ctx);
   try {
     return { device, extractor: await loadPipeline(model, device) };
