@@ -1,5 +1,5 @@
 /**
- * Small stop-word lists for English and French, accent-stripped and lower-cased like the tokens
+ * Small stop-word lists for English, French and German, accent-stripped and lower-cased like the tokens
  * they filter. Small on purpose: TF-IDF's max document frequency removes the rest of the
  * function words corpus by corpus, and a long list would eat real terms ("case", "point").
  */
@@ -21,4 +21,10 @@ pour pourquoi puis qu quand que quel quelle quelles quels qui quoi s sa sans se 
 soi soit son sont sous suis sur t ta tandis tant te tes toi ton tous tout toute toutes tres tu un
 une vers voici voila vos votre vous y`;
 
-export const STOP_WORDS: ReadonlySet<string> = new Set(`${ENGLISH} ${FRENCH}`.split(/\s+/).filter(Boolean));
+const GERMAN = `aber alle allem allen aller alles als also am an auch auf aus bei beim bin bis bist da damit
+dann das dass dem den denn der des die dies diese diesem diesen dieser dieses doch dort du durch ein
+eine einem einen einer eines er es fur hat hatte haben ich ihr ihre im in ist ja jede jeder jedes
+kann kein keine man mit muss nach nicht noch nur ob oder ohne sein seine sich sie sind so soll sowie
+uber um und uns unter vom von vor war was weil wenn werden wie wir wird wo zu zum zur`;
+
+export const STOP_WORDS: ReadonlySet<string> = new Set(`${ENGLISH} ${FRENCH} ${GERMAN}`.split(/\s+/).filter(Boolean));
