@@ -1,5 +1,5 @@
 /**
- * `npm run models:tiny [-- <out dir>]`: writes models/tiny-bert, a tiny BERT-shaped ONNX encoder
+ * `npm run models:tiny [-- <out dir> [--shape mini]]`: writes models/tiny-bert, a tiny BERT-shaped ONNX encoder
  * with a WordPiece tokenizer, in the layout Transformers.js loads from a models directory:
  *
  *   tiny-bert/config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx
@@ -7,6 +7,9 @@
  * The network here has no model hub, so tests and offline installs use this model through the
  * real loading code (Transformers.js's feature-extraction pipeline, ONNX Runtime Web). The output
  * is deterministic, so the committed files only change when this script does.
+ *
+ * `--shape mini` writes a MiniLM-sized one instead (384 wide, 6 layers, ~45 MB, not committed):
+ * the encode benchmark needs a model whose compute dominates, as a real model's does.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -14,7 +17,10 @@ import { fileURLToPath } from "node:url";
 import { buildTinyBert, type TinyBertShape } from "./tiny-model/graph";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const SHAPE: TinyBertShape = { vocabSize: 0, hidden: 32, heads: 2, intermediate: 64, layers: 2, maxPositions: 128 };
+const SHAPES: Record<string, TinyBertShape> = {
+  tiny: { vocabSize: 0, hidden: 32, heads: 2, intermediate: 64, layers: 2, maxPositions: 128 },
+  mini: { vocabSize: 0, hidden: 384, heads: 12, intermediate: 1536, layers: 6, maxPositions: 128 },
+};
 
 const SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
 // Common English words, so ordinary sentences mostly become whole-word tokens; anything else
@@ -68,10 +74,11 @@ function tokenizerJson(vocab: string[]) {
   };
 }
 
-function main() {
-  const out = path.resolve(process.argv[2] ?? path.join(ROOT, "models", "tiny-bert"));
+export function writeModel(out: string, shapeName = "tiny"): void {
+  const base = SHAPES[shapeName];
+  if (!base) throw new Error(`Unknown shape "${shapeName}" (${Object.keys(SHAPES).join(", ")})`);
   const vocab = vocabulary();
-  const shape = { ...SHAPE, vocabSize: vocab.length };
+  const shape = { ...base, vocabSize: vocab.length };
   fs.mkdirSync(path.join(out, "onnx"), { recursive: true });
 
   const json = (file: string, value: unknown) => fs.writeFileSync(path.join(out, file), `${JSON.stringify(value, null, 2)}\n`);
@@ -102,7 +109,13 @@ function main() {
   });
   const onnx = buildTinyBert(shape);
   fs.writeFileSync(path.join(out, "onnx", "model.onnx"), onnx);
-  console.log(`Wrote ${path.relative(process.cwd(), out) || out}: vocab ${shape.vocabSize}, hidden ${shape.hidden}, ${shape.layers} layers, model.onnx ${(onnx.length / 1024).toFixed(0)} KiB`);
+  console.log(`Wrote ${path.relative(process.cwd(), out) || out} (${shapeName}): vocab ${shape.vocabSize}, hidden ${shape.hidden}, ${shape.layers} layers, model.onnx ${(onnx.length / 1024).toFixed(0)} KiB`);
 }
 
-main();
+// Run as a script (not when the benchmark imports writeModel).
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const at = args.indexOf("--shape");
+  const shape = at >= 0 ? args.splice(at, 2)[1] : "tiny";
+  writeModel(path.resolve(args[0] ?? path.join(ROOT, "models", "tiny-bert")), shape);
+}
