@@ -39,6 +39,7 @@ function corpus(n: number): string[] {
   return Array.from({ length: n }, (_, i) => lines[i % lines.length]!);
 }
 
+const ortVersion = () => (JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/onnxruntime-web/package.json"), "utf8")) as { version: string }).version;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
@@ -68,7 +69,10 @@ async function main() {
       }
       const b = median(times.baton);
       const d = median(times.direct);
-      const rate = (ms: number) => ((texts.length / ms) * 1000).toFixed(0);
+      const rate = (ms: number) => {
+        const perSecond = (texts.length / ms) * 1000;
+        return perSecond.toFixed(perSecond < 100 ? 1 : 0);
+      };
       const overhead = ((b - d) / d) * 100;
       console.log(`${model.name}: Baton ${rate(b)}/s, direct ${rate(d)}/s, overhead ${overhead.toFixed(1)}% (runs: baton ${times.baton.map((t) => t.toFixed(0))}, direct ${times.direct.map((t) => t.toFixed(0))} ms)`);
       rows.push(`| ${model.about} | ${texts.length} | ${rate(b)} | ${rate(d)} | ${overhead >= 0 ? "+" : ""}${overhead.toFixed(1)}% |`);
@@ -78,7 +82,7 @@ async function main() {
       `## Encode in the browser: Baton's Web Worker against Transformers.js direct (\`npm run bench:encode\`)
 
 Same page, model, texts (lines of the Debian PDFs' text), batches of ${BATCH}, mean pooling and
-normalisation, on WASM (ONNX Runtime Web ${"1.31.0-dev"} from the app's /ort/; page cross-origin
+normalisation, on WASM (ONNX Runtime Web ${ortVersion()} from the app's /ort/; page cross-origin
 isolated: ${isolated}). Baton = one \`encode\` task in the task Web Worker, texts and vectors copied
 between threads, progress events on; direct = the same Transformers.js pipeline on the page.
 Median of ${ROUNDS} alternating rounds after a warm-up; headless Chromium, ${os.cpus().length} cores.
@@ -88,9 +92,9 @@ Median of ${ROUNDS} alternating rounds after a warm-up; headless Chromium, ${os.
 ${rows.join("\n")}
 
 The texts run to about 100 tokens each: the generated models' small vocabulary splits most words
-into characters, so the mini model does a real model's work per text. Target: overhead at most 5%. On the tiny test model each text costs the encoder almost nothing,
-so the fixed costs (a thread hop, copying vectors back) show most there; on a model of real size
-the encoder dominates. A negative overhead means the worker thread was faster than the page's
+into characters, so the mini model does a real model's work per text. Target: overhead at most
+5%. On the tiny test model each text costs the encoder almost nothing, so the fixed costs (a
+thread hop, copying vectors back) show most there; on a model of real size the encoder dominates. A negative overhead means the worker thread was faster than the page's
 main thread (which also runs the page). WebGPU figures need a real GPU: headless Chromium's
 adapter here is SwiftShader (software), a correctness check only.`,
     );

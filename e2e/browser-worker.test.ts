@@ -4,10 +4,15 @@
  * in its Web Worker, uploads logs and the result and completes the run with its lease. A run
  * that requires a GPU is left for other workers. A tab closed mid-run loses its run to the
  * zombie killer (CRASHED), the retry policy schedules it again, and another tab finishes it.
+ * A classifier trained in Node (train → ONNX in the blob store) runs as `kind:infer` in a tab on
+ * onnxruntime-web, with Node's predictions (probabilities within 1e-5).
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createBatonClient, type BatonClient } from "../server/client";
+import { infer } from "../workers/kinds/node/infer";
+import { train } from "../workers/kinds/train";
+import type { TaskContext } from "../workers/kinds/types";
 import { ensureProductionBuild, startBaton, type BatonProcess } from "./helpers/baton-process";
 import { saveScreenshot } from "./helpers/browser";
 import { launchChromiumWithWebGpu, openWorkbench } from "./helpers/workbench";
@@ -78,7 +83,7 @@ describe("a browser tab as a worker", () => {
       entrypoint: "kind:train",
       parameterSchema: { type: "object", "x-baton": { requirements: { gpu: true } } },
     });
-    await client.deployments.create.mutate({ flow: "embed", name: "in-a-tab", workPool: "tabs", entrypoint: "kind:encode", parameters: { texts, device: "wasm" } });
+    await client.deployments.create.mutate({ flow: "embed", name: "in-a-tab", workPool: "tabs", entrypoint: "kind:encode", parameters: { texts, model: "tiny-bert", device: "wasm" } });
     // The GPU run is older, so first in line: the tab must skip it, not merely come to it later.
     const gpuRun = await client.deployments.run.mutate({ deployment: "train-classifier/on-a-gpu" });
     const encodeRun = await client.deployments.run.mutate({ deployment: "embed/in-a-tab" });
@@ -124,7 +129,7 @@ describe("a browser tab as a worker", () => {
       name: "long",
       workPool: "tabs-2",
       entrypoint: "kind:encode",
-      parameters: { texts, device: "wasm", batchSize: 2 },
+      parameters: { texts, model: "tiny-bert", device: "wasm", batchSize: 2 },
       parameterSchema: { type: "object", "x-baton": { maxRetries: 1, retryDelaySeconds: 0 } },
     });
     const run = await client.deployments.run.mutate({ deployment: "embed/long" });
@@ -147,5 +152,36 @@ describe("a browser tab as a worker", () => {
     // The result is the whole matrix, too big to keep inline: it went to the blob store.
     const result = await client.results.ofRun.query({ flowRunId: run.id });
     expect(result?.storage).toBe("blob");
+  });
+
+  test("infer: a classifier trained in Node runs in a tab on onnxruntime-web, with Node's predictions", async ({ onTestFailed }) => {
+    onFailure("tab-infer", onTestFailed);
+    const ctx: TaskContext = { log: () => {}, metric: () => {}, progress: () => {}, signal: new AbortController().signal };
+    // Two separable classes in 4-d, seeded by index.
+    const point = (i: number, c: number) => [c * 2 + Math.sin(i), c * 2 - Math.cos(i * 1.3), Math.sin(i * 0.7), c - 0.5 + Math.cos(i * 2.1) / 3];
+    const embeddings = Array.from({ length: 60 }, (_, i) => point(i, i % 2));
+    const labels = embeddings.map((_, i) => (i % 2 ? "spam" : "ham"));
+    const trained = await train({ embeddings, labels, seed: 7, maxEpochs: 50 }, ctx);
+    const uploaded = await client.results.create.mutate({ base64: Buffer.from(trained.onnx).toString("base64"), mediaType: "application/onnx" });
+
+    const queries = Array.from({ length: 10 }, (_, i) => point(100 + i, i % 2));
+    await client.workPools.create.mutate({ name: "tabs-3", type: "browser" });
+    await client.deployments.create.mutate({
+      flow: "classify",
+      name: "in-a-tab",
+      workPool: "tabs-3",
+      entrypoint: "kind:infer",
+      parameters: { modelResultId: uploaded.id, embeddings: queries },
+    });
+    const run = await client.deployments.run.mutate({ deployment: "classify/in-a-tab" });
+    await workerTab("tabs-3");
+    const done = await waitForRun(run.id, (r) => r.stateType === "COMPLETED" || r.stateType === "FAILED");
+    expect(done.stateType, done.stateMessage ?? "").toBe("COMPLETED");
+
+    const inTab = (await client.results.ofRun.query({ flowRunId: run.id }))?.value as { predictions: { label: string; probabilities: number[] }[] };
+    const inNode = await infer({ model: trained.onnx, embeddings: queries }, ctx);
+    if (inNode.kind !== "classifier") throw new Error("expected classifier predictions");
+    expect(inTab.predictions.map((p) => p.label)).toEqual(inNode.predictions.map((p) => p.label));
+    inTab.predictions.forEach((p, i) => p.probabilities.forEach((q, j) => expect(Math.abs(q - inNode.predictions[i]!.probabilities[j]!)).toBeLessThan(1e-5)));
   });
 });
