@@ -14,18 +14,17 @@ export function Workbench() {
   if (!runtime || !info) return <p className="muted" data-testid="runtime-loading">Starting the task worker…</p>;
   return (
     <>
-      <section className="panel" aria-label="This tab" data-testid="runtime-info">
-        <dl className="details">
-          <dt>WebGPU</dt>
-          <dd data-testid="runtime-webgpu">{info.webgpu ? `yes — ${info.adapter}` : "no (WASM only)"}</dd>
-          <dt>Threads</dt>
-          <dd>
-            {info.crossOriginIsolated ? "cross-origin isolated: multithreaded WASM" : "not isolated: single-threaded WASM"} ·{" "}
-            {info.threads} cores
-          </dd>
-          <dt>Task kinds</dt>
-          <dd>{info.kinds.join(", ")}</dd>
-        </dl>
+      <section className="panel runtime-info" aria-label="This tab" data-testid="runtime-info">
+        <p>
+          <strong>WebGPU:</strong> <span data-testid="runtime-webgpu">{info.webgpu ? `yes — ${info.adapter}` : "no (WASM only)"}</span>
+        </p>
+        <p>
+          <strong>WASM:</strong> {info.crossOriginIsolated ? "cross-origin isolated, multithreaded" : "not isolated, single-threaded"} ·{" "}
+          {info.threads} cores
+        </p>
+        <p>
+          <strong>Task kinds:</strong> {info.kinds.join(", ")}
+        </p>
       </section>
       <RunPanel runtime={runtime} info={info} />
       <TabWorkerToggle runtime={runtime} info={info} />
