@@ -7,7 +7,7 @@ import { flowRuns, workers, workQueues } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import { AppError } from "../errors";
 import { claimFlowRuns, type ClaimOptions } from "./claim";
-import type { RunSignals } from "./signals";
+import type { RunSignals, Waiter } from "./signals";
 import type { FlowRunRow } from "./states";
 
 export type WorkerRow = typeof workers.$inferSelect;
@@ -121,6 +121,8 @@ export async function claimWithWait(
 ): Promise<FlowRunRow[]> {
   const deadline = Date.now() + opts.waitMs;
   for (;;) {
+    // A caller that hung up (the HTTP request was aborted) must not be handed runs.
+    if (opts.abort?.aborted) return [];
     const waiter = opts.signals?.prepare(opts.workPoolId);
     try {
       const runs = await claimFlowRuns(opts);
@@ -128,10 +130,28 @@ export async function claimWithWait(
       if (runs.length > 0 || now >= deadline || opts.abort?.aborted) return runs;
       const due = await nextDueTime(opts.db, opts.workPoolId);
       const wakeAt = Math.min(deadline, now + opts.fallbackPollMs, due ? due.getTime() : Infinity);
-      if (waiter) await waiter.wait(wakeAt - now);
-      else await new Promise((r) => setTimeout(r, wakeAt - now));
+      await sleepUntilWoken(waiter, wakeAt - now, opts.abort);
     } finally {
       waiter?.cancel();
     }
+  }
+}
+
+/** Waits for a signal, the timeout, or the caller hanging up, whichever comes first. */
+async function sleepUntilWoken(waiter: Waiter | undefined, ms: number, abort: AbortSignal | undefined): Promise<void> {
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = () => resolve();
+    abort?.addEventListener("abort", onAbort, { once: true });
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      waiter ? waiter.wait(ms) : new Promise<void>((r) => (timer = setTimeout(r, ms))),
+      aborted,
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) abort?.removeEventListener("abort", onAbort);
   }
 }

@@ -71,3 +71,30 @@ describe("long-polling claims and heartbeats", () => {
     ).rejects.toMatchObject({ code: "NOT_FOUND", reason: "WORKER_UNKNOWN" });
   });
 });
+
+describe("claims from workers that left", () => {
+  const t = useTestDatabase();
+  const signals = new RunSignals();
+  beforeAll(() => signals.start(t.database));
+  afterAll(() => signals.stop());
+
+  it("a waiting claim whose caller hung up takes nothing, and a worker that said goodbye gets nothing", async () => {
+    const db = t.database.db;
+    const flow = await seedFlow(db, "left");
+    const { pool, defaultQueue } = await seedPool(db, "left-pool");
+    const worker = await registerWorker({ db, workspaceId: WS, workPoolId: pool.id, name: "leaver", capabilities: {} });
+    const hangUp = new AbortController();
+    const base = { db, workspaceId: WS, workPoolId: pool.id, workerId: worker.id, max: 1, capabilities: {}, actor: "leaver", signals, fallbackPollMs: 60_000 };
+    const claiming = claimWithWait({ ...base, waitMs: 20_000, abort: hangUp.signal });
+    while (signals.waiting(pool.id) === 0) await new Promise((r) => setTimeout(r, 5));
+    hangUp.abort();
+    expect(await claiming).toEqual([]);
+
+    await seedRuns(db, { flowId: flow.id, workPoolId: pool.id, workQueueId: defaultQueue.id });
+    await workerGoodbye({ db, workspaceId: WS, workerId: worker.id });
+    expect(await claimWithWait({ ...base, waitMs: 0 })).toEqual([]);
+    // Back again: it registers and may claim.
+    await registerWorker({ db, workspaceId: WS, workPoolId: pool.id, name: "leaver", capabilities: {} });
+    expect(await claimWithWait({ ...base, waitMs: 0 })).toHaveLength(1);
+  });
+});
