@@ -3,6 +3,7 @@
 # (the end-to-end tests run the production server), then every vitest project: unit, the
 # integration suite on PGlite, PostgreSQL and the Neon driver, the CLI, and e2e in Chromium.
 set -euo pipefail
+export NEXT_TELEMETRY_DISABLED=1
 cd "$(dirname "$0")/.."
 
 echo "▶ type-check"
