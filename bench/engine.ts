@@ -349,7 +349,7 @@ Method: Baton creates runs with \`createFlowRunsBulk\` (1,000 per statement) and
 | path | p50 | p99 |
 | --- | ---: | ---: |
 | direct (in-process engine call) | ${fmt(l.direct.p50, 1)} ms | ${fmt(l.direct.p99, 1)} ms |
-| over HTTP (tRPC \`workers.claim\` with \`waitMs\`) | ${fmt(l.http.p50, 1)} ms | ${fmt(l.http.p99, 1)} ms |
+| over HTTP (tRPC \`workers.claim\` with \`waitMs\`, through the same fetch handler the Next.js route uses, behind node:http) | ${fmt(l.http.p50, 1)} ms | ${fmt(l.http.p99, 1)} ms |
 
 Method: one worker waits in a claim; the run is created (one transaction, as \`flowRuns.create\` does); the time is from just before the create until the claim returns the run in RUNNING. ${LATENCY_SAMPLES} samples each, after 10 warm-up ones. The wake-up is Postgres NOTIFY from a statement trigger, delivered to the server's LISTEN connection. For comparison, Prefect's worker polls every 10 s by default.
 
