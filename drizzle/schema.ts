@@ -279,7 +279,7 @@ export const flowRuns = pgTable(
     index("flow_runs_worker_idx").on(t.workerId, t.stateType),
     index("flow_runs_tags_idx").using("gin", t.tags),
     // The claim walks each queue's due runs in order, so a claim reads a handful of index
-    // entries however many runs wait (see drizzle/0005_claim_lazy_counts.sql).
+    // entries however many runs wait (see the claim function, drizzle/0005 and later).
     index("flow_runs_due_idx")
       .on(t.workQueueId, t.priority, t.scheduledTime, t.id)
       .where(sql`${t.stateType} = 'SCHEDULED'`),

@@ -1,5 +1,7 @@
 /**
- * Claiming runs for a worker: one call to `baton_claim_flow_runs` (drizzle/0003_claim_function.sql),
+ * Claiming runs for a worker: one call to `baton_claim_flow_runs` (defined in drizzle/0003_claim_function.sql;
+ * migrations are append-only, so its current version is the latest migration that replaces it,
+ * drizzle/0007_claim_only_live_workers.sql),
  * which picks due runs with FOR UPDATE SKIP LOCKED in priority order, honours paused pools and
  * queues, concurrency limits and capabilities, moves them to PENDING (or RUNNING), hands out a
  * lease token and records the transitions — in one round trip.
