@@ -5,6 +5,7 @@
  * The SQL must run on PostgreSQL 15 (the server) and PGlite (PostgreSQL 18): keep to what both accept.
  */
 import { sql } from "drizzle-orm";
+import { STATE_TYPES } from "../server/engine/state-types";
 import {
   bigserial,
   boolean,
@@ -22,17 +23,7 @@ import {
   bigint,
 } from "drizzle-orm/pg-core";
 
-export const stateType = pgEnum("state_type", [
-  "SCHEDULED",
-  "PENDING",
-  "RUNNING",
-  "PAUSED",
-  "CANCELLING",
-  "CANCELLED",
-  "COMPLETED",
-  "FAILED",
-  "CRASHED",
-]);
+export const stateType = pgEnum("state_type", STATE_TYPES);
 
 export const workPoolType = pgEnum("work_pool_type", ["browser", "node", "process"]);
 

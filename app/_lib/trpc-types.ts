@@ -10,14 +10,5 @@ export type Deployment = RouterOutputs["deployments"]["get"];
 export type WorkPool = RouterOutputs["workPools"]["get"];
 export type StateType = FlowRun["stateType"];
 
-export const STATE_TYPES = [
-  "SCHEDULED",
-  "PENDING",
-  "RUNNING",
-  "PAUSED",
-  "CANCELLING",
-  "CANCELLED",
-  "COMPLETED",
-  "FAILED",
-  "CRASHED",
-] as const satisfies readonly StateType[];
+// One list for the server, the CLI and the pages (a module with no dependencies, safe in the browser).
+export { STATE_TYPES } from "@/server/engine/state-types";

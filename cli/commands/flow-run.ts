@@ -6,19 +6,8 @@ import { formatState, statePaint } from "../output/state";
 import { out } from "../output/style";
 import { localTimestamp, relativeTime, timestampWithRelative } from "../output/time";
 import { renderDetails, renderTable, terminalWidth } from "../output/table";
+import { STATE_TYPES, type StateType } from "../../server/engine/state-types";
 
-export const STATE_TYPES = [
-  "SCHEDULED",
-  "PENDING",
-  "RUNNING",
-  "PAUSED",
-  "CANCELLING",
-  "CANCELLED",
-  "COMPLETED",
-  "FAILED",
-  "CRASHED",
-] as const;
-type StateType = (typeof STATE_TYPES)[number];
 
 /** `--state running` or `--state RUNNING,FAILED` → ["RUNNING", "FAILED"]. */
 function collectStates(value: string, previous: StateType[] | undefined): StateType[] {

@@ -6,7 +6,8 @@ import { ROOT } from "./baton-process";
 
 export const CHROMIUM_PATH = process.env.BATON_CHROMIUM ?? "/usr/bin/chromium";
 
-export function launchChromium(): Promise<Browser> {
+/** `extraArgs`: e.g. `--enable-unsafe-webgpu` for the WebGPU tests. */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM_PATH)) {
     throw new Error(`No Chromium at ${CHROMIUM_PATH}: install it (apt-get install -y chromium) or set BATON_CHROMIUM`);
   }
@@ -14,6 +15,7 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
+      ...extraArgs,
       "--no-sandbox",
       "--disable-background-networking",
       "--disable-component-update",

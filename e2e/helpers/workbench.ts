@@ -3,23 +3,11 @@
  * then offers SwiftShader, a software adapter: a correctness check, not a speed), and driving
  * the workbench's "Run in this tab" panel.
  */
-import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM_PATH } from "./browser";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "./browser";
 
 export function launchChromiumWithWebGpu(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      "--enable-unsafe-webgpu",
-      "--no-sandbox",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--disable-quic",
-      "--no-first-run",
-    ],
-  });
+  return launchChromium(["--enable-unsafe-webgpu"]);
 }
 
 /** Opens the workbench and waits until its task Web Worker has reported what it runs on. */

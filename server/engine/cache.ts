@@ -3,7 +3,7 @@
  * COMPLETED (and whose cache has not expired) starts out COMPLETED, named "Cached", pointing at
  * the same result — the work is not done twice.
  */
-import { and, desc, eq, gt, isNull, or } from "drizzle-orm";
+import { and, desc, eq, gt, isNotNull, isNull, or } from "drizzle-orm";
 import { taskRuns } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 
@@ -12,7 +12,13 @@ export interface CachedResult {
   resultId: string | null;
 }
 
-export async function findCachedResult(opts: { db: DbOrTx; workspaceId: string; cacheKey: string }): Promise<CachedResult | undefined> {
+export async function findCachedResult(opts: {
+  db: DbOrTx;
+  workspaceId: string;
+  cacheKey: string;
+  /** Only runs that stored a result (the SDK needs a value to hand back). */
+  withResult?: boolean;
+}): Promise<CachedResult | undefined> {
   const [hit] = await opts.db
     .select({ taskRunId: taskRuns.id, resultId: taskRuns.resultId })
     .from(taskRuns)
@@ -21,6 +27,7 @@ export async function findCachedResult(opts: { db: DbOrTx; workspaceId: string; 
         eq(taskRuns.workspaceId, opts.workspaceId),
         eq(taskRuns.cacheKey, opts.cacheKey),
         eq(taskRuns.stateType, "COMPLETED"),
+        opts.withResult ? isNotNull(taskRuns.resultId) : undefined,
         or(isNull(taskRuns.cacheExpiresAt), gt(taskRuns.cacheExpiresAt, new Date())),
       ),
     )

@@ -6,10 +6,10 @@
  * Vocabulary is Prefect's: a state has a type (the machine's state) and a name (what users
  * see); SCHEDULED may be named Late or AwaitingRetry, RUNNING may be named Retrying.
  */
-import { flowRuns, stateType, taskRuns } from "../../drizzle/schema";
+import { flowRuns, taskRuns } from "../../drizzle/schema";
+import { STATE_TYPES, type StateType } from "./state-types";
 
-export const STATE_TYPES = stateType.enumValues;
-export type StateType = (typeof STATE_TYPES)[number];
+export { STATE_TYPES, type StateType };
 
 export const TERMINAL_STATES: ReadonlySet<StateType> = new Set(["COMPLETED", "FAILED", "CANCELLED", "CRASHED"]);
 export const isTerminal = (type: StateType) => TERMINAL_STATES.has(type);

@@ -3,9 +3,10 @@
  * finding a cached result by cache key. A worker passes its flow run's lease token: a task of
  * a run that was taken from the worker must not keep writing.
  */
-import { and, desc, eq, gt, isNotNull, isNull, or, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { flowRuns, taskRuns } from "../../../drizzle/schema";
+import { findCachedResult } from "../../engine/cache";
+import { flowRuns } from "../../../drizzle/schema";
 import { LeaseLostError, setRunState } from "../../engine/transitions";
 import { attachResult } from "../../domain/results";
 import { getTaskRun } from "../../domain/task-runs";
@@ -59,20 +60,7 @@ export const taskRunStateProcedures = {
     .input(z.object({ cacheKey: z.string().trim().min(1).max(500) }))
     .output(z.object({ taskRunId: zId, resultId: zId }).nullable())
     .query(async ({ ctx, input }) => {
-      const [row] = await ctx.db
-        .select({ taskRunId: taskRuns.id, resultId: taskRuns.resultId })
-        .from(taskRuns)
-        .where(
-          and(
-            eq(taskRuns.workspaceId, ctx.workspaceId),
-            eq(taskRuns.cacheKey, input.cacheKey),
-            eq(taskRuns.stateType, "COMPLETED"),
-            isNotNull(taskRuns.resultId),
-            or(isNull(taskRuns.cacheExpiresAt), gt(taskRuns.cacheExpiresAt, sql`now()`)),
-          ),
-        )
-        .orderBy(desc(taskRuns.endTime))
-        .limit(1);
-      return row ? { taskRunId: row.taskRunId, resultId: row.resultId! } : null;
+      const hit = await findCachedResult({ db: ctx.db, workspaceId: ctx.workspaceId, cacheKey: input.cacheKey, withResult: true });
+      return hit ? { taskRunId: hit.taskRunId, resultId: hit.resultId! } : null;
     }),
 };
