@@ -11,6 +11,8 @@ import { CANCELLED_MESSAGE, type BrowserRuntimeConfig, type RuntimeInfo, type Ta
 import { browserKinds } from "./kinds";
 
 const running = new Map<string, AbortController>();
+/** The longest a task's end waits for the page to take its last events. */
+const EVENT_DRAIN_MS = 2_000;
 
 function applyConfig(config: BrowserRuntimeConfig) {
   const origin = self.location.origin;
@@ -46,7 +48,12 @@ const api: TaskWorkerApi = {
     const controller = new AbortController();
     running.set(runId, controller);
     // Events are fire-and-forget: a slow page must not hold the task back.
-    const emit = (event: TaskEvent) => void Promise.resolve(onEvent(event)).catch(() => {});
+    const inFlight = new Set<Promise<unknown>>();
+    const emit = (event: TaskEvent) => {
+      const delivered = Promise.resolve(onEvent(event)).catch(() => {});
+      inFlight.add(delivered);
+      void delivered.finally(() => inFlight.delete(delivered));
+    };
     let device: string | undefined;
     const ctx: TaskContext = {
       log: (level, message) => emit({ type: "log", level, message, at: Date.now() }),
@@ -67,6 +74,10 @@ const api: TaskWorkerApi = {
       if (controller.signal.aborted) throw new Error(CANCELLED_MESSAGE);
       throw err instanceof Error ? err : new Error(String(err));
     } finally {
+      // Events come back on the callback's own MessagePort, the result on the worker's: a fast
+      // task's result could overtake its last logs, and a tab worker would complete the run and
+      // lose them. Wait (briefly) until the page has taken the events already sent.
+      await Promise.race([Promise.all(inFlight), new Promise((r) => setTimeout(r, EVENT_DRAIN_MS))]);
       running.delete(runId);
     }
   },
