@@ -126,6 +126,11 @@ export const deployments = pgTable(
     enforceParameterSchema: boolean("enforce_parameter_schema").notNull().default(true),
     workPoolId: uuid("work_pool_id").references(() => workPools.id, { onDelete: "set null" }),
     workQueueId: uuid("work_queue_id").references(() => workQueues.id, { onDelete: "set null" }),
+    /**
+     * Overrides of the pool's baseJobTemplate for this deployment's runs (as Prefect's job
+     * variables): lets deployments in one `process` pool run different commands/env/dirs.
+     */
+    jobVariables: jsonb("job_variables").$type<Record<string, unknown>>().notNull().default({}),
     tags: tags(),
     paused: boolean("paused").notNull().default(false),
     createdAt: created(),

@@ -1,0 +1,1 @@
+ALTER TABLE "deployments" ADD COLUMN "job_variables" jsonb DEFAULT '{}'::jsonb NOT NULL;
