@@ -27,6 +27,7 @@ interface DeployOptions {
   tag?: string[];
   description?: string;
   version?: string;
+  jobVariables?: string;
   json?: boolean;
 }
 
@@ -45,10 +46,13 @@ export function deployCommand(): Command {
     .option("--tag <tag>", "a tag (repeatable)", collect)
     .option("--description <text>", "what it is for")
     .option("--version <version>", "a version label")
+    .option("--job-variables <json>", `overrides of the pool's job template, e.g. '{"env": {"LOG_LEVEL": "debug"}}' (keys: command, env, workingDir)`)
     .option("--json", "print JSON")
     .action(async (entrypoint: string, opts: DeployOptions, command: Command) => {
       if (opts.cron && opts.interval) throw new CliError("Give --cron or --interval, not both");
       if (opts.timezone && !opts.cron && !opts.interval) throw new CliError("--timezone needs --cron or --interval");
+      // Parsed before the flow is imported or the API called, so a typo changes nothing.
+      const jobVariables = opts.jobVariables === undefined ? undefined : parseJobVariables(opts.jobVariables);
       const { file, exportName } = (() => {
         try {
           return parseEntrypoint(entrypoint);
@@ -81,6 +85,8 @@ export function deployCommand(): Command {
         description: opts.description ?? definition.options.description,
         version: opts.version,
         schedules,
+        // Absent → an update keeps the deployment's job variables; the server checks the keys.
+        jobVariables: jobVariables as { command?: string[]; env?: Record<string, string>; workingDir?: string } | undefined,
       };
       let deployment;
       let verb = "Created";
@@ -98,4 +104,17 @@ export function deployCommand(): Command {
       print(`Run it: baton deployment run ${deployment.flowName}/${deployment.name}`);
       if (deployment.workPoolName) print(`Work it: baton worker start -p ${deployment.workPoolName}  (from this checkout)`);
     });
+}
+
+function parseJobVariables(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`--job-variables is not valid JSON: ${(e as Error).message}`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new CliError(`--job-variables must be a JSON object, such as '{"env": {"LOG_LEVEL": "debug"}}'`);
+  }
+  return value as Record<string, unknown>;
 }

@@ -117,6 +117,12 @@ export function deploymentCommand(): Command {
       print();
       print(out.bold("Default parameters"));
       print(indent(JSON.stringify(d.parameters ?? {}, null, 2)));
+      // Only when set: most deployments run the pool's job template as it is.
+      if (Object.keys(d.jobVariables ?? {}).length > 0) {
+        print();
+        print(out.bold("Job variables (over the pool's job template)"));
+        print(indent(JSON.stringify(d.jobVariables, null, 2)));
+      }
       if (d.parameterSchema && Object.keys(d.parameterSchema).length > 0) {
         print();
         print(out.bold("Parameter schema"));

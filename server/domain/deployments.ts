@@ -30,6 +30,8 @@ export interface DeploymentFields {
   parameters?: Record<string, unknown>;
   parameterSchema?: Record<string, unknown> | null;
   enforceParameterSchema?: boolean;
+  /** Overrides of the pool's job template (replaced whole on update; `{}` clears them). */
+  jobVariables?: Record<string, unknown>;
   workPool?: string | null;
   workQueue?: string | null;
   tags?: string[];
@@ -148,6 +150,7 @@ export async function createDeployment(
         parameters: opts.parameters ?? {},
         parameterSchema: opts.parameterSchema ?? null,
         enforceParameterSchema: opts.enforceParameterSchema ?? true,
+        jobVariables: opts.jobVariables ?? {},
         workPoolId: placement?.workPoolId ?? null,
         workQueueId: placement?.workQueueId ?? null,
         tags: [...new Set(opts.tags ?? [])],

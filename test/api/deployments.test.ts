@@ -226,6 +226,51 @@ describe("deployments", () => {
     await expectTrpcError(caller.deployments.update({ deployment: "upd/renamed", name: "taken" }), "CONFLICT", /already has a deployment/);
   });
 
+  it("job variables: stored on create, replaced on update, checked strictly, and handed out with claimed runs", async () => {
+    const caller = api.caller();
+    await caller.workPools.create({ name: "jv-pool", type: "process", baseJobTemplate: { command: ["python3", "train.py"] } });
+    const dep = await caller.deployments.create({
+      flow: "jv",
+      name: "eval",
+      workPool: "jv-pool",
+      jobVariables: { command: ["python3", "eval.py"], env: { SPLIT: "test" }, workingDir: "ml" },
+    });
+    expect(dep.jobVariables).toEqual({ command: ["python3", "eval.py"], env: { SPLIT: "test" }, workingDir: "ml" });
+    expect((await caller.deployments.create({ flow: "jv", name: "plain" })).jobVariables).toEqual({});
+
+    const updated = await caller.deployments.update({ deployment: "jv/eval", jobVariables: { env: { SPLIT: "val" } } });
+    expect(updated.jobVariables).toEqual({ env: { SPLIT: "val" } });
+    // Other updates leave them alone.
+    expect((await caller.deployments.update({ deployment: "jv/eval", description: "x" })).jobVariables).toEqual({ env: { SPLIT: "val" } });
+
+    const unknown = await expectTrpcError(
+      caller.deployments.create({ flow: "jv", name: "typo", jobVariables: { comand: ["x"] } as never }),
+      "BAD_REQUEST",
+      /unknown job variable "comand"/,
+    );
+    expect(unknown.field).toBe("jobVariables");
+    const emptyCommand = await expectTrpcError(
+      caller.deployments.update({ deployment: "jv/eval", jobVariables: { command: [] } }),
+      "BAD_REQUEST",
+      /must name a program/,
+    );
+    expect(emptyCommand.field).toBe("jobVariables.command");
+    const badEnv = await expectTrpcError(
+      caller.deployments.update({ deployment: "jv/eval", jobVariables: { env: { N: 1 } } as never }),
+      "BAD_REQUEST",
+    );
+    expect(badEnv.field).toMatch(/^jobVariables\.env/);
+    await expectTrpcError(caller.deployments.get({ deployment: "jv/typo" }), "NOT_FOUND");
+    expect((await caller.deployments.get({ deployment: "jv/eval" })).jobVariables).toEqual({ env: { SPLIT: "val" } });
+
+    // A worker claiming the run gets the deployment's job variables; a run without one gets {}.
+    const run = await caller.deployments.run({ deployment: "jv/eval" });
+    const bare = await caller.flowRuns.create({ flow: "jv", workPool: "jv-pool" });
+    const { workerId } = await caller.workers.register({ workPool: "jv-pool", name: "jv-w", capabilities: {} });
+    const claimed = await caller.workers.claim({ workerId, max: 5 });
+    expect(Object.fromEntries(claimed.map((c) => [c.id, c.jobVariables]))).toEqual({ [run.id]: { env: { SPLIT: "val" } }, [bare.id]: {} });
+  });
+
   it("lists with filters, asks for flow/name when a bare name is ambiguous, and deletes", async () => {
     const caller = api.caller();
     await caller.workPools.create({ name: "list-pool", type: "browser" });

@@ -112,6 +112,7 @@ describe("baton deployment, flow and flow-run", () => {
         properties: { count: { type: "integer" }, label: { type: "string" }, opts: { type: "object" } },
       },
       enforceParameterSchema: true,
+      jobVariables: { env: { LOG_LEVEL: "debug" } },
       tags: ["etl"],
     });
 
@@ -138,6 +139,8 @@ describe("baton deployment, flow and flow-run", () => {
     expect(inspect.stdout).toMatch(/Name:\s+etl\/nightly/);
     expect(inspect.stdout).toMatch(/Work pool:\s+cpu/);
     expect(inspect.stdout).toContain('"count": 1');
+    expect(inspect.stdout).toMatch(/^Job variables/m);
+    expect(inspect.stdout).toContain('"LOG_LEVEL": "debug"');
 
     expect(run.code, show(run)).toBe(0);
     expect(run.stdout).toMatch(/Created flow run '[^']+' for deployment etl\/nightly\./);

@@ -8,12 +8,13 @@ describe("Node worker running TypeScript flows", () => {
   it("deploys with baton deploy; runs a flow with tasks, retries with backoff, a subflow, results, logs and metrics", async () => {
     await h.client.workPools.create.mutate({ name: "node", type: "node" });
     const worker = h.startWorker(["-p", "node", "--name", "cpu-1", "--limit", "2"], { BATON_WORKER_CAPABILITIES: '{"gpu": false, "gpus": 0}' });
-    const deployed = await runCli(["deploy", "test/worker/fixtures/flows.ts:pipeline", "-n", "main", "-p", "node", "--cron", "0 8 * * *", "--timezone", "Asia/Phnom_Penh", "--param", "n=21"], { BATON_API_URL: h.apiUrl });
+    const deployed = await runCli(["deploy", "test/worker/fixtures/flows.ts:pipeline", "-n", "main", "-p", "node", "--cron", "0 8 * * *", "--timezone", "Asia/Phnom_Penh", "--param", "n=21", "--job-variables", '{"env": {"LOG_LEVEL": "debug"}}'], { BATON_API_URL: h.apiUrl });
     expect(deployed.code, show(deployed)).toBe(0);
     expect(deployed.stdout).toMatch(/Created deployment pipeline\/main \(test\/worker\/fixtures\/flows\.ts:pipeline\) → pool node/);
     const deployment = await h.client.deployments.get.query({ deployment: "pipeline/main" });
     expect(deployment.parameterSchema).toMatchObject({ type: "object", properties: { n: { type: "number", default: 21 } } });
     expect(deployment.schedules[0]).toMatchObject({ cron: "0 8 * * *", timezone: "Asia/Phnom_Penh" });
+    expect(deployment.jobVariables).toEqual({ env: { LOG_LEVEL: "debug" } });
 
     await h.waitForWorker(worker);
     const run = await h.client.deployments.run.mutate({ deployment: "pipeline/main", parameters: { failTimes: 2 } });

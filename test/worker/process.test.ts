@@ -45,4 +45,34 @@ describe("process pools", () => {
     const messages = (await h.client.logs.list.query({ flowRunId: run.id })).items.map((l) => l.message);
     expect(messages).toEqual(expect.arrayContaining(["ignoring SIGTERM", expect.stringMatching(/sent SIGKILL/)]));
   });
+
+  it("deployments in one pool run their own job variables: command, workingDir and env merged over the pool's", async () => {
+    await h.client.workPools.create.mutate({
+      name: "proc-jv",
+      type: "process",
+      baseJobTemplate: { command: ["node", "test/worker/fixtures/job.mjs"], env: { POOL_VAR: "pool", GREETING: "pool" } },
+    });
+    // "a" keeps the pool's command and overrides one env var; "b" runs another command elsewhere.
+    await h.client.deployments.create.mutate({ flow: "jv", name: "a", workPool: "proc-jv", jobVariables: { env: { GREETING: "a" } } });
+    const script = "console.log(`b in ${require('path').basename(process.cwd())} greeting=${process.env.GREETING} pool-var=${process.env.POOL_VAR}`)";
+    await h.client.deployments.create.mutate({
+      flow: "jv",
+      name: "b",
+      workPool: "proc-jv",
+      jobVariables: { command: ["node", "-e", script], workingDir: "test/worker/fixtures", env: { GREETING: "b" } },
+    });
+    const worker = h.startWorker(["-p", "proc-jv", "--name", "proc-jv-1", "--limit", "2"]);
+    await h.waitForWorker(worker);
+    const a = await h.client.deployments.run.mutate({ deployment: "jv/a", parameters: { mode: "train" } });
+    const b = await h.client.deployments.run.mutate({ deployment: "jv/b" });
+    for (const run of [a, b]) {
+      const done = await waitFor(finished(run.id), 60_000, () => worker.output());
+      expect(done.stateType, done.stateMessage ?? "").toBe("COMPLETED");
+    }
+    const messages = async (id: string) => (await h.client.logs.list.query({ flowRunId: id })).items.map((l) => l.message);
+    expect(await messages(a.id)).toEqual(expect.arrayContaining([`run ${a.id} mode=train same-file=true`, "greeting=a pool-var=pool"]));
+    const bLogs = await messages(b.id);
+    expect(bLogs).toContain("b in fixtures greeting=b pool-var=pool");
+    expect(bLogs.some((m) => m.startsWith("run "))).toBe(false);
+  });
 });

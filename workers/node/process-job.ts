@@ -1,6 +1,6 @@
 /**
  * A `process` pool's run: the pool's command (baseJobTemplate.command, e.g. ["python3",
- * "train.py"]) in its own process group, as Prefect's process worker does. It gets the run's
+ * "train.py"], with the deployment's jobVariables over the template) in its own process group, as Prefect's process worker does. It gets the run's
  * parameters as JSON (BATON_PARAMETERS, and the file BATON_PARAMETERS_FILE) and BATON_FLOW_RUN_ID,
  * BATON_API_URL, BATON_OUTPUT_DIR; each output line becomes a log (stderr as warnings); a line
  * `BATON_METRIC {"name": "loss", "value": 0.3, "step": 1}` becomes a metric point; files left in
@@ -23,10 +23,24 @@ const zTemplate = z.object({
 
 const MAX_ARTIFACT_FILES = 100;
 
+/**
+ * The pool's template with the deployment's job variables over it: the deployment wins key by
+ * key, and `env` is merged name by name so a deployment can add one variable without restating
+ * the pool's.
+ */
+export function jobTemplateFor(base: Record<string, unknown>, jobVariables: Record<string, unknown> | undefined): Record<string, unknown> {
+  const vars = jobVariables ?? {};
+  const env = { ...(base.env as Record<string, unknown> | undefined), ...(vars.env as Record<string, unknown> | undefined) };
+  return { ...base, ...vars, env };
+}
+
 export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: WorkerRuntime): Promise<{ message?: string }> {
-  const parsed = zTemplate.safeParse(rt.baseJobTemplate);
+  const parsed = zTemplate.safeParse(jobTemplateFor(rt.baseJobTemplate, run.jobVariables));
   if (!parsed.success) {
-    throw new Error(`work pool's baseJobTemplate.${String(parsed.error.issues[0]!.path[0] ?? "command")} ${parsed.error.issues[0]!.message} (e.g. {"command": ["python3", "train.py"]})`);
+    const field = String(parsed.error.issues[0]!.path[0] ?? "command");
+    // Say which layer to fix: the deployment when it set the key, else the pool.
+    const where = field in (run.jobVariables ?? {}) ? "deployment's jobVariables" : "work pool's baseJobTemplate";
+    throw new Error(`${where}.${field} ${parsed.error.issues[0]!.message} (e.g. {"command": ["python3", "train.py"]})`);
   }
   const template = parsed.data;
   const runDir = path.join(os.tmpdir(), "baton-runs", run.id);

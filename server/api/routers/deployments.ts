@@ -31,6 +31,25 @@ const scheduleOutput = z.object({
   catchup: z.enum(["skip", "once"]),
 });
 
+/**
+ * Per-deployment overrides of the pool's baseJobTemplate (Prefect's job variables), so that
+ * deployments sharing one `process` pool can run different commands. Strict: a misspelt key
+ * would otherwise be stored and silently ignored by the worker.
+ */
+export const zJobVariables = z.strictObject(
+  {
+    command: z.array(z.string().min(1, "must not be empty")).min(1, "must name a program").optional(),
+    env: z.record(z.string(), z.string(), { error: "must map names to strings" }).optional(),
+    workingDir: z.string().trim().min(1, "must not be empty").max(1000).optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown job variable ${issue.keys.map((k) => `"${k}"`).join(", ")} (known: command, env, workingDir)`
+        : "must be a JSON object",
+  },
+);
+
 export const deploymentOutput = z.object({
   id: zId,
   name: z.string(),
@@ -42,6 +61,7 @@ export const deploymentOutput = z.object({
   parameters: z.record(z.string(), z.unknown()),
   parameterSchema: z.record(z.string(), z.unknown()).nullable(),
   enforceParameterSchema: z.boolean(),
+  jobVariables: z.record(z.string(), z.unknown()),
   workPoolId: zId.nullable(),
   workPoolName: z.string().nullable(),
   workQueueId: zId.nullable(),
@@ -60,6 +80,7 @@ const editableFields = {
   parameters: zJsonObject.optional(),
   parameterSchema: zJsonObject.nullish(),
   enforceParameterSchema: z.boolean().optional(),
+  jobVariables: zJobVariables.optional(),
   workPool: zRef("work pool").nullish(),
   workQueue: zRef("work queue").nullish(),
   tags: zTags.optional(),

@@ -24,6 +24,8 @@ export const claimedRunOutput = z.object({
   deploymentId: zId.nullable(),
   /** Where the worker finds the code to run (the deployment's entrypoint). */
   entrypoint: z.string().nullable(),
+  /** The deployment's overrides of the pool's job template (`{}` without a deployment). */
+  jobVariables: z.record(z.string(), z.unknown()),
   workPoolId: zId.nullable(),
   workQueueId: zId.nullable(),
   parentFlowRunId: zId.nullable(),
@@ -56,17 +58,25 @@ async function ownWorker(ctx: WorkspaceContext, workerId: string) {
   return worker;
 }
 
+/** Adds what the run's deployment says about how to run it: entrypoint and job variables. */
 async function withEntrypoints(ctx: WorkspaceContext, runs: FlowRunRow[]) {
   const ids = [...new Set(runs.map((r) => r.deploymentId).filter((id): id is string => Boolean(id)))];
   const rows = ids.length
-    ? await ctx.db.select({ id: deployments.id, entrypoint: deployments.entrypoint }).from(deployments).where(inArray(deployments.id, ids))
+    ? await ctx.db
+        .select({ id: deployments.id, entrypoint: deployments.entrypoint, jobVariables: deployments.jobVariables })
+        .from(deployments)
+        .where(inArray(deployments.id, ids))
     : [];
-  const entrypoints = new Map(rows.map((r) => [r.id, r.entrypoint]));
-  return runs.map((run) => ({
-    ...run,
-    entrypoint: run.deploymentId ? entrypoints.get(run.deploymentId) ?? null : null,
-    leaseToken: run.leaseToken!,
-  }));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return runs.map((run) => {
+    const deployment = run.deploymentId ? byId.get(run.deploymentId) : undefined;
+    return {
+      ...run,
+      entrypoint: deployment?.entrypoint ?? null,
+      jobVariables: deployment?.jobVariables ?? {},
+      leaseToken: run.leaseToken!,
+    };
+  });
 }
 
 export const workerProtocolProcedures = {
