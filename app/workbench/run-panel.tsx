@@ -16,7 +16,8 @@ export function RunPanel({ runtime, info }: { runtime: TaskRuntime; info: Runtim
     kind: "encode",
     device: "auto",
     texts: SAMPLE.join("\n"),
-    model: "tiny-bert",
+    // Empty: the offline lexical encoder, meaningful on any text; name a model to use a transformer.
+    model: "",
     encoder: "auto",
   });
   const set = (patch: Partial<typeof input>) => setInput((v) => ({ ...v, ...patch }));
@@ -85,7 +86,15 @@ export function RunPanel({ runtime, info }: { runtime: TaskRuntime; info: Runtim
               </select>
             </label>
             <label>
-              Model <input value={input.model} onChange={(e) => set({ model: e.target.value })} data-testid="model-input" size={16} />
+              Model{" "}
+              <input
+                value={input.model}
+                onChange={(e) => set({ model: e.target.value })}
+                placeholder="none: lexical"
+                title="A model in the models directory (e.g. tiny-bert); empty uses the offline lexical encoder"
+                data-testid="model-input"
+                size={16}
+              />
             </label>
           </>
         )}

@@ -22,8 +22,13 @@ export interface PanelRun {
 }
 
 /** Runs the selected kind from the panel on a device and returns the result JSON the page shows. */
-export async function runInPanel(page: Page, opts: { kind?: string; device: "auto" | "webgpu" | "wasm"; texts?: string[] }): Promise<PanelRun> {
+export async function runInPanel(
+  page: Page,
+  opts: { kind?: string; device: "auto" | "webgpu" | "wasm"; texts?: string[]; model?: string },
+): Promise<PanelRun> {
   if (opts.kind) await page.getByTestId("kind-select").selectOption(opts.kind);
+  // The panel leaves the model empty (the offline lexical encoder); these tests name the tiny model.
+  if ((await page.getByTestId("model-input").count()) > 0) await page.getByTestId("model-input").fill(opts.model ?? "tiny-bert");
   await page.getByTestId("device-select").selectOption(opts.device);
   if (opts.texts) await page.getByTestId("texts-input").fill(opts.texts.join("\n"));
   await page.getByTestId("run-task").click();
