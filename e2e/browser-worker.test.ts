@@ -120,9 +120,7 @@ describe("a browser tab as a worker", () => {
     onFailure("tab-closed", onTestFailed);
     // Enough small batches to still be running when the tab closes.
     const texts = Array.from({ length: 6000 }, (_, i) => `sentence number ${i} about cats, dogs and neural networks`);
-    // A pool of its own: the first test's tab left "tabs", and a long-poll claim it abandoned may
-    // still be waiting on the server (claimWithWait does not watch the request's abort while it
-    // waits), which would take the next run there for a worker that has said goodbye.
+    // A pool of its own, so nothing the first test's tab left in "tabs" can touch this run.
     await client.workPools.create.mutate({ name: "tabs-2", type: "browser" });
     await client.deployments.create.mutate({
       flow: "embed",
@@ -132,9 +130,10 @@ describe("a browser tab as a worker", () => {
       parameters: { texts, model: "tiny-bert", device: "wasm", batchSize: 2 },
       parameterSchema: { type: "object", "x-baton": { maxRetries: 1, retryDelaySeconds: 0 } },
     });
-    const run = await client.deployments.run.mutate({ deployment: "embed/long" });
-
+    // The tab joins first: a run already waiting would be claimed while the tab starts up, and
+    // could finish before this test sees it running.
     const first = await workerTab("tabs-2");
+    const run = await client.deployments.run.mutate({ deployment: "embed/long" });
     await waitForRun(run.id, (r) => r.stateType === "RUNNING");
     await first.locator('[data-testid="tab-worker-status"][data-phase="running"]').waitFor();
     await first.close();
