@@ -37,7 +37,8 @@ export async function claimFlowRuns(opts: ClaimOptions): Promise<FlowRunRow[]> {
       ${opts.workspaceId}::uuid, ${opts.workPoolId}::uuid, ${queueIds}, ${opts.workerId}::uuid,
       ${opts.max}::int, ${JSON.stringify(opts.capabilities)}::jsonb, ${opts.start ?? false}::boolean, ${opts.actor}::text)`);
   const runs = rowsOf(result).map((row) => mapRow(flowRuns, row));
-  // The set comes back in no particular order; hand it out in claim order.
+  // The set comes back in no particular order; hand it out by run priority, then time (within
+  // one claim the queues' priorities already chose which runs these are).
   return runs.sort(
     (a, b) => a.priority - b.priority || a.scheduledTime.getTime() - b.scheduledTime.getTime(),
   );

@@ -5,7 +5,7 @@ import { findFlow } from "../../domain/flows";
 import { resolvePlacement } from "../../domain/work-queues";
 import { createTRPCRouter, workspaceProcedure, zDate, zId, zName, zTags } from "../trpc";
 import { flowRunStateProcedures } from "./flow-run-states";
-import { zCursor, zIsoDateInput, zJsonObject, zNullableDate, zPriority, zRef, zStateType } from "./inputs";
+import { runFields, zCursor, zIsoDateInput, zJsonObject, zPriority, zRef, zStateType } from "./inputs";
 
 export const flowRunOutput = z.object({
   id: zId,
@@ -19,20 +19,8 @@ export const flowRunOutput = z.object({
   workQueueId: zId.nullable(),
   workQueueName: z.string().nullable(),
   parentFlowRunId: zId.nullable(),
-  stateType: zStateType,
-  stateName: z.string(),
-  stateMessage: z.string().nullable(),
-  priority: z.number().int(),
-  scheduledTime: zDate,
-  startTime: zNullableDate,
-  endTime: zNullableDate,
-  runCount: z.number().int(),
-  maxRetries: z.number().int(),
-  parameters: z.record(z.string(), z.unknown()),
-  tags: z.array(z.string()),
+  ...runFields,
   idempotencyKey: z.string().nullable(),
-  createdAt: zDate,
-  updatedAt: zDate,
 });
 
 const stateHistoryOutput = z.object({

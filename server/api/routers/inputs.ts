@@ -3,6 +3,7 @@
  * state types, cursors.
  */
 import { z } from "zod";
+import { zDate } from "../trpc";
 import { STATE_TYPES } from "../../engine/states";
 
 /** An id or a name; `what` makes the message say which thing was missing. */
@@ -24,3 +25,20 @@ export const zPriority = z.number().int("must be a whole number").min(-1_000_000
 export const zNullableDate = z.date().nullable().transform((d) => (d ? d.toISOString() : null));
 
 export const deletedOutput = z.object({ deleted: z.literal(true) });
+
+/** The output fields every run has, flow run or task run: its state and its timings. */
+export const runFields = {
+  stateType: zStateType,
+  stateName: z.string(),
+  stateMessage: z.string().nullable(),
+  priority: z.number().int(),
+  scheduledTime: zDate,
+  startTime: zNullableDate,
+  endTime: zNullableDate,
+  runCount: z.number().int(),
+  maxRetries: z.number().int(),
+  parameters: z.record(z.string(), z.unknown()),
+  tags: z.array(z.string()),
+  createdAt: zDate,
+  updatedAt: zDate,
+};

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { createTaskRun, getTaskRun, listTaskRuns } from "../../domain/task-runs";
-import { createTRPCRouter, workspaceProcedure, zDate, zId, zName, zTags } from "../trpc";
-import { zIsoDateInput, zJsonObject, zNullableDate, zStateType } from "./inputs";
+import { createTRPCRouter, workspaceProcedure, zId, zName, zTags } from "../trpc";
+import { runFields, zIsoDateInput, zJsonObject } from "./inputs";
 import { taskRunStateProcedures } from "./task-run-states";
 
 export const taskRunOutput = z.object({
@@ -11,21 +11,9 @@ export const taskRunOutput = z.object({
   taskKey: z.string(),
   dynamicKey: z.string(),
   kind: z.string().nullable(),
-  stateType: zStateType,
-  stateName: z.string(),
-  stateMessage: z.string().nullable(),
-  priority: z.number().int(),
-  scheduledTime: zDate,
-  startTime: zNullableDate,
-  endTime: zNullableDate,
-  runCount: z.number().int(),
-  maxRetries: z.number().int(),
-  parameters: z.record(z.string(), z.unknown()),
-  tags: z.array(z.string()),
+  ...runFields,
   cacheKey: z.string().nullable(),
   upstreamTaskRunIds: z.array(zId),
-  createdAt: zDate,
-  updatedAt: zDate,
 });
 
 const zKey = z.string().trim().min(1, "must not be empty").max(500);
