@@ -19,7 +19,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { BatonConfig, DatabaseConfig } from "./config";
+import { assertSafeBinding, type BatonConfig, type DatabaseConfig } from "./config";
 import { openDatabase } from "./db/client";
 import { loadEngineSettings } from "./engine/settings";
 import { RunSignals } from "./engine/signals";
@@ -76,6 +76,7 @@ export async function buildWebUi(root = projectRoot()): Promise<void> {
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const dev = opts.dev ?? false;
+  assertSafeBinding({ host: opts.host, auth: opts.config.auth });
   const root = projectRoot();
   // Next.js reads NODE_ENV to pick React's build; set it before it loads.
   const env = process.env as Record<string, string | undefined>;

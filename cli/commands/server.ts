@@ -8,6 +8,7 @@ import { out } from "../output/style";
 interface StartOptions {
   port?: string;
   host?: string;
+  auth?: string;
   dataDir?: string;
   databaseUrl?: string;
   dev?: boolean;
@@ -21,7 +22,8 @@ export function serverCommand(): Command {
     .command("start")
     .description("Start the web UI and API (and, unless DATABASE_URL is set, the embedded database)")
     .addOption(new Option("--port <port>", "port to listen on (default 4200)").env("PORT"))
-    .addOption(new Option("--host <host>", "address to listen on (default 0.0.0.0)").env("HOST"))
+    .addOption(new Option("--host <host>", "address to listen on (default 127.0.0.1; any other needs --auth on)").env("HOST"))
+    .addOption(new Option("--auth <on|off>", "require sign-in or an API key for every request (default off: loopback only)").env("BATON_AUTH"))
     .addOption(new Option("--data-dir <dir>", "where the embedded database and blobs live (default ./.baton/data)").env("BATON_DATA_DIR"))
     .addOption(
       new Option("--database-url <url>", "a postgres:// URL; unset means the embedded PGlite database").env("DATABASE_URL"),
@@ -33,6 +35,7 @@ export function serverCommand(): Command {
       // names the variable at fault.
       copyToEnv("PORT", opts.port);
       copyToEnv("HOST", opts.host);
+      copyToEnv("BATON_AUTH", opts.auth);
       copyToEnv("BATON_DATA_DIR", opts.dataDir);
       copyToEnv("DATABASE_URL", opts.databaseUrl);
       const config = loadConfig();
