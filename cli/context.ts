@@ -1,6 +1,8 @@
 /**
  * What every API command needs: a typed client built from the global options (`--api-url`,
- * `--workspace`, falling back to BATON_API_URL and BATON_WORKSPACE), and a few output helpers.
+ * `--workspace`, `--api-key`, falling back to BATON_API_URL, BATON_WORKSPACE and BATON_API_KEY),
+ * and a few output helpers. The key goes into the client only: it is never part of the context
+ * commands print from.
  */
 import type { Command } from "commander";
 import { createBatonClient, resolveClientSettings, type BatonClient } from "../server/client";
@@ -8,6 +10,8 @@ import { createBatonClient, resolveClientSettings, type BatonClient } from "../s
 export interface GlobalOptions {
   apiUrl?: string;
   workspace?: string;
+  /** From `--api-key` or BATON_API_KEY (commander reads the variable). */
+  apiKey?: string;
 }
 
 export interface ApiContext {
@@ -22,7 +26,7 @@ export function apiContext(command: Command): ApiContext {
   const globals = command.optsWithGlobals<GlobalOptions>();
   const { apiUrl, workspace } = resolveClientSettings({ apiUrl: globals.apiUrl, workspace: globals.workspace });
   // The CLI makes one call at a time; plain requests keep the URLs in server logs readable.
-  const client = createBatonClient({ apiUrl, workspace, actor: "cli", batch: false });
+  const client = createBatonClient({ apiUrl, workspace, apiKey: globals.apiKey, actor: "cli", batch: false });
   return { client, apiUrl, workspace, uiUrl: apiUrl.replace(/\/api$/, "") };
 }
 

@@ -3,7 +3,7 @@
  * (bad arguments, bad configuration, an API error, an unreachable server).
  */
 import { TRPCClientError } from "@trpc/client";
-import { BatonConnectionError, BatonNotAnApiError, describeClientError } from "../server/client";
+import { BatonConnectionError, BatonNotAnApiError, describeClientError, redactSecrets } from "../server/client";
 import { ConfigError } from "../server/config";
 import { err as errStyle } from "./output/style";
 
@@ -18,8 +18,12 @@ export class CliError extends Error {
   }
 }
 
-/** The message for any error that reaches the top of the CLI. */
+/** The message for any error that reaches the top of the CLI; never shows an API key. */
 export function describeCliError(error: unknown): string {
+  return redactSecrets(describe(error));
+}
+
+function describe(error: unknown): string {
   if (error instanceof CliError) return error.message;
   // ConfigError lists one problem per indented line; one line reads better on a terminal.
   if (error instanceof ConfigError) return error.message.replace(/:\n\s+/, ": ").replace(/\n\s+/g, "; ");
@@ -35,7 +39,7 @@ export function reportError(error: unknown): void {
   const message = describeCliError(error);
   process.stderr.write(`${errStyle.red("Error:")} ${message}\n`);
   if (process.env.BATON_DEBUG && error instanceof Error && error.stack) {
-    process.stderr.write(`${errStyle.dim(error.stack)}\n`);
+    process.stderr.write(`${errStyle.dim(redactSecrets(error.stack))}\n`);
   }
   process.exitCode = error instanceof CliError ? error.exitCode : 1;
 }

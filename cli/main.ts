@@ -34,6 +34,9 @@ export function buildProgram(): Command {
       new Option("--api-url <url>", "the Baton API to talk to (default http://127.0.0.1:4200/api)").env("BATON_API_URL"),
     )
     .addOption(new Option("--workspace <slug>", "the workspace to work in (default: default)").env("BATON_WORKSPACE"))
+    .addOption(
+      new Option("--api-key <key>", "the API key to send (baton_…; the variable keeps it out of shell history and ps)").env("BATON_API_KEY"),
+    )
     .showHelpAfterError("(add --help for usage)")
     .showSuggestionAfterError(true)
     .addHelpText(

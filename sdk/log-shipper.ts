@@ -5,7 +5,7 @@
  * `artifacts.list` and in the run's log. A failed send is retried on the next flush, bounded,
  * so a slow API cannot make a worker run out of memory.
  */
-import type { BatonClient } from "../server/client";
+import { redactSecrets, type BatonClient } from "../server/client";
 import type { RunSink } from "./context";
 
 interface LogEntry {
@@ -49,13 +49,15 @@ export class LogShipper implements RunSink {
 
   log(entry: { flowRunId: string; taskRunId?: string; level: number; message: string }): void {
     if (this.logs.length >= MAX_BUFFERED) this.logs.shift();
+    // A line that shows an API key this process holds (a job printing its environment) keeps it out.
+    const message = redactSecrets(entry.message.slice(0, 100_000));
     this.logs.push({
       ...entry,
-      message: entry.message.slice(0, 100_000),
+      message,
       timestamp: new Date().toISOString(),
       leaseToken: this.opts.leaseOf?.(entry.flowRunId),
     });
-    this.opts.echo?.(entry.message);
+    this.opts.echo?.(message);
     this.schedule();
   }
 

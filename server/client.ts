@@ -2,7 +2,7 @@
  * A typed client for Baton's API, for Node scripts, workers, the CLI and any other API client.
  *
  *   import { createBatonClient, describeClientError } from "baton/client";
- *   const baton = createBatonClient({ apiUrl: "http://127.0.0.1:4200/api", actor: "script:nightly" });
+ *   const baton = createBatonClient({ apiUrl: "http://127.0.0.1:4200/api", apiKey: process.env.BATON_API_KEY });
  *   const pools = await baton.workPools.list.query();
  *
  * This module is TypeScript: run the importing script with `tsx` (a dependency of Baton) or
@@ -11,7 +11,7 @@
  */
 import { TRPCClientError, createTRPCClient, httpBatchLink, httpLink } from "@trpc/client";
 import type { AppRouter } from "./api/root";
-import { loadConfig } from "./config";
+import { ConfigError, loadConfig } from "./config";
 
 export type { AppRouter };
 export { TRPCClientError };
@@ -19,13 +19,20 @@ export { TRPCClientError };
 /** The same header names as server/api/trpc.ts (kept apart so a client does not load the server). */
 export const WORKSPACE_HEADER = "x-baton-workspace";
 export const ACTOR_HEADER = "x-baton-actor";
+/** The API key travels as `authorization: Bearer <key>` (keys look like `baton_<random>`). */
+export const AUTHORIZATION_HEADER = "authorization";
 
 export interface BatonClientOptions {
   /** Base URL of the API, e.g. `http://127.0.0.1:4200/api`. Default: BATON_API_URL, else port PORT (4200) on 127.0.0.1. */
   apiUrl?: string;
   /** Workspace slug. Default: BATON_WORKSPACE, else `default`. */
   workspace?: string;
-  /** Who is calling, recorded in state history (`user`, `worker:<name>`, `script:<name>`). */
+  /**
+   * The API key, sent as `authorization: Bearer <key>`. Default: BATON_API_KEY (as Prefect's
+   * PREFECT_API_KEY). Unset means no key: fine for a server with auth off.
+   */
+  apiKey?: string;
+  /** Who is calling (`user`, `worker:<name>`, `script:<name>`). A server with auth takes the caller from the key instead. */
   actor?: string;
   /** A fetch implementation (tests, proxies). Default: the global fetch. */
   fetch?: typeof fetch;
@@ -54,17 +61,51 @@ export function resolveClientSettings(
   return { apiUrl: config.apiUrl.replace(/\/+$/, ""), workspace: config.workspace };
 }
 
+/**
+ * The API key a client sends: the option, else BATON_API_KEY; surrounding blanks dropped, an
+ * empty value means none. Kept out of resolveClientSettings so that settings printed or logged
+ * never carry it. A value that cannot go in a header is refused here, by name, without echoing
+ * it (fetch's own error would print the value).
+ */
+export function resolveApiKey(apiKey?: string, env: Record<string, string | undefined> = process.env): string | undefined {
+  const fromOption = apiKey !== undefined && apiKey.trim() !== "";
+  const key = (fromOption ? apiKey : env.BATON_API_KEY)?.trim();
+  if (!key) return undefined;
+  if (!/^[\x21-\x7e]+$/.test(key)) {
+    throw new ConfigError(
+      `Invalid configuration: ${fromOption ? "the API key (--api-key)" : "BATON_API_KEY"} must be printable ASCII without spaces, as keys are (baton_…)`,
+    );
+  }
+  secrets.add(key);
+  return key;
+}
+
+/** Every API key a client in this process was given, so that no message shows one. */
+const secrets = new Set<string>();
+
+/** `text` with any API key this process holds replaced by `baton_***`. */
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const key of secrets) out = out.split(key).join("baton_***");
+  return out;
+}
+
 export function createBatonClient(opts: BatonClientOptions = {}): BatonClient {
   const { apiUrl, workspace } = resolveClientSettings(opts);
+  const apiKey = resolveApiKey(opts.apiKey);
   const headers: Record<string, string> = { ...opts.headers, [WORKSPACE_HEADER]: workspace };
   if (opts.actor) headers[ACTOR_HEADER] = opts.actor;
+  if (apiKey) {
+    for (const name of Object.keys(headers)) if (name.toLowerCase() === AUTHORIZATION_HEADER) delete headers[name];
+    headers[AUTHORIZATION_HEADER] = `Bearer ${apiKey}`;
+  }
   const link = (opts.batch ?? true) ? httpBatchLink : httpLink;
   return createTRPCClient<AppRouter>({
     links: [
       link({
         url: `${apiUrl}/trpc`,
         headers,
-        fetch: checkedFetch(apiUrl, opts.fetch ?? globalThis.fetch),
+        fetch: checkedFetch(apiUrl, opts.fetch ?? globalThis.fetch, Boolean(apiKey)),
       }),
     ],
   });
@@ -90,6 +131,8 @@ export class BatonNotAnApiError extends Error {
     readonly apiUrl: string,
     readonly status: number,
     readonly contentType: string,
+    /** Whether the request carried an API key. */
+    readonly withKey = false,
   ) {
     super(`The server at ${apiUrl} did not answer as the Baton API (HTTP ${status}${contentType ? `, ${contentType}` : ""})`);
   }
@@ -129,8 +172,11 @@ function networkReason(err: unknown): string | undefined {
   return undefined;
 }
 
+/** Responses to requests that carried an API key: a 401 then means the key, not its absence. */
+const keyedResponses = new WeakSet<Response>();
+
 /** Wraps fetch so that failures below tRPC carry the API URL and a reason a person can act on. */
-function checkedFetch(apiUrl: string, fetchImpl: typeof fetch): typeof fetch {
+function checkedFetch(apiUrl: string, fetchImpl: typeof fetch, withKey: boolean): typeof fetch {
   return async (input, init) => {
     let res: Response;
     try {
@@ -140,11 +186,12 @@ function checkedFetch(apiUrl: string, fetchImpl: typeof fetch): typeof fetch {
       const reason = networkReason(err);
       throw reason ? new BatonConnectionError(apiUrl, reason, { cause: err }) : err;
     }
+    if (withKey) keyedResponses.add(res);
     const type = res.headers.get("content-type") ?? "";
     if (!/json|event-stream/i.test(type)) {
       // Drain the body so the connection is released, then say what answered.
       await res.body?.cancel().catch(() => {});
-      throw new BatonNotAnApiError(apiUrl, res.status, type.split(";")[0]!.trim());
+      throw new BatonNotAnApiError(apiUrl, res.status, type.split(";")[0]!.trim(), withKey);
     }
     return res;
   };
@@ -162,16 +209,36 @@ export function clientErrorField(err: unknown): string | undefined {
   return (err.data as { field?: string | null } | undefined)?.field ?? undefined;
 }
 
+/** Where a person gets a key, said in every "sign in" message. */
+const KEY_HINT = "create a key in the web UI under Settings → API keys or with `baton api-key create`";
+
+/** Whether the failed call carried an API key (so a 401 is about the key, not its absence). */
+function sentKey(err: TRPCClientError<AppRouter>): boolean {
+  const response = (err.meta as { response?: unknown } | undefined)?.response;
+  return response instanceof Response && keyedResponses.has(response);
+}
+
 /**
  * One clear line for a failed call: what went wrong and, where it helps, what to do about it.
- * Input and state errors are the API's own messages, which are written for people.
+ * Input and state errors are the API's own messages, which are written for people. No API key
+ * this process holds is ever part of the line.
  */
 export function describeClientError(err: unknown): string {
+  return redactSecrets(describe(err));
+}
+
+function describe(err: unknown): string {
   const cause = err instanceof TRPCClientError ? err.cause : err;
   if (cause instanceof BatonConnectionError) {
     return `${cause.message}. Is \`baton server start\` running? Set BATON_API_URL to point elsewhere.`;
   }
   if (cause instanceof BatonNotAnApiError) {
+    if (cause.status === 401 || cause.status === 403) {
+      // Not tRPC's answer: something in front of the API (a proxy) refused the request.
+      const type = cause.contentType ? `, ${cause.contentType}` : "";
+      const what = cause.withKey ? "check BATON_API_KEY or --api-key" : "set BATON_API_KEY or pass --api-key";
+      return `The server at ${cause.apiUrl} refused the request (HTTP ${cause.status}${type}). If it is Baton, ${what} (${KEY_HINT}); otherwise check BATON_API_URL.`;
+    }
     return `${cause.message}. Check BATON_API_URL: it should be the server's URL ending in /api, such as http://127.0.0.1:4200/api.`;
   }
   if (!(err instanceof TRPCClientError)) {
@@ -189,10 +256,15 @@ export function describeClientError(err: unknown): string {
         return `The Baton API has no ${message.replace(/^.*on path /, "")}: is the server older than this client?`;
       }
       return message;
+    case "UNAUTHORIZED":
+      if (sentKey(err)) {
+        return `Your API key was not accepted${message && message !== "UNAUTHORIZED" ? ` (${message})` : ""}: check BATON_API_KEY or --api-key (${KEY_HINT})`;
+      }
+      return `Not signed in: set BATON_API_KEY or pass --api-key (${KEY_HINT})`;
+    case "FORBIDDEN":
+      return sentKey(err) ? `Your key may not do this: ${message}` : `Not allowed: ${message}`;
     case "CONFLICT":
     case "PRECONDITION_FAILED":
-    case "UNAUTHORIZED":
-    case "FORBIDDEN":
       return message;
     case "INTERNAL_SERVER_ERROR":
       return `The Baton API failed: ${message} (see the server's log)`;

@@ -37,7 +37,10 @@ export function workerCommand(): Command {
         if (err instanceof WorkerSettingsError) throw new CliError(err.message);
         throw err;
       }
-      const worker = new NodeWorker(settings, { apiUrl: globals.apiUrl, workspace: globals.workspace });
+      // Flow code runs in this process and may make clients of its own (createBatonClient()
+      // reads BATON_API_KEY): a key given as --api-key reaches them, and process jobs, too.
+      if (globals.apiKey) process.env.BATON_API_KEY = globals.apiKey;
+      const worker = new NodeWorker(settings, { apiUrl: globals.apiUrl, workspace: globals.workspace, apiKey: globals.apiKey });
       await worker.start();
       const onSignal = () => worker.shutdown();
       process.on("SIGINT", onSignal);

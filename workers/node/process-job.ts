@@ -2,7 +2,7 @@
  * A `process` pool's run: the pool's command (baseJobTemplate.command, e.g. ["python3",
  * "train.py"], with the deployment's jobVariables over the template) in its own process group, as Prefect's process worker does. It gets the run's
  * parameters as JSON (BATON_PARAMETERS, and the file BATON_PARAMETERS_FILE) and BATON_FLOW_RUN_ID,
- * BATON_API_URL, BATON_OUTPUT_DIR; each output line becomes a log (stderr as warnings); a line
+ * BATON_API_URL, BATON_API_KEY (the worker's key, when it has one), BATON_OUTPUT_DIR; each output line becomes a log (stderr as warnings); a line
  * `BATON_METRIC {"name": "loss", "value": 0.3, "step": 1}` becomes a metric point; files left in
  * the output directory become artifacts (their bytes in the blob store); exit code 0 is
  * COMPLETED, anything else FAILED. Stopping it sends SIGTERM to the group, then SIGKILL.
@@ -62,6 +62,8 @@ export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: Wo
       BATON_FLOW_RUN_NAME: run.name,
       BATON_API_URL: rt.apiUrl,
       BATON_WORKSPACE: rt.workspace,
+      // The worker's own key (from --api-key or BATON_API_KEY), so the job can call back as it does.
+      ...(rt.apiKey ? { BATON_API_KEY: rt.apiKey } : {}),
       BATON_PARAMETERS: parameters,
       BATON_PARAMETERS_FILE: parametersFile,
       BATON_OUTPUT_DIR: outputDir,

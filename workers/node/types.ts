@@ -12,6 +12,8 @@ export interface WorkerRuntime {
   settings: WorkerSettings;
   apiUrl: string;
   workspace: string;
+  /** The key the worker sends; a process job gets it as BATON_API_KEY to call back with. Never logged. */
+  apiKey?: string;
   poolType: string;
   /** The pool's job template: for `process` pools, `{ command: [...], env?: {...}, workingDir? }`. */
   baseJobTemplate: Record<string, unknown>;

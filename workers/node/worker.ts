@@ -5,7 +5,7 @@
  * its final state is reported with the lease token, and a refused lease stops it at once.
  * Shutdown in two stages: the first signal stops claiming and drains, the second forces.
  */
-import { createBatonClient, describeClientError, resolveClientSettings } from "../../server/client";
+import { createBatonClient, describeClientError, redactSecrets, resolveApiKey, resolveClientSettings } from "../../server/client";
 import { LogShipper } from "../../sdk/log-shipper";
 import { detectCapabilities } from "./capabilities";
 import { executeRun } from "./execute";
@@ -40,17 +40,19 @@ export class NodeWorker {
 
   constructor(
     private readonly settings: WorkerSettings,
-    private readonly opts: { apiUrl?: string; workspace?: string; log?: (line: string) => void } = {},
+    /** `apiKey` defaults to BATON_API_KEY; it is sent, and handed to process jobs, never logged. */
+    private readonly opts: { apiUrl?: string; workspace?: string; apiKey?: string; log?: (line: string) => void } = {},
   ) {}
 
   private log(line: string): void {
-    (this.opts.log ?? ((l: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${l}\n`)))(line);
+    (this.opts.log ?? ((l: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${l}\n`)))(redactSecrets(line));
   }
 
   async start(): Promise<void> {
     const { apiUrl, workspace } = resolveClientSettings({ apiUrl: this.opts.apiUrl, workspace: this.opts.workspace });
     // Plain requests: a long-polling claim must not hold up heartbeats and reports batched with it.
-    const client = createBatonClient({ apiUrl, workspace, actor: `worker:${this.settings.name}`, batch: false });
+    const apiKey = resolveApiKey(this.opts.apiKey);
+    const client = createBatonClient({ apiUrl, workspace, apiKey, actor: `worker:${this.settings.name}`, batch: false });
     const capabilities = await detectCapabilities(this.settings.capabilities);
     const reg = await client.workers.register.mutate({ workPool: this.settings.pool, name: this.settings.name, capabilities });
     const pool = await client.workPools.get.query({ workPool: reg.workPoolId });
@@ -70,13 +72,14 @@ export class NodeWorker {
       settings: this.settings,
       apiUrl,
       workspace,
+      apiKey,
       poolType: reg.workPoolType,
       baseJobTemplate: (pool.baseJobTemplate ?? {}) as Record<string, unknown>,
       capabilities,
       log: (m) => this.log(m),
     };
     const gpu = capabilities.gpu ? `, GPU ${JSON.stringify(capabilities.gpuList ?? capabilities.gpus)}` : "";
-    this.log(`worker ${this.settings.name} polling pool "${this.settings.pool}" (${reg.workPoolType}) at ${apiUrl}: ${this.settings.limit} slots, ${capabilities.cores} cores, ${capabilities.memoryGb} GB${gpu}`);
+    this.log(`worker ${this.settings.name} polling pool "${this.settings.pool}" (${reg.workPoolType}) at ${apiUrl}${apiKey ? " with an API key" : ""}: ${this.settings.limit} slots, ${capabilities.cores} cores, ${capabilities.memoryGb} GB${gpu}`);
     this.scheduleHeartbeat();
   }
 
