@@ -95,6 +95,25 @@ export function translateDatabaseError(err: unknown): unknown {
     case "22008":
     case "22003":
       return new AppError("BAD_REQUEST", pg.message ?? "invalid value", { cause: err });
+    // Text the database cannot store. The input guard refuses these first, naming the field;
+    // this is the second line, for paths that do not pass through it.
+    case "22021": // character_not_in_repertoire: a NUL in text (invalid byte sequence … 0x00)
+    case "22P05": // untranslatable_character: \u0000 in jsonb
+    case "22P04": // bad_copy_file_format
+    case "22001": // string_data_right_truncation
+    case "22023": // invalid_parameter_value
+    case "22025": // invalid_escape_sequence
+    case "22019": // invalid_escape_character
+    case "2201B": // invalid_regular_expression
+    case "22030": // duplicate_json_object_key_value
+    case "22032": // invalid_json_text
+    case "2203A": // sql_json_member_not_found
+      return new AppError("BAD_REQUEST", `the database refused a value: ${pg.message ?? "invalid text"}`, { cause: err });
+    case "54000": // program_limit_exceeded (e.g. an index row too large for a long value)
+    case "54001": // statement_too_complex (stack depth limit: JSON nested too deep)
+      return new AppError("BAD_REQUEST", `a value is too large or too deeply nested for the database: ${pg.message ?? "limit exceeded"}`, {
+        cause: err,
+      });
     case "40001":
     case "40P01":
       return new AppError("CONFLICT", "the change collided with another one; try again", { cause: err });
