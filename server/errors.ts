@@ -108,6 +108,9 @@ export function translateDatabaseError(err: unknown): unknown {
     case "22030": // duplicate_json_object_key_value
     case "22032": // invalid_json_text
     case "2203A": // sql_json_member_not_found
+      if (/0x00|\\u0000/.test(`${pg.message ?? ""} ${pg.detail ?? ""}`)) {
+        return new AppError("BAD_REQUEST", "text must not contain a NUL character (the database cannot store it)", { cause: err });
+      }
       return new AppError("BAD_REQUEST", `the database refused a value: ${pg.message ?? "invalid text"}`, { cause: err });
     case "54000": // program_limit_exceeded (e.g. an index row too large for a long value)
     case "54001": // statement_too_complex (stack depth limit: JSON nested too deep)

@@ -27,20 +27,30 @@ export async function createResult(opts: {
   const id = randomUUID();
   if (opts.data) {
     const blobKey = `${opts.workspaceId}/${id}`;
-    await getBlobStore().put(blobKey, opts.data);
-    const [row] = await opts.db
-      .insert(results)
-      .values({
-        id,
-        workspaceId: opts.workspaceId,
-        storage: "blob",
-        blobKey,
-        mediaType: opts.mediaType ?? "application/octet-stream",
-        sizeBytes: opts.data.byteLength,
-        sha256: createHash("sha256").update(opts.data).digest("hex"),
-      })
-      .returning();
-    return row!;
+    const store = getBlobStore();
+    // The blob first (a row never points at bytes that are not there), and away again if the
+    // row cannot be written: a refused request leaves nothing behind in the store.
+    await store.put(blobKey, opts.data);
+    try {
+      const [row] = await opts.db
+        .insert(results)
+        .values({
+          id,
+          workspaceId: opts.workspaceId,
+          storage: "blob",
+          blobKey,
+          mediaType: opts.mediaType ?? "application/octet-stream",
+          sizeBytes: opts.data.byteLength,
+          sha256: createHash("sha256").update(opts.data).digest("hex"),
+        })
+        .returning();
+      return row!;
+    } catch (err) {
+      await store.delete(blobKey).catch((cleanup: unknown) => {
+        console.error(`[baton] removing blob ${blobKey} after a failed results insert failed:`, cleanup);
+      });
+      throw err;
+    }
   }
   const json = JSON.stringify(opts.value ?? null);
   const size = Buffer.byteLength(json);
