@@ -62,24 +62,16 @@ export function isFlow(value: unknown): value is Flow<unknown, unknown> {
 export async function executeFlow(definition: FlowDefinition, ctx: RunContext, rawParams: unknown): Promise<{ value: unknown; resultId: string }> {
   const params = definition.parse(rawParams);
   const value = await withRun(ctx, () => definition.body(params));
-  return { value, resultId: await persistResult(ctx.client, value) };
-}
-
-async function ensureFlow(client: BatonClient, definition: FlowDefinition): Promise<void> {
-  try {
-    await client.flows.get.query({ flow: definition.name });
-  } catch {
-    await client.flows.create.mutate({ name: definition.name, description: definition.options.description, tags: definition.options.tags }).catch(() => {});
-  }
+  return { value, resultId: await persistResult(ctx.client, value, ctx.flowRunId) };
 }
 
 /** A child flow run: created under the parent, run here and now, its states reported as it goes. */
 async function runChildFlow(definition: FlowDefinition, params: unknown, parent: RunContext | undefined, client = parent?.client, sink?: RunSink): Promise<unknown> {
   if (!client) throw new Error("no Baton client for this flow run");
-  await ensureFlow(client, definition);
   const parsed = definition.parse(params);
   const run = await client.flowRuns.create.mutate({
     flow: definition.name,
+    createFlow: true,
     parentFlowRunId: parent?.flowRunId,
     parameters: JSON.parse(JSON.stringify(parsed)) as Record<string, unknown>,
     tags: definition.options.tags,
@@ -96,7 +88,7 @@ async function runChildFlow(definition: FlowDefinition, params: unknown, parent:
   };
   try {
     const value = await withRun(ctx, () => definition.body(parsed));
-    const resultId = await persistResult(client, value);
+    const resultId = await persistResult(client, value, run.id);
     await client.flowRuns.setState.mutate({ id: run.id, state: { type: "COMPLETED" }, resultId });
     return value;
   } catch (err) {

@@ -7,14 +7,15 @@ import type { BatonClient } from "../server/client";
 /** Above this, a JSON result goes to the blob store instead of the results table. */
 export const INLINE_LIMIT = 64 * 1024;
 
-export async function persistResult(client: BatonClient, value: unknown): Promise<string> {
+/** `flowRunId`: the run the result is for (a worker key scoped to pools must say). */
+export async function persistResult(client: BatonClient, value: unknown, flowRunId?: string): Promise<string> {
   if (value instanceof Uint8Array) {
-    const created = await client.results.create.mutate({ base64: Buffer.from(value).toString("base64"), mediaType: "application/octet-stream" });
+    const created = await client.results.create.mutate({ flowRunId, base64: Buffer.from(value).toString("base64"), mediaType: "application/octet-stream" });
     return created.id;
   }
   const json = JSON.stringify(value ?? null);
-  if (Buffer.byteLength(json) <= INLINE_LIMIT) return (await client.results.create.mutate({ value: JSON.parse(json) })).id;
-  return (await client.results.create.mutate({ base64: Buffer.from(json).toString("base64"), mediaType: "application/json" })).id;
+  if (Buffer.byteLength(json) <= INLINE_LIMIT) return (await client.results.create.mutate({ flowRunId, value: JSON.parse(json) })).id;
+  return (await client.results.create.mutate({ flowRunId, base64: Buffer.from(json).toString("base64"), mediaType: "application/json" })).id;
 }
 
 export async function loadResult(client: BatonClient, id: string): Promise<unknown> {

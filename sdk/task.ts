@@ -55,7 +55,7 @@ async function runTracked<A extends unknown[], R>(ctx: RunContext, opts: TaskOpt
     if (done) return (await loadResult(client, done.id)) as R;
   }
   if (cacheKey) {
-    const hit = await client.taskRuns.cached.query({ cacheKey });
+    const hit = await client.taskRuns.cached.query({ cacheKey, flowRunId: ctx.flowRunId });
     if (hit && hit.taskRunId !== taskRun.id) {
       await bringToRunning(taskRun.stateType, report);
       await report({ type: "COMPLETED", name: "Cached", message: `cached result of task run ${hit.taskRunId}` }, { resultId: hit.resultId });
@@ -81,7 +81,7 @@ async function runTracked<A extends unknown[], R>(ctx: RunContext, opts: TaskOpt
     await report({ type: ctx.signal.aborted ? "CRASHED" : "FAILED", message: errorMessage(err) }).catch(() => {});
     throw err;
   }
-  const resultId = await persistResult(client, value);
+  const resultId = await persistResult(client, value, ctx.flowRunId);
   await report({ type: "COMPLETED" }, { resultId });
   return value;
 }

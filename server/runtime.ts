@@ -6,6 +6,7 @@
 import { loadConfig, type BatonConfig } from "./config";
 import { openDatabase, type Database } from "./db/client";
 import type { EngineDeps } from "./api/trpc";
+import { authSettingsFrom, type AuthSettings } from "./auth/identity";
 
 export interface Runtime {
   config: BatonConfig;
@@ -35,4 +36,9 @@ export function getRuntime(): Promise<Runtime> {
     return { config, database };
   })();
   return g[KEY];
+}
+
+/** The process's auth settings (off unless BATON_AUTH=on). */
+export async function getAuthSettings(): Promise<AuthSettings> {
+  return authSettingsFrom((await getRuntime()).config);
 }

@@ -15,9 +15,16 @@ import { workPoolsRouter } from "./routers/work-pools";
 import { workQueuesRouter } from "./routers/work-queues";
 import { workersRouter } from "./routers/workers";
 import { workspacesRouter } from "./routers/workspaces";
+import { authRouter } from "./routers/auth";
+import { invitationsRouter, membersRouter } from "./routers/members";
+import { apiKeysRouter } from "./routers/api-keys";
 
 export const appRouter = createTRPCRouter({
+  auth: authRouter,
   workspaces: workspacesRouter,
+  members: membersRouter,
+  invitations: invitationsRouter,
+  apiKeys: apiKeysRouter,
   flows: flowsRouter,
   deployments: deploymentsRouter,
   flowRuns: flowRunsRouter,

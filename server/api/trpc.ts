@@ -3,9 +3,9 @@
  * its error formatter, and the procedure builders the routers use.
  */
 import { initTRPC, TRPCError } from "@trpc/server";
-import { eq } from "drizzle-orm";
 import { z, ZodError } from "zod";
-import { workspaces } from "../../drizzle/schema";
+import { AUTH_OFF, resolveAccess, resolveIdentity, type Access, type AuthSettings, type Identity } from "../auth/identity";
+import { roleAtLeast, type MemberRole } from "../auth/roles";
 import type { Db } from "../db/client";
 import { loadEngineSettings, type EngineSettings } from "../engine/settings";
 import type { RunSignals } from "../engine/signals";
@@ -16,7 +16,6 @@ import { AppError, translateDatabaseError } from "../errors";
 // ---------------------------------------------------------------------------------------------
 
 export const WORKSPACE_HEADER = "x-baton-workspace";
-export const ACTOR_HEADER = "x-baton-actor";
 
 /** What the engine's procedures need beyond the database. */
 export interface EngineDeps {
@@ -30,17 +29,19 @@ let defaultEngine: EngineDeps | undefined;
 export interface Context {
   db: Db;
   engine: EngineDeps;
-  /** The workspace slug the caller asked for (header `x-baton-workspace`, default `default`). */
-  workspaceSlug: string;
-  /** Who is calling, recorded in state history: `user` by default, `worker:<name>` for workers. */
-  actor: string;
+  /** The request's headers: credentials (session cookie, API key) are read from them once, below. */
+  headers: Headers;
+  /** Auth on or off, and better-auth's settings. Off (the default) is the single local user. */
+  auth: AuthSettings;
+  /** The workspace slug the caller named (header `x-baton-workspace`); unset: the default, or a key's own. */
+  workspaceSlug: string | undefined;
 }
 
-export function createContext(opts: { db: Db; headers?: Headers; engine?: EngineDeps }): Context {
-  const slug = opts.headers?.get(WORKSPACE_HEADER)?.trim() || "default";
-  const actor = opts.headers?.get(ACTOR_HEADER)?.trim() || "user";
+export function createContext(opts: { db: Db; headers?: Headers; engine?: EngineDeps; auth?: AuthSettings }): Context {
+  const headers = opts.headers ?? new Headers();
+  const slug = headers.get(WORKSPACE_HEADER)?.trim() || undefined;
   const engine = opts.engine ?? (defaultEngine ??= { settings: loadEngineSettings() });
-  return { db: opts.db, engine, workspaceSlug: slug, actor };
+  return { db: opts.db, engine, headers, auth: opts.auth ?? AUTH_OFF, workspaceSlug: slug };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -94,30 +95,93 @@ const errorMapping = t.middleware(async ({ next }) => {
   return result;
 });
 
-const workspaceIds = new Map<string, string>();
-
-/** Resolves the caller's workspace to its id; an unknown slug is a NOT_FOUND, not a 500. */
-const withWorkspace = t.middleware(async ({ ctx, next }) => {
-  let workspaceId = workspaceIds.get(ctx.workspaceSlug);
-  if (!workspaceId) {
-    const [row] = await ctx.db
-      .select({ id: workspaces.id })
-      .from(workspaces)
-      .where(eq(workspaces.slug, ctx.workspaceSlug));
-    if (!row) throw AppError.notFound("Workspace", `"${ctx.workspaceSlug}"`);
-    workspaceId = row.id;
-    workspaceIds.set(ctx.workspaceSlug, workspaceId);
-  }
-  return next({ ctx: { ...ctx, workspaceId } });
+/**
+ * Who is calling: decided here, once, for every procedure. A builder below is the only way to
+ * make a procedure, and each says who may call it, so a new router cannot forget to.
+ */
+const withIdentity = t.middleware(async ({ ctx, next }) => {
+  const identity = await resolveIdentity({ db: ctx.db, headers: ctx.headers, settings: ctx.auth });
+  return next({ ctx: { ...ctx, identity } });
 });
 
-/** For procedures that are not scoped to one workspace (listing and creating workspaces). */
+/** The caller's access to the workspace it named; `ctx.actor` is who history records. */
+const withAccess = withIdentity.unstable_pipe(async ({ ctx, next }) => {
+  const access = await resolveAccess({ db: ctx.db, identity: ctx.identity, workspaceSlug: ctx.workspaceSlug });
+  return next({ ctx: { ...ctx, access, workspaceId: access.workspaceId, actor: access.actor } });
+});
+
+function forbidden(message: string): never {
+  throw new AppError("FORBIDDEN", message, { reason: "FORBIDDEN" });
+}
+
+/** Members (and keys) of the workspace with at least this role; worker keys are not members. */
+function memberOf(min: MemberRole) {
+  return withAccess.unstable_pipe(({ ctx, next }) => {
+    const { role } = ctx.access;
+    if (role === "worker") forbidden("a worker key may only speak the worker protocol (register, claim, heartbeat, report)");
+    if (!roleAtLeast(role, min)) forbidden(`this needs the ${min} role in workspace "${ctx.access.workspaceSlug}"; you are ${role}`);
+    return next();
+  });
+}
+
+/** Health, sign-in and what describes the API: no identity needed. */
 export const publicProcedure = t.procedure.use(errorMapping);
 
-/** Every workspace-scoped procedure: `ctx.workspaceId` is the caller's workspace. */
-export const workspaceProcedure = publicProcedure.use(withWorkspace);
+/** Any signed-in caller (a user, a key, or the local user with auth off), in no particular workspace. */
+export const signedInProcedure = publicProcedure.use(withIdentity).use(({ ctx, next }) => {
+  if (ctx.identity.kind === "anonymous") {
+    throw new AppError("UNAUTHORIZED", "sign in, or send an API key as `authorization: Bearer <key>` (BATON_API_KEY)", { reason: "SIGN_IN" });
+  }
+  return next();
+});
 
-export type WorkspaceContext = Context & { workspaceId: string };
+/** Reading a workspace: viewers and up. */
+export const viewerProcedure = publicProcedure.use(memberOf("viewer"));
+/** Changing a workspace's flows, runs, deployments and pools: editors and up. */
+export const editorProcedure = publicProcedure.use(memberOf("editor"));
+/** Managing people and keys: owners. */
+export const ownerProcedure = publicProcedure.use(memberOf("owner"));
+
+/**
+ * What a worker calls: worker keys (limited to their pools, checked by the procedure against the
+ * pool or run it names), and editors (a tab worker runs with its member's session).
+ */
+export const workerProcedure = publicProcedure.use(
+  withAccess.unstable_pipe(({ ctx, next }) => {
+    const { role } = ctx.access;
+    if (role !== "worker" && !roleAtLeast(role, "editor")) forbidden(`working for a pool needs a worker key or the editor role; you are ${role}`);
+    return next();
+  }),
+);
+
+/** What a worker reads (its pool, a run, a result): worker keys (checked against their pools) and viewers. */
+export const workerReadProcedure = publicProcedure.use(
+  withAccess.unstable_pipe(({ ctx, next }) => {
+    const { role } = ctx.access;
+    if (role !== "worker" && !roleAtLeast(role, "viewer")) forbidden(`this needs a worker key or the viewer role; you are ${role}`);
+    return next();
+  }),
+);
+
+/** Throws unless the caller may define what workers execute (commands, job templates, entrypoints). */
+export function requireExecutionPrivilege(ctx: WorkspaceContext, what: string): void {
+  if (!ctx.access.mayDefineExecution) {
+    forbidden(`${what} defines what workers execute: only owners, or members an owner allowed to, may set it`);
+  }
+}
+
+/** Throws unless a worker key's pools include this one (members and unscoped keys pass). */
+export function requirePoolInScope(ctx: WorkspaceContext, workPoolId: string | null | undefined): void {
+  const scope = ctx.access.workPoolIds;
+  if (scope && (!workPoolId || !scope.includes(workPoolId))) forbidden("this worker key is not for this run's work pool");
+}
+
+/** For worker keys only: must be a worker key, or the run must be in one of its pools. */
+export function isWorkerKey(ctx: WorkspaceContext): boolean {
+  return ctx.access.role === "worker";
+}
+
+export type WorkspaceContext = Context & { identity: Identity; access: Access; workspaceId: string; actor: string };
 
 // Shared zod pieces for inputs and outputs.
 export const zId = z.uuid({ error: "must be a UUID" });

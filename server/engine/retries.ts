@@ -39,6 +39,7 @@ export async function failFlowRun(opts: {
   actor: string;
   leaseToken?: string;
   expectedVersion?: number;
+  strictLease?: boolean;
 }): Promise<FlowRunRow> {
   return opts.db.transaction(async (tx) => {
     const failed = await setRunState({
@@ -50,6 +51,7 @@ export async function failFlowRun(opts: {
       actor: opts.actor,
       leaseToken: opts.leaseToken,
       expectedVersion: opts.expectedVersion,
+      strictLease: opts.strictLease,
     });
     if (!hasRetriesLeft(failed)) return failed;
     const delay = retryDelayMs(failed);

@@ -8,7 +8,7 @@
  * Baton record full state history and still outrun a bare job queue.
  */
 import { sql } from "drizzle-orm";
-import { flowRuns, stateHistory, taskRuns } from "../../drizzle/schema";
+import { flowRuns, stateHistory, taskRuns, workers } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import { AppError } from "../errors";
 import { mapRow, rowsOf } from "./rows";
@@ -46,6 +46,11 @@ export interface StateChange {
    * one. A refused token means the run was taken from the worker, which must stop it.
    */
   leaseToken?: string;
+  /**
+   * Refuse a change without a token to a run that holds a lease (what an API caller's report
+   * must meet; the engine's own services change leased runs on purpose and leave it off).
+   */
+  strictLease?: boolean;
   /** For a move to SCHEDULED: when it should run. */
   scheduledTime?: Date;
 }
@@ -77,6 +82,7 @@ export async function setRunStates(opts: {
       ord,
       id: c.runId,
       token: opts.kind === "flow" ? c.leaseToken ?? null : null,
+      strict: opts.kind === "flow" && c.strictLease === true,
       to_type: c.to.type,
       to_name: toName,
       message: c.to.message ?? null,
@@ -90,7 +96,7 @@ export async function setRunStates(opts: {
   const result = await opts.db.execute(sql`
     WITH items AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(items)}::jsonb) AS x(
-        ord int, id uuid, token uuid, to_type state_type, to_name text, message text,
+        ord int, id uuid, token uuid, strict boolean, to_type state_type, to_name text, message text,
         expected_version int, scheduled_time timestamptz)
     ),
     allowed AS (
@@ -124,13 +130,17 @@ export async function setRunStates(opts: {
         AND NOT (p.state_type = i.to_type AND p.state_name = i.to_name)
         AND (i.expected_version IS NULL OR p.state_version = i.expected_version)
         AND (i.token IS NULL OR p.lease_token IS NOT DISTINCT FROM i.token)
+        AND NOT (i.strict AND i.token IS NULL AND p.lease_token IS NOT NULL)
       RETURNING r.*
     ),
     hist AS (
       INSERT INTO ${stateHistory} (workspace_id, ${sql.raw(isFlow ? "flow_run_id" : "task_run_id")},
         from_type, from_name, to_type, to_name, message, actor, created_at)
-      SELECT u.workspace_id, u.id, p.state_type, p.state_name, u.state_type, u.state_name, u.state_message, ${opts.actor}, now()
-      FROM upd u JOIN prev p ON p.id = u.id
+      SELECT u.workspace_id, u.id, p.state_type, p.state_name, u.state_type, u.state_name, u.state_message,
+        -- A report carrying the lease is the lease holder's: history names that worker.
+        ${isFlow ? sql`coalesce(CASE WHEN i.token IS NOT NULL THEN (SELECT 'worker:' || w.name FROM ${workers} w WHERE w.id = u.worker_id) END, ${opts.actor})` : sql`${opts.actor}`},
+        now()
+      FROM upd u JOIN prev p ON p.id = u.id JOIN items i ON i.id = u.id
     )
     SELECT i.ord, p.state_type AS prev_type, p.state_name AS prev_name, p.state_version AS prev_version,
       p.lease_token AS prev_lease_token, u.*
@@ -148,6 +158,13 @@ export async function setRunStates(opts: {
 function refusal(what: string, change: StateChange, row: Record<string, unknown>): AppError {
   if (!row.prev_type) return AppError.notFound(what, change.runId, "id");
   const current = { type: row.prev_type as StateType, name: row.prev_name as string };
+  if (change.strictLease && !change.leaseToken && row.prev_lease_token) {
+    return new AppError(
+      "CONFLICT",
+      `${what} ${change.runId} is held by a worker (${current.name}): only that worker reports its state, with its lease token; cancel the run instead`,
+      { field: "leaseToken", reason: "LEASE_HELD" },
+    );
+  }
   if (change.leaseToken && row.prev_lease_token !== change.leaseToken) {
     return new LeaseLostError(
       change.runId,

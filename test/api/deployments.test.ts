@@ -129,7 +129,7 @@ describe("deployments", () => {
   });
 
   it("runs a deployment: defaults merged with overrides and checked, pool, queue and tags carried", async () => {
-    const caller = api.caller({ "x-baton-actor": "cli" });
+    const caller = api.caller();
     await caller.workPools.create({ name: "run-pool", type: "node" });
     await caller.workQueues.create({ workPool: "run-pool", name: "fast", priority: 0 });
     await caller.deployments.create({
@@ -154,7 +154,7 @@ describe("deployments", () => {
     });
     expect(run.name).toMatch(/^[a-z]+-[a-z]+$/);
     const history = await caller.flowRuns.history({ id: run.id });
-    expect(history).toEqual([expect.objectContaining({ fromType: null, toType: "SCHEDULED", toName: "Scheduled", actor: "cli" })]);
+    expect(history).toEqual([expect.objectContaining({ fromType: null, toType: "SCHEDULED", toName: "Scheduled", actor: "user" })]);
 
     const err = await expectTrpcError(
       caller.deployments.run({ deployment: "runner/main", parameters: { count: 1.5 } }),

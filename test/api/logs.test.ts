@@ -73,7 +73,7 @@ describe("logs from workers carry their lease", () => {
   const api = useTestApi();
 
   it("stores lines with the run's current lease, drops stale ones and names their run", async () => {
-    const client = api.client({ "x-baton-actor": "worker:w" });
+    const client = api.client();
     await client.workPools.create.mutate({ name: "logs-pool", type: "node" });
     await client.flows.create.mutate({ name: "logged" });
     const a = await client.flowRuns.create.mutate({ flow: "logged", workPool: "logs-pool" });

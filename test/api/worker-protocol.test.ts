@@ -6,7 +6,7 @@ describe("worker protocol over the API", () => {
   const api = useTestApi();
 
   async function setup(pool: string, capabilities: Record<string, unknown> = {}) {
-    const client = api.client({ "x-baton-actor": `worker:${pool}-w` });
+    const client = api.client();
     await client.workPools.create.mutate({ name: pool, type: "node" });
     for (const flow of ["etl", "flaky", "train"]) await client.flows.create.mutate({ name: `${flow}-${pool}` });
     const reg = await client.workers.register.mutate({ workPool: pool, name: `${pool}-w`, capabilities });
@@ -24,7 +24,7 @@ describe("worker protocol over the API", () => {
     await client.flowRuns.setState.mutate({ id: run.id, state: { type: "COMPLETED" }, leaseToken: claimed!.leaseToken });
     const history = await client.flowRuns.history.query({ id: run.id });
     expect(history.map((h) => `${h.toName}:${h.actor}`)).toEqual([
-      "Scheduled:worker:proto-w",
+      "Scheduled:user",
       "Pending:worker:proto-w",
       "Running:worker:proto-w",
       "Completed:worker:proto-w",

@@ -27,7 +27,12 @@ export function parseEntrypoint(entrypoint: string): { file: string; exportName:
 
 export async function loadFlow(entrypoint: string, checkout: string): Promise<FlowDefinition> {
   const { file, exportName } = parseEntrypoint(entrypoint);
-  const abs = path.resolve(checkout, file);
+  // Inside the code root only: a deployment must not point the worker at any file on its disk.
+  const root = path.resolve(checkout);
+  const abs = path.resolve(root, file);
+  if (path.isAbsolute(file) || (abs !== root && !abs.startsWith(root + path.sep))) {
+    throw new EntrypointError(`entrypoint file ${file} is outside the worker's code root (${root}); only paths inside it may run`);
+  }
   if (!existsSync(abs)) throw new EntrypointError(`entrypoint file ${file} was not found in the worker's checkout (${checkout})`);
   const mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   const value = mod[exportName];

@@ -28,7 +28,7 @@ export async function executeRun(run: ClaimedRun, signal: AbortSignal, rt: Worke
   if (run.entrypoint.startsWith("kind:")) {
     const kind = await loadKind(run.entrypoint.slice("kind:".length));
     const value = await kind(run.parameters, kindContext(ctx, rt));
-    return { resultId: await persistResult(rt.client, value) };
+    return { resultId: await persistResult(rt.client, value, run.id) };
   }
   const definition = await loadFlow(run.entrypoint, rt.settings.checkout);
   const { resultId } = await executeFlow(definition, ctx, run.parameters);

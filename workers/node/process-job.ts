@@ -141,7 +141,7 @@ async function uploadOutputs(run: ClaimedRun, outputDir: string, rt: WorkerRunti
     const rel = path.relative(outputDir, file);
     try {
       const bytes = await readFile(file);
-      const result = await rt.client.results.create.mutate({ base64: bytes.toString("base64"), mediaType: mediaTypeOf(rel) });
+      const result = await rt.client.results.create.mutate({ flowRunId: run.id, base64: bytes.toString("base64"), mediaType: mediaTypeOf(rel) });
       await rt.client.artifacts.create.mutate({
         flowRunId: run.id,
         type: "file",

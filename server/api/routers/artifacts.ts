@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { requireFlowRunInScope, requireTaskRunInScope } from "../../auth/scope";
 import { createArtifact, getArtifact, listArtifacts } from "../../domain/artifacts";
-import { createTRPCRouter, workspaceProcedure, zDate, zId } from "../trpc";
+import { createTRPCRouter, zDate, zId, viewerProcedure, workerProcedure } from "../trpc";
 
 export const artifactOutput = z.object({
   id: zId,
@@ -22,7 +23,7 @@ const zArtifactKey = z
   .regex(/^[a-z0-9-]+$/, "must be lowercase letters, digits and dashes");
 
 export const artifactsRouter = createTRPCRouter({
-  create: workspaceProcedure
+  create: workerProcedure
     .input(
       z.object({
         flowRunId: zId.optional(),
@@ -34,9 +35,15 @@ export const artifactsRouter = createTRPCRouter({
       }),
     )
     .output(artifactOutput)
-    .mutation(({ ctx, input }) => createArtifact({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
+    .mutation(async ({ ctx, input }) => {
+      if (ctx.access.workPoolIds) {
+        if (input.taskRunId) await requireTaskRunInScope(ctx, input.taskRunId);
+        if (input.flowRunId || !input.taskRunId) await requireFlowRunInScope(ctx, input.flowRunId);
+      }
+      return createArtifact({ db: ctx.db, workspaceId: ctx.workspaceId, ...input });
+    }),
 
-  list: workspaceProcedure
+  list: viewerProcedure
     .input(
       z
         .object({
@@ -49,7 +56,7 @@ export const artifactsRouter = createTRPCRouter({
     .output(z.array(artifactOutput))
     .query(({ ctx, input }) => listArtifacts({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
 
-  get: workspaceProcedure
+  get: viewerProcedure
     .input(z.object({ id: zId }))
     .output(artifactOutput)
     .query(({ ctx, input }) => getArtifact({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id })),

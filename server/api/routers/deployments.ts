@@ -7,7 +7,7 @@ import {
   listDeployments,
   updateDeployment,
 } from "../../domain/deployments";
-import { createTRPCRouter, workspaceProcedure, zDate, zId, zName, zTags } from "../trpc";
+import { createTRPCRouter, zDate, zId, zName, zTags, viewerProcedure, editorProcedure, requireExecutionPrivilege, type WorkspaceContext } from "../trpc";
 import { flowRunOutput, zIdempotencyKey } from "./flow-runs";
 import { deletedOutput, zIsoDateInput, zJsonObject, zNullableDate, zPriority, zRef } from "./inputs";
 
@@ -73,10 +73,24 @@ export const deploymentOutput = z.object({
   updatedAt: zDate,
 });
 
+/**
+ * `kind:<name>` runs a built-in task kind; anything else is `path/to/file.ts:flowName`, resolved
+ * by the worker inside its code root: no absolute paths, no `..`, so a deployment cannot point
+ * a worker at a file outside the code it was given.
+ */
+const zEntrypoint = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(1000)
+  .refine((v) => v.startsWith("kind:") || !(/^([/\\]|[A-Za-z]:)/.test(v) || /(^|[/\\])\.\.([/\\]|:|$)/.test(v)), {
+    message: "must be a path inside the worker's code root (no absolute path, no ..), or kind:<name>",
+  });
+
 const editableFields = {
   version: z.string().trim().max(200).nullish(),
   description: z.string().max(5000).nullish(),
-  entrypoint: z.string().trim().max(1000).nullish(),
+  entrypoint: zEntrypoint.nullish(),
   parameters: zJsonObject.optional(),
   parameterSchema: zJsonObject.nullish(),
   enforceParameterSchema: z.boolean().optional(),
@@ -90,20 +104,31 @@ const editableFields = {
 
 const deploymentRef = z.object({ deployment: zRef("deployment") });
 
+/** Job variables and code entrypoints decide what a worker executes: a privilege of its own. */
+function checkExecutionFields(ctx: WorkspaceContext, input: { jobVariables?: unknown; entrypoint?: string | null }): void {
+  if (input.jobVariables !== undefined && Object.keys(input.jobVariables as object).length) requireExecutionPrivilege(ctx, "jobVariables");
+  if (input.entrypoint && !input.entrypoint.startsWith("kind:")) requireExecutionPrivilege(ctx, "entrypoint");
+}
+
 export const deploymentsRouter = createTRPCRouter({
-  create: workspaceProcedure
+  create: editorProcedure
     .input(z.object({ flow: zRef("flow"), name: zName, ...editableFields }))
     .output(deploymentOutput)
-    .mutation(({ ctx, input }) => createDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
+    .mutation(({ ctx, input }) => {
+      checkExecutionFields(ctx, input);
+      return createDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ...input });
+    }),
 
-  update: workspaceProcedure
+  update: editorProcedure
     .input(deploymentRef.extend({ name: zName.optional(), ...editableFields }))
     .output(deploymentOutput)
-    .mutation(({ ctx, input: { deployment, ...patch } }) =>
-      updateDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ref: deployment, patch }),
-    ),
+    .mutation(({ ctx, input: { deployment, ...patch } }) => {
+      if (patch.jobVariables !== undefined) requireExecutionPrivilege(ctx, "jobVariables");
+      checkExecutionFields(ctx, patch);
+      return updateDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ref: deployment, patch });
+    }),
 
-  delete: workspaceProcedure
+  delete: editorProcedure
     .input(deploymentRef)
     .output(deletedOutput)
     .mutation(async ({ ctx, input }) => {
@@ -111,7 +136,7 @@ export const deploymentsRouter = createTRPCRouter({
       return { deleted: true as const };
     }),
 
-  list: workspaceProcedure
+  list: viewerProcedure
     .input(
       z
         .object({ flow: zRef("flow").optional(), workPool: zRef("work pool").optional(), paused: z.boolean().optional() })
@@ -120,12 +145,12 @@ export const deploymentsRouter = createTRPCRouter({
     .output(z.array(deploymentOutput))
     .query(({ ctx, input }) => listDeployments({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
 
-  get: workspaceProcedure
+  get: viewerProcedure
     .input(deploymentRef)
     .output(deploymentOutput)
     .query(({ ctx, input }) => getDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ref: input.deployment })),
 
-  run: workspaceProcedure
+  run: editorProcedure
     .input(
       deploymentRef.extend({
         parameters: zJsonObject.optional(),

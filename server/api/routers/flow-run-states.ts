@@ -10,11 +10,12 @@ import { failFlowRun } from "../../engine/retries";
 import { attachResult } from "../../domain/results";
 import { setRunState } from "../../engine/transitions";
 import { AppError } from "../../errors";
-import { workspaceProcedure, zId } from "../trpc";
+import { requireFlowRunInScope } from "../../auth/scope";
+import { viewerProcedure, workerProcedure, zId } from "../trpc";
 import { zStateType } from "./inputs";
 
 export const flowRunStateProcedures = {
-  setState: workspaceProcedure
+  setState: workerProcedure
     .input(
       z.object({
         id: zId,
@@ -33,7 +34,10 @@ export const flowRunStateProcedures = {
     )
     .output(z.object({ id: zId, stateType: zStateType, stateName: z.string(), stateVersion: z.number().int(), stateMessage: z.string().nullable() }))
     .mutation(async ({ ctx, input }) => {
-      const common = { db: ctx.db, workspaceId: ctx.workspaceId, runId: input.id, actor: ctx.actor, leaseToken: input.leaseToken, expectedVersion: input.expectedVersion };
+      await requireFlowRunInScope(ctx, input.id, "id");
+      // strictLease: a run a worker holds changes only through that worker's reports, with its
+      // lease token (members cancel it instead), so nobody can forge its outcome.
+      const common = { db: ctx.db, workspaceId: ctx.workspaceId, runId: input.id, actor: ctx.actor, leaseToken: input.leaseToken, expectedVersion: input.expectedVersion, strictLease: true };
       const { type, name, message } = input.state;
       if (type === "FAILED" || type === "CRASHED") {
         return failFlowRun({ ...common, type, name, message: message ?? (type === "FAILED" ? "failed" : "crashed") });
@@ -43,7 +47,7 @@ export const flowRunStateProcedures = {
       return run;
     }),
 
-  explain: workspaceProcedure
+  explain: viewerProcedure
     .input(z.object({ id: zId }))
     .output(z.object({ stateType: zStateType, stateName: z.string(), waiting: z.boolean(), reason: z.string().nullable() }))
     .query(async ({ ctx, input }) => {

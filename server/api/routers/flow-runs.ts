@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { cancelFlowRun, createFlowRun, flowRunHistory, getFlowRun } from "../../domain/flow-runs";
 import { listFlowRuns } from "../../domain/flow-run-list";
-import { findFlow } from "../../domain/flows";
+import { findFlow, findOrCreateFlow } from "../../domain/flows";
+import { requireFlowRunInScope } from "../../auth/scope";
+import { AppError } from "../../errors";
 import { resolvePlacement } from "../../domain/work-queues";
-import { createTRPCRouter, workspaceProcedure, zDate, zId, zName, zTags } from "../trpc";
+import { createTRPCRouter, zDate, zId, zName, zTags, viewerProcedure, editorProcedure, isWorkerKey, workerProcedure, workerReadProcedure } from "../trpc";
 import { flowRunStateProcedures } from "./flow-run-states";
 import { runFields, zCursor, zIsoDateInput, zJsonObject, zPriority, zRef, zStateType } from "./inputs";
 
@@ -48,10 +50,12 @@ export const zIdempotencyKey = z.string().trim().min(1, "must not be empty").max
 const byId = z.object({ id: zId });
 
 export const flowRunsRouter = createTRPCRouter({
-  create: workspaceProcedure
+  create: workerProcedure
     .input(
       z.object({
         flow: zRef("flow"),
+        /** Register the flow by this name if it is new (what the SDK does for subflows, as Prefect). */
+        createFlow: z.boolean().optional(),
         parameters: zJsonObject.optional(),
         workPool: zRef("work pool").optional(),
         workQueue: zRef("work queue").optional(),
@@ -65,8 +69,17 @@ export const flowRunsRouter = createTRPCRouter({
       }),
     )
     .output(flowRunOutput)
-    .mutation(async ({ ctx, input: { flow: flowRef, workPool, workQueue, maxRetries, retryDelaySeconds, retryBackoff, retryJitter, timeoutSeconds, requirements, ...rest } }) => {
-      const flow = await findFlow({ db: ctx.db, workspaceId: ctx.workspaceId, ref: flowRef });
+    .mutation(async ({ ctx, input: { flow: flowRef, createFlow, workPool, workQueue, maxRetries, retryDelaySeconds, retryBackoff, retryJitter, timeoutSeconds, requirements, ...rest } }) => {
+      // A worker key makes only subflows of runs it works on, never runs of its own choosing.
+      if (isWorkerKey(ctx)) {
+        if (!rest.parentFlowRunId || workPool || workQueue) {
+          throw new AppError("FORBIDDEN", "a worker key may only create subflows (parentFlowRunId) of a run it works on", { reason: "FORBIDDEN" });
+        }
+        await requireFlowRunInScope(ctx, rest.parentFlowRunId, "parentFlowRunId");
+      }
+      const flow = createFlow
+        ? await findOrCreateFlow({ db: ctx.db, workspaceId: ctx.workspaceId, ref: flowRef })
+        : await findFlow({ db: ctx.db, workspaceId: ctx.workspaceId, ref: flowRef });
       const placement = await resolvePlacement({ db: ctx.db, workspaceId: ctx.workspaceId, workPool, workQueue });
       return createFlowRun({
         db: ctx.db,
@@ -79,7 +92,7 @@ export const flowRunsRouter = createTRPCRouter({
       });
     }),
 
-  list: workspaceProcedure
+  list: viewerProcedure
     .input(
       z
         .object({
@@ -97,19 +110,22 @@ export const flowRunsRouter = createTRPCRouter({
     .output(z.object({ items: z.array(flowRunOutput), nextCursor: z.string().nullable() }))
     .query(({ ctx, input }) => listFlowRuns({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
 
-  get: workspaceProcedure
+  get: workerReadProcedure
     .input(byId)
     .output(flowRunOutput)
-    .query(({ ctx, input }) => getFlowRun({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id })),
+    .query(async ({ ctx, input }) => {
+      await requireFlowRunInScope(ctx, input.id, "id");
+      return getFlowRun({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id });
+    }),
 
-  history: workspaceProcedure
+  history: viewerProcedure
     .input(byId)
     .output(z.array(stateHistoryOutput))
     .query(({ ctx, input }) => flowRunHistory({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id })),
 
   ...flowRunStateProcedures,
 
-  cancel: workspaceProcedure
+  cancel: editorProcedure
     .input(byId.extend({ message: z.string().max(2000).optional() }))
     .output(flowRunOutput)
     .mutation(({ ctx, input }) =>

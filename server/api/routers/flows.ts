@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { createFlow, deleteFlow, getFlow, listFlows } from "../../domain/flows";
-import { createTRPCRouter, workspaceProcedure, zDate, zId, zLimit, zName, zTags } from "../trpc";
+import { createTRPCRouter, zDate, zId, zLimit, zName, zTags, viewerProcedure, editorProcedure } from "../trpc";
 import { deletedOutput, zCursor, zNullableDate, zRef } from "./inputs";
 
 export const flowOutput = z.object({
@@ -17,22 +17,22 @@ export const flowOutput = z.object({
 const flowRef = z.object({ flow: zRef("flow") });
 
 export const flowsRouter = createTRPCRouter({
-  create: workspaceProcedure
+  create: editorProcedure
     .input(z.object({ name: zName, description: z.string().max(2000).nullish(), tags: zTags.optional() }))
     .output(flowOutput)
     .mutation(({ ctx, input }) => createFlow({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
 
-  list: workspaceProcedure
+  list: viewerProcedure
     .input(z.object({ limit: zLimit.optional(), cursor: zCursor }).optional())
     .output(z.object({ items: z.array(flowOutput), nextCursor: z.string().nullable() }))
     .query(({ ctx, input }) => listFlows({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
 
-  get: workspaceProcedure
+  get: viewerProcedure
     .input(flowRef)
     .output(flowOutput)
     .query(({ ctx, input }) => getFlow({ db: ctx.db, workspaceId: ctx.workspaceId, ref: input.flow })),
 
-  delete: workspaceProcedure
+  delete: editorProcedure
     .input(flowRef)
     .output(deletedOutput)
     .mutation(async ({ ctx, input }) => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { requireFlowRunInScope, requireTaskRunInScope } from "../../auth/scope";
 import { createLogs, listLogs, MAX_LOG_BATCH } from "../../domain/logs";
-import { createTRPCRouter, workspaceProcedure, zDate, zId } from "../trpc";
+import { createTRPCRouter, zDate, zId, viewerProcedure, workerProcedure } from "../trpc";
 import { zCursor, zIsoDateInput } from "./inputs";
 
 /** Python logging levels, as Prefect uses: 10 debug, 20 info, 30 warning, 40 error, 50 critical. */
@@ -17,7 +18,7 @@ export const logOutput = z.object({
 });
 
 export const logsRouter = createTRPCRouter({
-  create: workspaceProcedure
+  create: workerProcedure
     .input(
       z.object({
         logs: z
@@ -36,9 +37,15 @@ export const logsRouter = createTRPCRouter({
       }),
     )
     .output(z.object({ count: z.number().int(), leaseLost: z.array(zId) }))
-    .mutation(({ ctx, input }) => createLogs({ db: ctx.db, workspaceId: ctx.workspaceId, logs: input.logs })),
+    .mutation(async ({ ctx, input }) => {
+      if (ctx.access.workPoolIds) {
+        for (const runId of new Set(input.logs.map((l) => l.flowRunId))) await requireFlowRunInScope(ctx, runId);
+        for (const taskId of new Set(input.logs.flatMap((l) => (l.taskRunId ? [l.taskRunId] : [])))) await requireTaskRunInScope(ctx, taskId);
+      }
+      return createLogs({ db: ctx.db, workspaceId: ctx.workspaceId, logs: input.logs });
+    }),
 
-  list: workspaceProcedure
+  list: viewerProcedure
     .input(
       z
         .object({

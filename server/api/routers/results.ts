@@ -4,9 +4,10 @@
  * embedding matrix takes. `get` returns the value, or the bytes as base64 when asked.
  */
 import { z } from "zod";
+import { requireFlowRunInScope, requireResultInScope, requireTaskRunInScope } from "../../auth/scope";
 import { createResult, getResult, readResultData, resultIdOfRun, type ResultRow } from "../../domain/results";
 import { AppError } from "../../errors";
-import { createTRPCRouter, workspaceProcedure, zDate, zId } from "../trpc";
+import { createTRPCRouter, zDate, zId, workerProcedure, workerReadProcedure } from "../trpc";
 
 /** Bytes per upload, base64-decoded. Larger artefacts belong in an object store of their own. */
 export const MAX_BLOB_BYTES = 256 * 1024 * 1024;
@@ -37,10 +38,12 @@ function view(row: ResultRow, data?: Uint8Array) {
 }
 
 export const resultsRouter = createTRPCRouter({
-  create: workspaceProcedure
+  create: workerProcedure
     .input(
       z
         .object({
+          /** The run this result is for (required of pool-scoped worker keys). */
+          flowRunId: zId.optional(),
           value: z.unknown().optional(),
           base64: z.string().max(Math.ceil((MAX_BLOB_BYTES * 4) / 3) + 4, `at most ${MAX_BLOB_BYTES} bytes`).optional(),
           mediaType: z.string().trim().min(1).max(200).optional(),
@@ -49,25 +52,29 @@ export const resultsRouter = createTRPCRouter({
     )
     .output(resultOutput)
     .mutation(async ({ ctx, input }) => {
+      await requireFlowRunInScope(ctx, input.flowRunId);
       const data = input.base64 !== undefined ? new Uint8Array(Buffer.from(input.base64, "base64")) : undefined;
       const row = await createResult({ db: ctx.db, workspaceId: ctx.workspaceId, value: input.value, data, mediaType: input.mediaType });
       return view(row);
     }),
 
-  get: workspaceProcedure
+  get: workerReadProcedure
     .input(z.object({ id: zId, includeData: z.boolean().default(false) }))
     .output(resultOutput)
     .query(async ({ ctx, input }) => {
+      await requireResultInScope(ctx, input.id);
       const row = await getResult({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id });
       return view(row, input.includeData ? await readResultData(row) : undefined);
     }),
 
   /** The result of a flow run or task run (null while it has none). */
-  ofRun: workspaceProcedure
+  ofRun: workerReadProcedure
     .input(z.object({ flowRunId: zId.optional(), taskRunId: zId.optional(), includeData: z.boolean().default(false) }))
     .output(resultOutput.nullable())
     .query(async ({ ctx, input }) => {
       if (!input.flowRunId === !input.taskRunId) throw AppError.badRequest("give exactly one of flowRunId and taskRunId", "flowRunId");
+      if (input.flowRunId) await requireFlowRunInScope(ctx, input.flowRunId);
+      else await requireTaskRunInScope(ctx, input.taskRunId!);
       const id = await resultIdOfRun({ db: ctx.db, workspaceId: ctx.workspaceId, flowRunId: input.flowRunId, taskRunId: input.taskRunId });
       if (!id) return null;
       const row = await getResult({ db: ctx.db, workspaceId: ctx.workspaceId, id });

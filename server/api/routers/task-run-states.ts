@@ -5,16 +5,17 @@
  */
 import { eq } from "drizzle-orm";
 import { z } from "zod";
+import { requireFlowRunInScope, requireTaskRunInScope } from "../../auth/scope";
 import { findCachedResult } from "../../engine/cache";
 import { flowRuns } from "../../../drizzle/schema";
 import { LeaseLostError, setRunState } from "../../engine/transitions";
 import { attachResult } from "../../domain/results";
 import { getTaskRun } from "../../domain/task-runs";
-import { workspaceProcedure, zId } from "../trpc";
+import { zId, workerProcedure, workerReadProcedure } from "../trpc";
 import { zStateType } from "./inputs";
 
 export const taskRunStateProcedures = {
-  setState: workspaceProcedure
+  setState: workerProcedure
     .input(
       z.object({
         id: zId,
@@ -34,6 +35,7 @@ export const taskRunStateProcedures = {
     )
     .output(z.object({ id: zId, stateType: zStateType, stateName: z.string(), stateVersion: z.number().int(), stateMessage: z.string().nullable(), runCount: z.number().int() }))
     .mutation(async ({ ctx, input }) => {
+      await requireTaskRunInScope(ctx, input.id);
       if (input.flowRunLeaseToken) {
         const task = await getTaskRun({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id });
         const [parent] = await ctx.db.select({ leaseToken: flowRuns.leaseToken }).from(flowRuns).where(eq(flowRuns.id, task.flowRunId));
@@ -56,10 +58,11 @@ export const taskRunStateProcedures = {
     }),
 
   /** The newest completed task run with this cache key and a result still valid, if any. */
-  cached: workspaceProcedure
-    .input(z.object({ cacheKey: z.string().trim().min(1).max(500) }))
+  cached: workerReadProcedure
+    .input(z.object({ cacheKey: z.string().trim().min(1).max(500), /** The run asking (required of pool-scoped worker keys). */ flowRunId: zId.optional() }))
     .output(z.object({ taskRunId: zId, resultId: zId }).nullable())
     .query(async ({ ctx, input }) => {
+      await requireFlowRunInScope(ctx, input.flowRunId);
       const hit = await findCachedResult({ db: ctx.db, workspaceId: ctx.workspaceId, cacheKey: input.cacheKey, withResult: true });
       return hit ? { taskRunId: hit.taskRunId, resultId: hit.resultId! } : null;
     }),

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { requireFlowRunInScope } from "../../auth/scope";
 import { createTaskRun, getTaskRun, listTaskRuns } from "../../domain/task-runs";
-import { createTRPCRouter, workspaceProcedure, zId, zName, zTags } from "../trpc";
+import { createTRPCRouter, zId, zName, zTags, viewerProcedure, workerProcedure } from "../trpc";
 import { runFields, zIsoDateInput, zJsonObject } from "./inputs";
 import { taskRunStateProcedures } from "./task-run-states";
 
@@ -19,7 +20,7 @@ export const taskRunOutput = z.object({
 const zKey = z.string().trim().min(1, "must not be empty").max(500);
 
 export const taskRunsRouter = createTRPCRouter({
-  create: workspaceProcedure
+  create: workerProcedure
     .input(
       z.object({
         flowRunId: zId,
@@ -36,14 +37,17 @@ export const taskRunsRouter = createTRPCRouter({
       }),
     )
     .output(taskRunOutput)
-    .mutation(({ ctx, input }) => createTaskRun({ db: ctx.db, workspaceId: ctx.workspaceId, ...input, actor: ctx.actor })),
+    .mutation(async ({ ctx, input }) => {
+      await requireFlowRunInScope(ctx, input.flowRunId);
+      return createTaskRun({ db: ctx.db, workspaceId: ctx.workspaceId, ...input, actor: ctx.actor });
+    }),
 
-  list: workspaceProcedure
+  list: viewerProcedure
     .input(z.object({ flowRunId: zId }))
     .output(z.array(taskRunOutput))
     .query(({ ctx, input }) => listTaskRuns({ db: ctx.db, workspaceId: ctx.workspaceId, flowRunId: input.flowRunId })),
 
-  get: workspaceProcedure
+  get: viewerProcedure
     .input(z.object({ id: zId }))
     .output(taskRunOutput)
     .query(({ ctx, input }) => getTaskRun({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id })),

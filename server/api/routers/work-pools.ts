@@ -7,7 +7,7 @@ import {
   listWorkPools,
   updateWorkPool,
 } from "../../domain/work-pools";
-import { createTRPCRouter, workspaceProcedure, zDate, zId, zName } from "../trpc";
+import { createTRPCRouter, zDate, zId, zName, viewerProcedure, editorProcedure, requireExecutionPrivilege, requirePoolInScope, workerReadProcedure } from "../trpc";
 
 export const workPoolTypeSchema = z.enum(workPoolType.enumValues, {
   error: `must be one of ${workPoolType.enumValues.join(", ")}`,
@@ -30,7 +30,7 @@ export const workPoolOutput = z.object({
 const poolRef = z.object({ workPool: z.string().trim().min(1, "must name a work pool") });
 
 export const workPoolsRouter = createTRPCRouter({
-  create: workspaceProcedure
+  create: editorProcedure
     .input(
       z.object({
         name: zName,
@@ -42,18 +42,25 @@ export const workPoolsRouter = createTRPCRouter({
       }),
     )
     .output(workPoolOutput)
-    .mutation(({ ctx, input }) => createWorkPool({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
+    .mutation(({ ctx, input }) => {
+      if (input.baseJobTemplate && Object.keys(input.baseJobTemplate).length) requireExecutionPrivilege(ctx, "baseJobTemplate");
+      return createWorkPool({ db: ctx.db, workspaceId: ctx.workspaceId, ...input });
+    }),
 
-  list: workspaceProcedure
+  list: viewerProcedure
     .output(z.array(workPoolOutput))
     .query(({ ctx }) => listWorkPools({ db: ctx.db, workspaceId: ctx.workspaceId })),
 
-  get: workspaceProcedure
+  get: workerReadProcedure
     .input(poolRef)
     .output(workPoolOutput)
-    .query(({ ctx, input }) => getWorkPool({ db: ctx.db, workspaceId: ctx.workspaceId, ref: input.workPool })),
+    .query(async ({ ctx, input }) => {
+      const pool = await getWorkPool({ db: ctx.db, workspaceId: ctx.workspaceId, ref: input.workPool });
+      requirePoolInScope(ctx, pool.id);
+      return pool;
+    }),
 
-  update: workspaceProcedure
+  update: editorProcedure
     .input(
       poolRef.extend({
         description: z.string().max(2000).nullish(),
@@ -63,11 +70,12 @@ export const workPoolsRouter = createTRPCRouter({
       }),
     )
     .output(workPoolOutput)
-    .mutation(({ ctx, input: { workPool, ...patch } }) =>
-      updateWorkPool({ db: ctx.db, workspaceId: ctx.workspaceId, ref: workPool, patch }),
-    ),
+    .mutation(({ ctx, input: { workPool, ...patch } }) => {
+      if (patch.baseJobTemplate !== undefined) requireExecutionPrivilege(ctx, "baseJobTemplate");
+      return updateWorkPool({ db: ctx.db, workspaceId: ctx.workspaceId, ref: workPool, patch });
+    }),
 
-  delete: workspaceProcedure
+  delete: editorProcedure
     .input(poolRef)
     .output(z.object({ deleted: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {

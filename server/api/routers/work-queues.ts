@@ -6,7 +6,7 @@ import {
   listWorkQueues,
   updateWorkQueue,
 } from "../../domain/work-queues";
-import { createTRPCRouter, workspaceProcedure, zDate, zId, zName } from "../trpc";
+import { createTRPCRouter, zDate, zId, zName, viewerProcedure, editorProcedure } from "../trpc";
 import { deletedOutput, zRef } from "./inputs";
 
 export const workQueueOutput = z.object({
@@ -34,29 +34,29 @@ const editable = {
 };
 
 export const workQueuesRouter = createTRPCRouter({
-  create: workspaceProcedure
+  create: editorProcedure
     .input(poolRef.extend({ name: zName, ...editable }))
     .output(workQueueOutput)
     .mutation(({ ctx, input }) => createWorkQueue({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
 
-  list: workspaceProcedure
+  list: viewerProcedure
     .input(poolRef)
     .output(z.array(workQueueOutput))
     .query(({ ctx, input }) => listWorkQueues({ db: ctx.db, workspaceId: ctx.workspaceId, workPool: input.workPool })),
 
-  get: workspaceProcedure
+  get: viewerProcedure
     .input(queueRef)
     .output(workQueueOutput)
     .query(({ ctx, input }) => getWorkQueue({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
 
-  update: workspaceProcedure
+  update: editorProcedure
     .input(queueRef.extend(editable))
     .output(workQueueOutput)
     .mutation(({ ctx, input: { workPool, workQueue, ...patch } }) =>
       updateWorkQueue({ db: ctx.db, workspaceId: ctx.workspaceId, workPool, workQueue, patch }),
     ),
 
-  delete: workspaceProcedure
+  delete: editorProcedure
     .input(queueRef)
     .output(deletedOutput)
     .mutation(async ({ ctx, input }) => {

@@ -10,7 +10,7 @@ import type { FlowRunRow } from "../../engine/states";
 import { claimWithWait, heartbeatWorker, registerWorker, resolveQueueIds, workerGoodbye } from "../../engine/workers";
 import { AppError } from "../../errors";
 import { getWorkPool } from "../../domain/work-pools";
-import { workspaceProcedure, zDate, zId, type WorkspaceContext } from "../trpc";
+import { requirePoolInScope, workerProcedure, zDate, zId, type WorkspaceContext } from "../trpc";
 import { zJsonObject, zNullableDate, zRef, zStateType } from "./inputs";
 
 export const MAX_CLAIM_WAIT_MS = 60_000;
@@ -55,6 +55,7 @@ async function ownWorker(ctx: WorkspaceContext, workerId: string) {
       reason: "WORKER_UNKNOWN",
     });
   }
+  requirePoolInScope(ctx, worker.workPoolId);
   return worker;
 }
 
@@ -80,7 +81,7 @@ async function withEntrypoints(ctx: WorkspaceContext, runs: FlowRunRow[]) {
 }
 
 export const workerProtocolProcedures = {
-  register: workspaceProcedure
+  register: workerProcedure
     .input(z.object({ workPool: zRef("work pool"), name: z.string().trim().min(1).max(200), capabilities: zCapabilities.default({}) }))
     .output(
       z.object({
@@ -93,6 +94,7 @@ export const workerProtocolProcedures = {
     )
     .mutation(async ({ ctx, input }) => {
       const pool = await getWorkPool({ db: ctx.db, workspaceId: ctx.workspaceId, ref: input.workPool });
+      requirePoolInScope(ctx, pool.id);
       const worker = await registerWorker({ db: ctx.db, workspaceId: ctx.workspaceId, workPoolId: pool.id, name: input.name, capabilities: input.capabilities });
       return {
         workerId: worker.id,
@@ -103,12 +105,16 @@ export const workerProtocolProcedures = {
       };
     }),
 
-  heartbeat: workspaceProcedure
+  heartbeat: workerProcedure
     .input(z.object({ workerId: zId, runs: z.array(z.object({ id: zId, leaseToken: zId })).max(1000).default([]) }))
     .output(z.object({ cancel: z.array(zId), stop: z.array(zId) }))
-    .mutation(({ ctx, input }) => heartbeatWorker({ db: ctx.db, workspaceId: ctx.workspaceId, workerId: input.workerId, runs: input.runs })),
+    .mutation(async ({ ctx, input }) => {
+      // The extra read is only for pool-scoped keys; others stay at one statement a heartbeat.
+      if (ctx.access.workPoolIds) await ownWorker(ctx, input.workerId);
+      return heartbeatWorker({ db: ctx.db, workspaceId: ctx.workspaceId, workerId: input.workerId, runs: input.runs });
+    }),
 
-  claim: workspaceProcedure
+  claim: workerProcedure
     .input(
       z.object({
         workerId: zId,
@@ -143,10 +149,11 @@ export const workerProtocolProcedures = {
       return withEntrypoints(ctx, runs);
     }),
 
-  goodbye: workspaceProcedure
+  goodbye: workerProcedure
     .input(z.object({ workerId: zId }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
+      if (ctx.access.workPoolIds) await ownWorker(ctx, input.workerId);
       await workerGoodbye({ db: ctx.db, workspaceId: ctx.workspaceId, workerId: input.workerId });
       return { ok: true as const };
     }),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { getWorker, listWorkers } from "../../domain/workers";
-import { createTRPCRouter, workspaceProcedure, zDate, zId } from "../trpc";
+import { createTRPCRouter, zDate, zId, viewerProcedure } from "../trpc";
 import { zNullableDate, zRef } from "./inputs";
 import { workerProtocolProcedures } from "./worker-protocol";
 
@@ -20,12 +20,12 @@ export const workerOutput = z.object({
 /** Reading workers, and the protocol workers speak (register, claim, heartbeat, goodbye). */
 export const workersRouter = createTRPCRouter({
   ...workerProtocolProcedures,
-  list: workspaceProcedure
+  list: viewerProcedure
     .input(z.object({ workPool: zRef("work pool") }))
     .output(z.array(workerOutput))
     .query(({ ctx, input }) => listWorkers({ db: ctx.db, workspaceId: ctx.workspaceId, workPool: input.workPool, offlineAfterMs: ctx.engine.settings.workerTimeoutMs })),
 
-  get: workspaceProcedure
+  get: viewerProcedure
     .input(z.object({ id: zId }))
     .output(workerOutput)
     .query(({ ctx, input }) => getWorker({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id, offlineAfterMs: ctx.engine.settings.workerTimeoutMs })),

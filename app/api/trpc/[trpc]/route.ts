@@ -4,7 +4,7 @@
  * environment on first use).
  */
 import { handleTrpcRequest } from "@/server/api/http";
-import { getRuntime } from "@/server/runtime";
+import { getAuthSettings, getRuntime } from "@/server/runtime";
 
 export const dynamic = "force-dynamic";
 
@@ -18,7 +18,7 @@ async function getEngine() {
 }
 
 function handler(req: Request): Promise<Response> {
-  return handleTrpcRequest(req, getDb, getEngine);
+  return handleTrpcRequest(req, getDb, getEngine, getAuthSettings);
 }
 
 export { handler as GET, handler as POST };
