@@ -4,14 +4,17 @@
  */
 import "server-only";
 import { headers } from "next/headers";
-import { getRuntime } from "../runtime";
+import { getAuthSettings, getRuntime } from "../runtime";
 import { createCaller } from "./root";
 import { createContext } from "./trpc";
 
 export type ServerCaller = ReturnType<typeof createCaller>;
 
-/** A caller for this request: the browser's workspace header, if any, is honoured. */
+/**
+ * A caller for this request, as the browser: its session cookie and workspace header (or the
+ * `baton-workspace` cookie the workspace switcher sets) decide who it is and where.
+ */
 export async function serverCaller(): Promise<ServerCaller> {
   const { database, engine } = await getRuntime();
-  return createCaller(createContext({ db: database.db, headers: await headers(), engine }));
+  return createCaller(createContext({ db: database.db, headers: new Headers(await headers()), engine, auth: await getAuthSettings() }));
 }

@@ -6,6 +6,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { z, ZodError } from "zod";
 import { AUTH_OFF, resolveAccess, resolveIdentity, type Access, type AuthSettings, type Identity } from "../auth/identity";
 import { roleAtLeast, type MemberRole } from "../auth/roles";
+import { checkRawInput } from "./input-guard";
 import type { Db } from "../db/client";
 import { loadEngineSettings, type EngineSettings } from "../engine/settings";
 import type { RunSignals } from "../engine/signals";
@@ -16,6 +17,8 @@ import { AppError, translateDatabaseError } from "../errors";
 // ---------------------------------------------------------------------------------------------
 
 export const WORKSPACE_HEADER = "x-baton-workspace";
+/** Set by the UI's workspace switcher. */
+export const WORKSPACE_COOKIE = "baton-workspace";
 
 /** What the engine's procedures need beyond the database. */
 export interface EngineDeps {
@@ -39,7 +42,11 @@ export interface Context {
 
 export function createContext(opts: { db: Db; headers?: Headers; engine?: EngineDeps; auth?: AuthSettings }): Context {
   const headers = opts.headers ?? new Headers();
-  const slug = headers.get(WORKSPACE_HEADER)?.trim() || undefined;
+  // The header (API clients, workers), else the cookie the UI's workspace switcher sets.
+  const slug =
+    headers.get(WORKSPACE_HEADER)?.trim() ||
+    new RegExp(`(?:^|;\\s*)${WORKSPACE_COOKIE}=([a-z0-9-]{1,63})(?:;|$)`).exec(headers.get("cookie") ?? "")?.[1] ||
+    undefined;
   const engine = opts.engine ?? (defaultEngine ??= { settings: loadEngineSettings() });
   return { db: opts.db, engine, headers, auth: opts.auth ?? AUTH_OFF, workspaceSlug: slug };
 }
@@ -124,8 +131,19 @@ function memberOf(min: MemberRole) {
   });
 }
 
+/**
+ * Bad text and shapes are refused before anything reads them: NUL characters, unpaired
+ * surrogates, nesting deeper than the database or zod can take, oversized strings — each a
+ * BAD_REQUEST naming the field, never a 500 from deep inside.
+ */
+const inputGuard = t.middleware(async ({ getRawInput, next }) => {
+  const problem = checkRawInput(await getRawInput());
+  if (problem) throw new AppError("BAD_REQUEST", problem.message, { field: problem.field });
+  return next();
+});
+
 /** Health, sign-in and what describes the API: no identity needed. */
-export const publicProcedure = t.procedure.use(errorMapping);
+export const publicProcedure = t.procedure.use(errorMapping).use(inputGuard);
 
 /** Any signed-in caller (a user, a key, or the local user with auth off), in no particular workspace. */
 export const signedInProcedure = publicProcedure.use(withIdentity).use(({ ctx, next }) => {
