@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { expectTrpcError } from "../helpers/api";
+import { useAuthApi } from "../helpers/auth";
+
+describe("auth on", () => {
+  const api = useAuthApi();
+
+  it("first owner with the setup token only; sign-up otherwise by invitation; roles decide what a member may do", async () => {
+    const status0 = await api.anonymous().client.auth.status.query();
+    expect(status0).toMatchObject({ enabled: true, needsSetup: true, me: null });
+
+    // Without the setup token nobody can claim a fresh server.
+    const stranger = await api.authPost("/sign-up/email", { name: "Eve", email: "eve@example.com", password: "eve's long password" });
+    expect(stranger.status).toBe(403);
+    expect(await stranger.text()).toMatch(/setup token/);
+
+    const owner = await api.signUpFirstOwner();
+    expect(await owner.client.auth.status.query()).toMatchObject({ enabled: true, needsSetup: false, me: { kind: "user", email: "owner@example.com" } });
+    expect((await owner.client.workspaces.list.query()).map((w) => [w.slug, w.role])).toEqual([["default", "owner"]]);
+
+    // Now sign-up is closed except for invited addresses.
+    const again = await api.authPost("/sign-up/email", { name: "Eve", email: "eve@example.com", password: "eve's long password" });
+    expect(again.status).toBe(403);
+    expect(await again.text()).toMatch(/by invitation/);
+
+    const invitation = await owner.client.invitations.create.mutate({ email: "vera@example.com", role: "viewer" });
+    expect(await api.anonymous().client.invitations.describe.query({ id: invitation.id })).toMatchObject({ email: "vera@example.com", role: "viewer", open: true, workspaceSlug: "default" });
+    const viewer = await api.signUpInvited(invitation.id, "vera@example.com");
+    expect((await viewer.client.workspaces.list.query()).map((w) => [w.slug, w.role])).toEqual([["default", "viewer"]]);
+
+    // Viewers read, and change nothing.
+    await owner.client.flows.create.mutate({ name: "etl" });
+    expect((await viewer.client.flows.list.query()).items.map((f) => f.name)).toEqual(["etl"]);
+    await expectTrpcError(viewer.client.flows.create.mutate({ name: "mine" }), "FORBIDDEN", /editor role/);
+    await expectTrpcError(viewer.client.apiKeys.create.mutate({ name: "k", role: "viewer" }), "FORBIDDEN");
+
+    // The owner makes them an editor; the change takes effect at once.
+    const members = await owner.client.members.list.query();
+    const vera = members.find((m) => m.email === "vera@example.com")!;
+    await owner.client.members.update.mutate({ userId: vera.userId, role: "editor" });
+    expect((await viewer.client.flows.create.mutate({ name: "mine" })).name).toBe("mine");
+    // Editors may not define what workers execute, unless an owner allows them.
+    await owner.client.workPools.create.mutate({ name: "proc", type: "process" });
+    await expectTrpcError(
+      viewer.client.workPools.update.mutate({ workPool: "proc", baseJobTemplate: { command: ["sh", "-c", "id"] } }),
+      "FORBIDDEN",
+      /defines what workers execute/,
+    );
+    await owner.client.members.update.mutate({ userId: vera.userId, mayDefineExecution: true });
+    await viewer.client.workPools.update.mutate({ workPool: "proc", baseJobTemplate: { command: ["python3", "train.py"] } });
+
+    // The last owner stays an owner.
+    const me = members.find((m) => m.email === "owner@example.com")!;
+    await expectTrpcError(owner.client.members.update.mutate({ userId: me.userId, role: "viewer" }), "PRECONDITION_FAILED", /needs an owner/);
+
+    // Sign-in with the wrong password fails; with the right one it works.
+    expect((await api.signIn("owner@example.com", "wrong password!!")).res.status).toBe(401);
+    expect((await api.signIn("owner@example.com", "correct horse battery")).cookie).toBeTruthy();
+  });
+
+  it("API keys: shown once, stored hashed, revoked at once, expiring, workspace-bound, last use recorded", async () => {
+    const owner = await api.signUpFirstOwner("keys@example.com").catch(async () => {
+      // The first test made the owner already; sign in instead.
+      const { cookie } = await api.signIn("owner@example.com", "correct horse battery");
+      return api.as({ cookie: cookie! });
+    });
+    const created = await owner.client.apiKeys.create.mutate({ name: "ci", role: "editor" });
+    expect(created.key).toMatch(/^baton_[A-Za-z0-9_-]{40,}$/);
+    const listed = await owner.client.apiKeys.list.query();
+    expect(JSON.stringify(listed)).not.toContain(created.key);
+    const stored = await api.db.execute(`select hash from api_keys where id = '${created.id}'`);
+    expect(JSON.stringify(stored)).not.toContain(created.key);
+
+    const ci = api.as({ authorization: `Bearer ${created.key}` });
+    expect((await ci.client.flows.create.mutate({ name: "from-ci" })).name).toBe("from-ci");
+    expect((await owner.client.apiKeys.list.query()).find((k) => k.id === created.id)!.lastUsedAt).not.toBeNull();
+    await expectTrpcError(api.as({ authorization: `Bearer ${created.key}`, "x-baton-workspace": "elsewhere" }).client.flows.list.query(), "FORBIDDEN", /belongs to workspace "default"/);
+
+    await owner.client.apiKeys.revoke.mutate({ id: created.id });
+    await expectTrpcError(ci.client.flows.list.query(), "UNAUTHORIZED", /revoked/);
+    await expectTrpcError(api.as({ authorization: "Bearer baton_not-a-real-key-0123456789abcdef" }).client.flows.list.query(), "UNAUTHORIZED", /not known/);
+    await expectTrpcError(api.anonymous().client.flows.list.query(), "UNAUTHORIZED", /sign in/);
+
+    const soon = await owner.client.apiKeys.create.mutate({ name: "soon", role: "viewer", expiresAt: new Date(Date.now() + 1500).toISOString() });
+    const viewerKey = api.as({ authorization: `Bearer ${soon.key}` });
+    await viewerKey.client.flows.list.query();
+    await new Promise((r) => setTimeout(r, 1600));
+    await expectTrpcError(viewerKey.client.flows.list.query(), "UNAUTHORIZED", /expired/);
+  });
+});
