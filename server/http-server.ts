@@ -21,6 +21,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { assertSafeBinding, type BatonConfig, type DatabaseConfig } from "./config";
 import { openDatabase } from "./db/client";
+import { createHttpGuard } from "./http-guard";
 import { loadEngineSettings } from "./engine/settings";
 import { RunSignals } from "./engine/signals";
 import { setRuntime } from "./runtime";
@@ -120,7 +121,10 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     nextApp = app;
     await app.prepare();
     const handle = app.getRequestHandler();
+    // Remote address, Host check and declared body size before Next.js reads anything.
+    const guard = createHttpGuard({ config: opts.config, port: () => (server.address() as AddressInfo | null)?.port });
     server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (guard(req, res)) return;
       handle(req, res).catch((err: unknown) => {
         console.error(`[baton] ${req.method} ${req.url} failed:`, err);
         if (!res.headersSent) res.statusCode = 500;

@@ -4,6 +4,7 @@
  * environment on first use).
  */
 import { handleTrpcRequest } from "@/server/api/http";
+import { limitTrpcRequest, trpcLimitsFrom } from "@/server/api/http-limits";
 import { getAuthSettings, getRuntime } from "@/server/runtime";
 
 export const dynamic = "force-dynamic";
@@ -17,8 +18,17 @@ async function getEngine() {
   return (await getRuntime()).engine;
 }
 
-function handler(req: Request): Promise<Response> {
-  return handleTrpcRequest(req, getDb, getEngine, getAuthSettings);
+async function handler(req: Request): Promise<Response> {
+  // Requests a second, body size and JSON depth, before tRPC reads the request.
+  const limited = await limitTrpcRequest(req, trpcLimitsFrom((await getRuntime()).config));
+  if (limited instanceof Response) return limited;
+  const res = await handleTrpcRequest(limited, getDb, getEngine, getAuthSettings);
+  try {
+    res.headers.set("x-content-type-options", "nosniff");
+  } catch {
+    // immutable headers: leave them
+  }
+  return res;
 }
 
 export { handler as GET, handler as POST };
