@@ -6,6 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { USER_CONTENT_HEADERS } from "@/server/user-content";
 
 export const dynamic = "force-dynamic";
 
@@ -33,6 +34,8 @@ async function serve(params: Promise<{ path: string[] }>, withBody: boolean): Pr
   const file = resolveFile((await params).path);
   if (!file) return new Response("Not found", { status: 404 });
   const headers = {
+    // Fetched by the workbench, not opened as pages: never sniffed, and inert if opened.
+    ...USER_CONTENT_HEADERS,
     "Content-Type": TYPES[path.extname(file)] ?? "application/octet-stream",
     "Content-Length": String(fs.statSync(/*turbopackIgnore: true*/ file).size),
     "Cache-Control": "no-cache",

@@ -5,6 +5,7 @@
  */
 import { TRPCError } from "@trpc/server";
 import { serverCaller } from "@/server/api/server-caller";
+import { attachmentDisposition, safeMediaType, USER_CONTENT_HEADERS } from "@/server/user-content";
 
 export const dynamic = "force-dynamic";
 
@@ -24,13 +25,15 @@ export async function GET(_request: Request, { params }: { params: Params }): Pr
     const result = await api.results.get({ id: data.resultId, includeData: true });
     const name = (typeof data.path === "string" ? data.path.split("/").pop() : null) || `${artifactId}.bin`;
     const body = result.base64 !== null ? Buffer.from(result.base64, "base64") : Buffer.from(JSON.stringify(result.value, null, 2));
-    const type = result.mediaType ?? (result.base64 !== null ? "application/octet-stream" : "application/json");
+    const type = safeMediaType(result.mediaType, result.base64 !== null ? "application/octet-stream" : "application/json");
     return new Response(body, {
       headers: {
+        // A run's bytes may be HTML or script: never sniffed, sandboxed, always a download.
+        ...USER_CONTENT_HEADERS,
         "content-type": type,
         "content-length": String(body.byteLength),
-        // RFC 6266: a plain fallback name and the exact one, UTF-8 encoded.
-        "content-disposition": `attachment; filename="${name.replace(/[^\x20-\x7e]|"/g, "_")}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+        "content-disposition": attachmentDisposition(name),
+        "cache-control": "private, no-store",
       },
     });
   } catch (err) {
