@@ -72,9 +72,9 @@ export const resultsRouter = createTRPCRouter({
     .input(z.object({ flowRunId: zId.optional(), taskRunId: zId.optional(), includeData: z.boolean().default(false) }))
     .output(resultOutput.nullable())
     .query(async ({ ctx, input }) => {
-      if (!input.flowRunId === !input.taskRunId) throw AppError.badRequest("give exactly one of flowRunId and taskRunId", "flowRunId");
       if (input.flowRunId) await requireFlowRunInScope(ctx, input.flowRunId);
-      else await requireTaskRunInScope(ctx, input.taskRunId!);
+      if (input.taskRunId) await requireTaskRunInScope(ctx, input.taskRunId);
+      if (!input.flowRunId === !input.taskRunId) throw AppError.badRequest("give exactly one of flowRunId and taskRunId", "flowRunId");
       const id = await resultIdOfRun({ db: ctx.db, workspaceId: ctx.workspaceId, flowRunId: input.flowRunId, taskRunId: input.taskRunId });
       if (!id) return null;
       const row = await getResult({ db: ctx.db, workspaceId: ctx.workspaceId, id });
