@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll } from "vitest";
 import { handleTrpcRequest } from "../../server/api/http";
 import type { EngineDeps } from "../../server/api/trpc";
+import { authFor, type AuthSettings } from "../../server/auth/identity";
 import type { Db } from "../../server/db/client";
 import { useTestDatabase } from "./db";
 
@@ -16,8 +17,11 @@ export interface HttpApiServer {
   close(): Promise<void>;
 }
 
-/** `getEngine` is for tests that need engine settings or signals other than the defaults. */
-export async function startHttpApiServer(getDb: () => Db, getEngine?: () => EngineDeps | undefined): Promise<HttpApiServer> {
+/**
+ * `getEngine` is for tests that need engine settings or signals other than the defaults; `auth`
+ * turns auth on, with better-auth's endpoints served at /api/auth as the real server does.
+ */
+export async function startHttpApiServer(getDb: () => Db, getEngine?: () => EngineDeps | undefined, auth?: AuthSettings): Promise<HttpApiServer> {
   const server = http.createServer((req, res) => {
     void (async () => {
       try {
@@ -30,7 +34,11 @@ export async function startHttpApiServer(getDb: () => Db, getEngine?: () => Engi
           else if (value !== undefined) headers.set(name, value);
         }
         const url = `http://${req.headers.host ?? "127.0.0.1"}${req.url ?? "/"}`;
-        const response = await handleTrpcRequest(new Request(url, { method: req.method, headers, body }), getDb, getEngine);
+        const request = new Request(url, { method: req.method, headers, body });
+        const response =
+          auth?.enabled && new URL(url).pathname.startsWith("/api/auth/")
+            ? await authFor(getDb(), auth).handler(request)
+            : await handleTrpcRequest(request, getDb, getEngine, () => auth ?? { enabled: false });
         res.writeHead(response.status, Object.fromEntries(response.headers));
         // Streamed, so subscriptions (SSE) work as they do behind Next.js.
         const reader = response.body?.getReader();

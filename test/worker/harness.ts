@@ -15,6 +15,7 @@ import { RunSignals } from "../../server/engine/signals";
 import { createBatonClient, type BatonClient } from "../../server/client";
 import { FilesystemBlobStore, setBlobStore } from "../../server/blobs";
 import type { EngineSettings } from "../../server/engine/settings";
+import type { AuthSettings } from "../../server/auth/identity";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 const BIN = path.join(REPO_ROOT, "bin/baton.mjs");
@@ -26,7 +27,7 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-export function useWorkerHarness(settings: Partial<EngineSettings> = {}) {
+export function useWorkerHarness(settings: Partial<EngineSettings> = {}, opts: { auth?: AuthSettings } = {}) {
   const handle = useTestDatabase();
   const signals = new RunSignals();
   const engineSettings = fastSettings({ heartbeatIntervalMs: 250, workerTimeoutMs: 5_000, claimFallbackPollMs: 500, ...settings });
@@ -38,7 +39,7 @@ export function useWorkerHarness(settings: Partial<EngineSettings> = {}) {
   beforeAll(async () => {
     setBlobStore(new FilesystemBlobStore(path.join(dataDir, "blobs")));
     await signals.start(handle.database);
-    server = await startHttpApiServer(() => handle.database.db, () => ({ settings: engineSettings, signals }));
+    server = await startHttpApiServer(() => handle.database.db, () => ({ settings: engineSettings, signals }), opts.auth);
     client = createBatonClient({ apiUrl: server.apiUrl, batch: false });
   }, 60_000);
 
