@@ -7,6 +7,7 @@ import { z, ZodError } from "zod";
 import { AUTH_OFF, resolveAccess, resolveIdentity, type Access, type AuthSettings, type Identity } from "../auth/identity";
 import { roleAtLeast, type MemberRole } from "../auth/roles";
 import { checkRawInput } from "./input-guard";
+import { sharedRateLimiter } from "./rate-limit";
 import type { Db } from "../db/client";
 import { loadEngineSettings, type EngineSettings } from "../engine/settings";
 import type { RunSignals } from "../engine/signals";
@@ -108,8 +109,22 @@ const errorMapping = t.middleware(async ({ next }) => {
  */
 const withIdentity = t.middleware(async ({ ctx, next }) => {
   const identity = await resolveIdentity({ db: ctx.db, headers: ctx.headers, settings: ctx.auth });
+  limitRate(ctx.auth, identity);
   return next({ ctx: { ...ctx, identity } });
 });
+
+/** Requests a second per key and per signed-in user (per address is the HTTP route's). */
+function limitRate(auth: AuthSettings, identity: Identity): void {
+  if (!auth.ratePerSecond || (identity.kind !== "key" && identity.kind !== "user")) return;
+  const who = identity.kind === "key" ? `key:${identity.keyId}` : `user:${identity.userId}`;
+  const decision = sharedRateLimiter("trpc-identity", { ratePerSecond: auth.ratePerSecond }).take(who);
+  if (!decision.ok) {
+    throw new TRPCError({
+      code: "TOO_MANY_REQUESTS",
+      message: `more than ${auth.ratePerSecond} requests a second from this ${identity.kind === "key" ? "API key" : "account"}: retry in ${Math.ceil(decision.retryAfterMs / 1000)} s (BATON_RATE_LIMIT_PER_S)`,
+    });
+  }
+}
 
 /** The caller's access to the workspace it named; `ctx.actor` is who history records. */
 const withAccess = withIdentity.unstable_pipe(async ({ ctx, next }) => {

@@ -21,6 +21,8 @@ export interface AuthSettings {
   /** Origins better-auth trusts for cookie-bearing requests, e.g. http://localhost:4200. */
   trustedOrigins?: string[];
   baseUrl?: string;
+  /** Requests a second per API key or signed-in user (0 or unset: no limit). */
+  ratePerSecond?: number;
 }
 
 export const AUTH_OFF: AuthSettings = { enabled: false };
@@ -169,9 +171,20 @@ export async function describeUser(db: Db, userId: string) {
 }
 
 /** Auth settings from the server's configuration: trusted origins are the allowed Host values. */
-export function authSettingsFrom(config: { auth: { enabled: boolean; secret?: string; publicUrl?: string }; allowedHosts: string[]; port: number }): AuthSettings {
+export function authSettingsFrom(config: {
+  auth: { enabled: boolean; secret?: string; publicUrl?: string };
+  allowedHosts: string[];
+  port: number;
+  limits?: { ratePerSecond: number };
+}): AuthSettings {
   if (!config.auth.enabled) return AUTH_OFF;
   const origins = config.allowedHosts.flatMap((h) => [`http://${h}`, `https://${h}`]);
   const baseUrl = config.auth.publicUrl ?? `http://localhost:${config.port}`;
-  return { enabled: true, secret: config.auth.secret, baseUrl, trustedOrigins: [new URL(baseUrl).origin, ...origins] };
+  return {
+    enabled: true,
+    secret: config.auth.secret,
+    baseUrl,
+    trustedOrigins: [new URL(baseUrl).origin, ...origins],
+    ratePerSecond: config.limits?.ratePerSecond,
+  };
 }

@@ -87,4 +87,22 @@ describe("auth on", () => {
     await new Promise((r) => setTimeout(r, 1600));
     await expectTrpcError(viewerKey.client.flows.list.query(), "UNAUTHORIZED", /expired/);
   });
+
+  it("limits requests a second per API key, with a clear TOO_MANY_REQUESTS", async () => {
+    const { cookie } = await api.signIn("owner@example.com", "correct horse battery");
+    const { key } = await api.as({ cookie: cookie! }).client.apiKeys.create.mutate({ name: "busy", role: "viewer" });
+    api.settings.ratePerSecond = 5;
+    try {
+      const busy = api.as({ authorization: `Bearer ${key}` });
+      const outcomes = await Promise.all(Array.from({ length: 40 }, () => busy.client.flows.list.query().then(() => "ok", (e: unknown) => (e as Error).message)));
+      const refused = outcomes.filter((o) => o !== "ok");
+      expect(refused.length).toBeGreaterThan(20);
+      expect(refused[0]).toMatch(/more than 5 requests a second from this API key/);
+      // Another key is not held back by this one.
+      const { key: other } = await api.as({ cookie: cookie! }).client.apiKeys.create.mutate({ name: "calm", role: "viewer" });
+      await api.as({ authorization: `Bearer ${other}` }).client.flows.list.query();
+    } finally {
+      api.settings.ratePerSecond = undefined;
+    }
+  });
 });
