@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
+import { apiKeyCommand, authCommand } from "./commands/auth";
 import { deployCommand } from "./commands/deploy";
 import { deploymentCommand } from "./commands/deployment";
 import { dbCommand } from "./commands/db";
@@ -62,6 +63,8 @@ Add --json to ls and inspect commands for machine-readable output.`,
     workPoolCommand(),
     workQueueCommand(),
     workerCommand(),
+    authCommand(),
+    apiKeyCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -26,6 +26,7 @@ import { loadEngineSettings } from "./engine/settings";
 import { RunSignals } from "./engine/signals";
 import { setRuntime } from "./runtime";
 import { startServices, type RunningServices } from "./services";
+import { countUsers, setupToken } from "./auth/better-auth";
 
 export interface StartServerOptions {
   port: number;
@@ -139,7 +140,12 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
 
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${displayHost(opts.host)}:${port}`;
-  if (opts.banner ?? true) log(banner({ url, dev, database: opts.config.database }));
+  if (opts.banner ?? true) log(banner({ url, dev, database: opts.config.database, auth: opts.config.auth.enabled }));
+  if (opts.config.auth.enabled && opts.config.auth.secret && (await countUsers(database.db)) === 0) {
+    // The one way in on a fresh database, printed where only the operator sees it.
+    const base = opts.config.auth.publicUrl?.replace(/\/+$/, "") ?? url;
+    log(`  No accounts yet. Create the first owner at:\n    ${base}/setup?token=${setupToken(opts.config.auth.secret)}\n  (or run \`baton auth bootstrap\` with the server stopped)\n`);
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -216,7 +222,7 @@ export function redactUrl(url: string | undefined): string {
   }
 }
 
-function banner(info: { url: string; dev: boolean; database: DatabaseConfig }): string {
+function banner(info: { url: string; dev: boolean; database: DatabaseConfig; auth: boolean }): string {
   return [
     "",
     `  Baton is running${info.dev ? " (development mode)" : ""}`,
@@ -225,8 +231,9 @@ function banner(info: { url: string; dev: boolean; database: DatabaseConfig }): 
     `    API        ${info.url}/api/trpc`,
     `    Health     ${info.url}/api/health`,
     `    Database   ${describeDatabase(info.database)}`,
+    `    Auth       ${info.auth ? "on: sign-in or an API key for every request" : "off: one local user, loopback only"}`,
     "",
-    `  Point workers and the CLI at it with BATON_API_URL=${info.url}/api`,
+    `  Point workers and the CLI at it with BATON_API_URL=${info.url}/api${info.auth ? " and BATON_API_KEY" : ""}`,
     "",
   ].join("\n");
 }
