@@ -1,11 +1,15 @@
 /**
- * The shell around every page: the Baton name and a left navigation, then the page.
+ * The shell around every page: the Baton name, a left navigation and who is signed in, then the
+ * page. With auth on, a signed-out visitor sees no navigation and is sent to sign in (but for the
+ * sign-in, setup and invitation pages themselves).
  */
 import type { Metadata } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { AccountPanel } from "./_components/account-panel";
 import { NavLink } from "./_components/nav-link";
 import { TrpcReactProvider } from "./_components/trpc-provider";
+import { getViewer, requireSignedIn } from "./_lib/viewer";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -13,7 +17,9 @@ export const metadata: Metadata = {
   description: "Baton: flows, deployments, work pools and runs",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const viewer = await getViewer();
+  await requireSignedIn(viewer);
   return (
     <html lang="en">
       <body>
@@ -30,23 +36,34 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               </svg>
               <span>Baton</span>
             </Link>
-            <nav aria-label="Main">
-              <ul>
-                <li>
-                  <NavLink href="/runs">Flow runs</NavLink>
-                </li>
-                <li>
-                  <NavLink href="/flows">Flows</NavLink>
-                </li>
-                <li>
-                  <NavLink href="/deployments">Deployments</NavLink>
-                </li>
-                <li>
-                  <NavLink href="/work-pools">Work pools</NavLink>
-                </li>
-                <li><NavLink href="/workbench">Workbench</NavLink></li>
-              </ul>
-            </nav>
+            {viewer.signedIn ? (
+              <nav aria-label="Main">
+                <ul>
+                  <li>
+                    <NavLink href="/runs">Flow runs</NavLink>
+                  </li>
+                  <li>
+                    <NavLink href="/flows">Flows</NavLink>
+                  </li>
+                  <li>
+                    <NavLink href="/deployments">Deployments</NavLink>
+                  </li>
+                  <li>
+                    <NavLink href="/work-pools">Work pools</NavLink>
+                  </li>
+                  <li>
+                    <NavLink href="/workbench">Workbench</NavLink>
+                  </li>
+                </ul>
+              </nav>
+            ) : null}
+            <AccountPanel
+              authEnabled={viewer.authEnabled}
+              user={viewer.user}
+              role={viewer.role}
+              workspace={viewer.workspace}
+              workspaces={viewer.workspaces}
+            />
           </aside>
           <main id="main" className="content">
             <TrpcReactProvider>{children}</TrpcReactProvider>
