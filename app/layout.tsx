@@ -54,6 +54,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                   <li>
                     <NavLink href="/workbench">Workbench</NavLink>
                   </li>
+                  <li>
+                    <NavLink href="/settings">Settings</NavLink>
+                  </li>
                 </ul>
               </nav>
             ) : null}

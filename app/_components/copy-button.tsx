@@ -1,0 +1,23 @@
+"use client";
+/** Copies a text (a link, a key) to the clipboard and says so; where the clipboard is refused, says to copy by hand. */
+import { useState } from "react";
+
+export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {
+  const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
+  return (
+    <button
+      type="button"
+      className="button button-small"
+      onClick={async () => {
+        try {
+          await navigator.clipboard.writeText(text);
+          setState("copied");
+        } catch {
+          setState("failed");
+        }
+      }}
+    >
+      {state === "copied" ? "Copied" : state === "failed" ? "Select and copy it" : label}
+    </button>
+  );
+}
