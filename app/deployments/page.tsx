@@ -1,17 +1,18 @@
-/** Deployments: a flow plus where, when and how it runs, each with a Run button. */
+/** Deployments: a flow plus where, when and how it runs, each with a Run button (for editors and owners). */
 import type { Metadata } from "next";
 import { EmptyState, Snippet } from "@/app/_components/empty-state";
 import { LocalTime } from "@/app/_components/local-time";
 import { RunButton } from "@/app/_components/run-button";
 import { requestBaseUrl } from "@/app/_lib/base-url";
 import { describeSchedule, nextRunTime } from "@/app/_lib/schedules";
+import { getViewer } from "@/app/_lib/viewer";
 import { serverCaller } from "@/server/api/server-caller";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Deployments" };
 
 export default async function DeploymentsPage() {
-  const api = await serverCaller();
+  const [api, viewer] = await Promise.all([serverCaller(), getViewer()]);
   const deployments = await api.deployments.list({});
   const now = new Date();
 
@@ -43,9 +44,11 @@ export default async function DeploymentsPage() {
                 <th scope="col">Next run</th>
                 <th scope="col">Tags</th>
                 <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+                {viewer.canEdit ? (
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                ) : null}
               </tr>
             </thead>
             <tbody>
@@ -112,9 +115,11 @@ export default async function DeploymentsPage() {
                         <span className="badge badge-neutral">Active</span>
                       )}
                     </td>
-                    <td>
-                      <RunButton deploymentId={d.id} label={fullName} paused={d.paused} />
-                    </td>
+                    {viewer.canEdit ? (
+                      <td>
+                        <RunButton deploymentId={d.id} label={fullName} paused={d.paused} />
+                      </td>
+                    ) : null}
                   </tr>
                 );
               })}

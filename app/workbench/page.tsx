@@ -4,11 +4,16 @@
  * next.config.js) so ONNX Runtime can use threads.
  */
 import type { Metadata } from "next";
+import { getViewer } from "@/app/_lib/viewer";
 import { Workbench } from "./workbench";
 
 export const metadata: Metadata = { title: "Workbench" };
 
-export default function WorkbenchPage() {
+export const dynamic = "force-dynamic";
+
+export default async function WorkbenchPage() {
+  // Lending the tab to a pool claims and reports runs: editors and owners only.
+  const { canEdit } = await getViewer();
   return (
     <>
       <header className="page-header">
@@ -17,7 +22,7 @@ export default function WorkbenchPage() {
           <p>Run task kinds in this tab, on WebGPU when the browser offers it and on WASM otherwise.</p>
         </div>
       </header>
-      <Workbench />
+      <Workbench canWork={canEdit} />
     </>
   );
 }

@@ -1,14 +1,14 @@
 "use client";
 /**
  * The workbench body: what this tab can run on (WebGPU adapter or WASM, cross-origin isolation),
- * a panel to run a task kind here, and the "Use this tab as a worker" toggle.
+ * a panel to run a task kind here, and the "Use this tab as a worker" toggle (not for viewers).
  */
 import { RunPanel } from "./run-panel";
 import { TabWorkerToggle } from "./tab-worker-toggle";
 import "./workbench.css";
 import { useTaskRuntime } from "./use-runtime";
 
-export function Workbench() {
+export function Workbench({ canWork = true }: { canWork?: boolean }) {
   const { runtime, info, error } = useTaskRuntime();
   if (error) return <p className="feedback-error">{error}</p>;
   if (!runtime || !info) return <p className="muted" data-testid="runtime-loading">Starting the task worker…</p>;
@@ -27,7 +27,7 @@ export function Workbench() {
         </p>
       </section>
       <RunPanel runtime={runtime} info={info} />
-      <TabWorkerToggle runtime={runtime} info={info} />
+      {canWork ? <TabWorkerToggle runtime={runtime} info={info} /> : null}
     </>
   );
 }

@@ -1,7 +1,7 @@
 /**
  * One flow run: where it stands (live while it is active), what can be done about it (cancel,
- * retry), why it waits, its task runs on a timeline, its metrics and artifacts, state history
- * and logs streaming in.
+ * retry: for editors and owners), why it waits, its task runs on a timeline, its metrics and
+ * artifacts, state history and logs streaming in.
  */
 import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
@@ -15,6 +15,7 @@ import { StateBadge } from "@/app/_components/state-badge";
 import { TaskTimeline } from "@/app/_components/task-timeline";
 import { isLive } from "@/app/_lib/run-states";
 import { runSignature } from "@/app/_lib/run-signature";
+import { getViewer } from "@/app/_lib/viewer";
 import { serverCaller } from "@/server/api/server-caller";
 import { RunArtifacts, RunMetrics } from "./run-artifacts";
 import { RunDetails } from "./run-details";
@@ -44,7 +45,7 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
 
 export default async function RunPage({ params }: { params: Params }) {
   const { id } = await params;
-  const { api, run } = await loadRun(id);
+  const [{ api, run }, viewer] = await Promise.all([loadRun(id), getViewer()]);
   const [history, taskRuns, logs, artifacts, waiting] = await Promise.all([
     api.flowRuns.history({ id }),
     api.taskRuns.list({ flowRunId: id }),
@@ -82,7 +83,7 @@ export default async function RunPage({ params }: { params: Params }) {
             ) : null}
           </h1>
         </div>
-        <RunActions runId={run.id} runName={run.name} stateType={run.stateType} />
+        {viewer.canEdit ? <RunActions runId={run.id} runName={run.name} stateType={run.stateType} /> : null}
       </header>
 
       {waiting?.waiting && waiting.reason ? (
