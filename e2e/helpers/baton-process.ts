@@ -43,14 +43,25 @@ export interface BatonProcess {
   stop(): Promise<void>;
 }
 
-export async function startBaton(opts: { startTimeoutMs?: number } = {}): Promise<BatonProcess> {
+export interface StartBatonOptions {
+  startTimeoutMs?: number;
+  /** More environment for the server, e.g. `{ BATON_AUTH: "on", BATON_AUTH_SECRET: "…" }`. */
+  env?: Record<string, string>;
+}
+
+export async function startBaton(opts: StartBatonOptions = {}): Promise<BatonProcess> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "baton-e2e-"));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, BATON_DATA_DIR: dataDir, NODE_ENV: "production" };
-  // The embedded database, whatever the developer's shell points at.
+  // The embedded database and auth off, whatever the developer's shell says, unless asked.
   delete env.DATABASE_URL;
   delete env.BATON_DB_DRIVER;
   delete env.BATON_API_URL;
+  delete env.BATON_API_KEY;
+  delete env.BATON_AUTH;
+  delete env.BATON_AUTH_SECRET;
+  delete env.BATON_PUBLIC_URL;
+  Object.assign(env, opts.env);
 
   const child = spawn(
     process.execPath,
