@@ -7,6 +7,16 @@
 import fs from "node:fs";
 import path from "node:path";
 import { USER_CONTENT_HEADERS } from "@/server/user-content";
+import { resolveIdentity } from "@/server/auth/identity";
+import { getAuthSettings, getRuntime } from "@/server/runtime";
+
+/** With auth on, models are for signed-in members and keys only (a tab sends its session cookie). */
+async function signedIn(req: Request): Promise<boolean> {
+  const settings = await getAuthSettings();
+  if (!settings.enabled) return true;
+  const identity = await resolveIdentity({ db: (await getRuntime()).database.db, headers: req.headers, settings }).catch(() => undefined);
+  return identity !== undefined && identity.kind !== "anonymous";
+}
 
 export const dynamic = "force-dynamic";
 
@@ -44,10 +54,12 @@ async function serve(params: Promise<{ path: string[] }>, withBody: boolean): Pr
   return new Response(new Uint8Array(await fs.promises.readFile(/*turbopackIgnore: true*/ file)), { headers });
 }
 
-export async function GET(_req: Request, { params }: { params: Promise<{ path: string[] }> }) {
+export async function GET(req: Request, { params }: { params: Promise<{ path: string[] }> }) {
+  if (!(await signedIn(req))) return new Response("Sign in to fetch models", { status: 401 });
   return serve(params, true);
 }
 
-export async function HEAD(_req: Request, { params }: { params: Promise<{ path: string[] }> }) {
+export async function HEAD(req: Request, { params }: { params: Promise<{ path: string[] }> }) {
+  if (!(await signedIn(req))) return new Response(null, { status: 401 });
   return serve(params, false);
 }
