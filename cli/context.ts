@@ -26,7 +26,7 @@ export function apiContext(command: Command): ApiContext {
   const globals = command.optsWithGlobals<GlobalOptions>();
   const { apiUrl, workspace } = resolveClientSettings({ apiUrl: globals.apiUrl, workspace: globals.workspace });
   // The CLI makes one call at a time; plain requests keep the URLs in server logs readable.
-  const client = createBatonClient({ apiUrl, workspace, apiKey: globals.apiKey, actor: "cli", batch: false });
+  const client = createBatonClient({ apiUrl, workspace, apiKey: globals.apiKey, batch: false });
   return { client, apiUrl, workspace, uiUrl: apiUrl.replace(/\/api$/, "") };
 }
 

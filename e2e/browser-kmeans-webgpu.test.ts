@@ -54,7 +54,7 @@ function uniform(seed: number, n: number, dim: number): number[][] {
 beforeAll(async () => {
   ensureProductionBuild();
   baton = await startBaton();
-  client = createBatonClient({ apiUrl: baton.apiUrl, actor: "e2e" });
+  client = createBatonClient({ apiUrl: baton.apiUrl });
   browser = await launchChromiumWithWebGpu();
   await client.workPools.create.mutate({ name: POOL, type: "browser" });
   await client.deployments.create.mutate({ flow: "cluster", name: "in-a-tab", workPool: POOL, entrypoint: "kind:cluster", parameters: {} });

@@ -28,7 +28,7 @@ beforeAll(async () => {
   // to the server process (this file runs in its own vitest fork).
   Object.assign(process.env, { BATON_HEARTBEAT_INTERVAL_S: "1", BATON_WORKER_TIMEOUT_S: "4", BATON_SERVICES_INTERVAL_S: "0.5" });
   baton = await startBaton();
-  client = createBatonClient({ apiUrl: baton.apiUrl, actor: "e2e" });
+  client = createBatonClient({ apiUrl: baton.apiUrl });
   browser = await launchChromiumWithWebGpu();
   await client.workPools.create.mutate({ name: "tabs", type: "browser" });
 });

@@ -19,7 +19,7 @@ let workerId: string;
 beforeAll(async () => {
   ensureProductionBuild();
   baton = await startBaton();
-  client = createBatonClient({ apiUrl: baton.apiUrl, actor: "e2e-worker" });
+  client = createBatonClient({ apiUrl: baton.apiUrl });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
   await client.workPools.create.mutate({ name: "gpu-pool", type: "node" });

@@ -19,7 +19,7 @@ let page: Page;
 beforeAll(async () => {
   ensureProductionBuild();
   baton = await startBaton();
-  client = createBatonClient({ apiUrl: baton.apiUrl, actor: "e2e" });
+  client = createBatonClient({ apiUrl: baton.apiUrl });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
 });

@@ -100,7 +100,7 @@ async function runChildFlow(definition: FlowDefinition, params: unknown, parent:
 async function runTopLevel(definition: FlowDefinition, params: unknown): Promise<unknown> {
   // BATON_API_URL, BATON_WORKSPACE and BATON_API_KEY from the environment, as a process job's
   // command gets them from its worker.
-  const client = createBatonClient({ actor: `script:${definition.name}` });
+  const client = createBatonClient();
   const shipper = new LogShipper(client);
   try {
     return await runChildFlow(definition, params, undefined, client, shipper);

@@ -18,7 +18,6 @@ export { TRPCClientError };
 
 /** The same header names as server/api/trpc.ts (kept apart so a client does not load the server). */
 export const WORKSPACE_HEADER = "x-baton-workspace";
-export const ACTOR_HEADER = "x-baton-actor";
 /** The API key travels as `authorization: Bearer <key>` (keys look like `baton_<random>`). */
 export const AUTHORIZATION_HEADER = "authorization";
 
@@ -32,8 +31,6 @@ export interface BatonClientOptions {
    * PREFECT_API_KEY). Unset means no key: fine for a server with auth off.
    */
   apiKey?: string;
-  /** Who is calling (`user`, `worker:<name>`, `script:<name>`). A server with auth takes the caller from the key instead. */
-  actor?: string;
   /** A fetch implementation (tests, proxies). Default: the global fetch. */
   fetch?: typeof fetch;
   /** Batch concurrent calls into one HTTP request (default true). */
@@ -94,7 +91,6 @@ export function createBatonClient(opts: BatonClientOptions = {}): BatonClient {
   const { apiUrl, workspace } = resolveClientSettings(opts);
   const apiKey = resolveApiKey(opts.apiKey);
   const headers: Record<string, string> = { ...opts.headers, [WORKSPACE_HEADER]: workspace };
-  if (opts.actor) headers[ACTOR_HEADER] = opts.actor;
   if (apiKey) {
     for (const name of Object.keys(headers)) if (name.toLowerCase() === AUTHORIZATION_HEADER) delete headers[name];
     headers[AUTHORIZATION_HEADER] = `Bearer ${apiKey}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createBatonClient, describeClientError, resolveClientSettings, ACTOR_HEADER, WORKSPACE_HEADER } from "../../server/client";
+import { createBatonClient, describeClientError, resolveClientSettings, WORKSPACE_HEADER } from "../../server/client";
 import * as trpc from "../../server/api/trpc";
 import { describeCliError } from "../../cli/errors";
 import { ConfigError } from "../../server/config";
@@ -21,13 +21,12 @@ function jsonError(code: string, httpStatus: number, message: string, field: str
 }
 
 describe("createBatonClient", () => {
-  it("uses the server's header names and sends workspace and actor", async () => {
+  it("uses the server's header name for the workspace; sends no actor of its own (the server takes it from the key)", async () => {
     expect(WORKSPACE_HEADER).toBe(trpc.WORKSPACE_HEADER);
     let seen: { url: string; headers: Headers } | undefined;
     const client = createBatonClient({
       apiUrl: "http://baton.test:9000/api/",
       workspace: "lab",
-      actor: "script:test",
       batch: false,
       fetch: async (input, init) => {
         seen = { url: String(input), headers: new Headers(init?.headers) };
@@ -37,7 +36,7 @@ describe("createBatonClient", () => {
     expect(await client.workPools.list.query()).toEqual([]);
     expect(seen?.url).toMatch(/^http:\/\/baton\.test:9000\/api\/trpc\/workPools\.list/);
     expect(seen?.headers.get(WORKSPACE_HEADER)).toBe("lab");
-    expect(seen?.headers.get(ACTOR_HEADER)).toBe("script:test");
+    expect(seen?.headers.get("x-baton-actor")).toBeNull();
   });
 
   it("defaults from BATON_API_URL, then PORT, and names a bad variable", () => {

@@ -66,7 +66,7 @@ export class TabWorker {
   constructor(private readonly opts: TabWorkerOptions) {
     // No batching: the long-polling claim must not hold heartbeats and log uploads back.
     this.api = createTRPCClient<AppRouter>({
-      links: [httpLink({ url: `${location.origin}/api/trpc`, headers: { "x-baton-actor": `worker:${opts.name}` } })],
+      links: [httpLink({ url: `${location.origin}/api/trpc` })],
     });
   }
 

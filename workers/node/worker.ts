@@ -52,7 +52,7 @@ export class NodeWorker {
     const { apiUrl, workspace } = resolveClientSettings({ apiUrl: this.opts.apiUrl, workspace: this.opts.workspace });
     // Plain requests: a long-polling claim must not hold up heartbeats and reports batched with it.
     const apiKey = resolveApiKey(this.opts.apiKey);
-    const client = createBatonClient({ apiUrl, workspace, apiKey, actor: `worker:${this.settings.name}`, batch: false });
+    const client = createBatonClient({ apiUrl, workspace, apiKey, batch: false });
     const capabilities = await detectCapabilities(this.settings.capabilities);
     const reg = await client.workers.register.mutate({ workPool: this.settings.pool, name: this.settings.name, capabilities });
     const pool = await client.workPools.get.query({ workPool: reg.workPoolId });
