@@ -3,14 +3,45 @@
  * with defaults are optional), plus the run policy under `x-baton` (retries, backoff, timeout,
  * requirements), which the server applies to every run of the deployment.
  */
+import { RE2JS } from "re2js";
 import { z } from "zod";
 import type { FlowDefinition } from "./flow";
+
+/**
+ * The server checks `pattern` on RE2 (linear time, so no caller's regex can stall it), which has
+ * no lookaround or backreferences. Some of zod's own formats (iso.duration, hostname, emoji)
+ * generate such patterns: where a `format` says what the pattern was for, the pattern is left out
+ * of the deployment's schema (the flow's zod schema still checks the value when the run starts).
+ * A hand-written pattern RE2 cannot run stays, and the server says which field to fix.
+ */
+function dropPatternsRe2CannotRun(node: unknown): void {
+  const stack = [node];
+  while (stack.length) {
+    const value = stack.pop();
+    if (Array.isArray(value)) stack.push(...value);
+    else if (value && typeof value === "object") {
+      const obj = value as Record<string, unknown>;
+      if (typeof obj.pattern === "string" && typeof obj.format === "string" && !runsOnRe2(obj.pattern)) delete obj.pattern;
+      stack.push(...Object.values(obj));
+    }
+  }
+}
+
+function runsOnRe2(pattern: string): boolean {
+  try {
+    RE2JS.compile(RE2JS.translateRegExp(pattern));
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function parameterSchemaOf(definition: FlowDefinition): Record<string, unknown> {
   const schema: Record<string, unknown> = definition.options.parameters
     ? (z.toJSONSchema(definition.options.parameters, { io: "input", unrepresentable: "any" }) as Record<string, unknown>)
     : { type: "object", properties: {} };
   delete schema.$schema;
+  dropPatternsRe2CannotRun(schema);
   const o = definition.options;
   const policy = Object.fromEntries(
     Object.entries({
