@@ -7,22 +7,15 @@
  * /invite/…) or static files. Every page learns its own path from the `x-baton-path` header.
  */
 import { NextResponse, type NextRequest } from "next/server";
-
-const PATH_HEADER = "x-baton-path";
-// better-auth's session cookie, with its __Secure- prefix behind https.
-const SESSION_COOKIE = /(?:^|;\s*)(?:__Secure-)?better-auth\.session_token=[^;\s]/;
-
-function isPublicPath(pathname: string): boolean {
-  return pathname === "/sign-in" || pathname === "/setup" || pathname.startsWith("/invite/");
-}
+import { PATH_HEADER, hasSessionCookie, isPublicPath, signInSearch } from "./app/_lib/paths";
 
 export function proxy(request: NextRequest) {
   const { pathname, search } = request.nextUrl;
   const here = pathname + search;
-  if (process.env.BATON_AUTH === "on" && !isPublicPath(pathname) && !SESSION_COOKIE.test(request.headers.get("cookie") ?? "")) {
+  if (process.env.BATON_AUTH === "on" && !isPublicPath(pathname) && !hasSessionCookie(request.headers.get("cookie"))) {
     const to = request.nextUrl.clone();
     to.pathname = "/sign-in";
-    to.search = here === "/" ? "" : `?next=${encodeURIComponent(here)}`;
+    to.search = signInSearch(here);
     return NextResponse.redirect(to);
   }
   const headers = new Headers(request.headers);

@@ -10,6 +10,7 @@ import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 import { serverCaller } from "@/server/api/server-caller";
+import { PATH_HEADER, isPublicPath, signInUrl } from "./paths";
 import { WORKSPACE_COOKIE } from "./workspace-cookie";
 
 export type ViewerRole = "owner" | "editor" | "viewer";
@@ -66,14 +67,6 @@ export const getViewer = cache(async (): Promise<Viewer> => {
   };
 });
 
-/** Pages anyone may open signed out: signing in, the first-run setup, invitation links. */
-export function isPublicPath(pathname: string): boolean {
-  return pathname === "/sign-in" || pathname === "/setup" || pathname.startsWith("/invite/");
-}
-
-/** The header proxy.ts puts the requested path (with its query) in, for the redirect below. */
-export const PATH_HEADER = "x-baton-path";
-
 /**
  * With auth on, a signed-out visitor of any page but the public ones goes to sign in, and comes
  * back here after. proxy.ts does this early when there is no session cookie at all; this catches
@@ -83,11 +76,5 @@ export async function requireSignedIn(viewer: Viewer): Promise<void> {
   if (viewer.signedIn) return;
   const path = (await headers()).get(PATH_HEADER);
   if (!path || isPublicPath(path.split("?")[0]!)) return;
-  redirect(`/sign-in?next=${encodeURIComponent(path)}`);
-}
-
-/** A `?next=` value that stays on this server: a path, not `//host` or a URL. */
-export function safeNext(next: string | string[] | undefined, fallback = "/runs"): string {
-  const value = Array.isArray(next) ? next[0] : next;
-  return value && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : fallback;
+  redirect(signInUrl(path));
 }

@@ -4,7 +4,8 @@
  */
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { getViewer, safeNext } from "@/app/_lib/viewer";
+import { safeNext } from "@/app/_lib/paths";
+import { getViewer } from "@/app/_lib/viewer";
 import { SignInForm } from "./sign-in-form";
 
 export const dynamic = "force-dynamic";
