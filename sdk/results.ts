@@ -2,20 +2,17 @@
  * Persisting and loading run results through the API: JSON up to INLINE_LIMIT bytes inline,
  * anything larger (and any bytes) in the blob store. Bytes come back as a Buffer.
  */
-import type { BatonClient } from "../server/client";
+import { uploadResult, type BatonClient } from "../server/client";
 
 /** Above this, a JSON result goes to the blob store instead of the results table. */
 export const INLINE_LIMIT = 64 * 1024;
 
 /** `flowRunId`: the run the result is for (a worker key scoped to pools must say). */
 export async function persistResult(client: BatonClient, value: unknown, flowRunId?: string): Promise<string> {
-  if (value instanceof Uint8Array) {
-    const created = await client.results.create.mutate({ flowRunId, base64: Buffer.from(value).toString("base64"), mediaType: "application/octet-stream" });
-    return created.id;
-  }
+  if (value instanceof Uint8Array) return (await uploadResult(client, value, { flowRunId, mediaType: "application/octet-stream" })).id;
   const json = JSON.stringify(value ?? null);
   if (Buffer.byteLength(json) <= INLINE_LIMIT) return (await client.results.create.mutate({ flowRunId, value: JSON.parse(json) })).id;
-  return (await client.results.create.mutate({ flowRunId, base64: Buffer.from(json).toString("base64"), mediaType: "application/json" })).id;
+  return (await uploadResult(client, Buffer.from(json), { flowRunId, mediaType: "application/json" })).id;
 }
 
 export async function loadResult(client: BatonClient, id: string): Promise<unknown> {

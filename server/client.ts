@@ -96,15 +96,59 @@ export function createBatonClient(opts: BatonClientOptions = {}): BatonClient {
     headers[AUTHORIZATION_HEADER] = `Bearer ${apiKey}`;
   }
   const link = (opts.batch ?? true) ? httpBatchLink : httpLink;
-  return createTRPCClient<AppRouter>({
-    links: [
-      link({
-        url: `${apiUrl}/trpc`,
-        headers,
-        fetch: checkedFetch(apiUrl, opts.fetch ?? globalThis.fetch, Boolean(apiKey)),
-      }),
-    ],
+  const fetchImpl = checkedFetch(apiUrl, opts.fetch ?? globalThis.fetch, Boolean(apiKey));
+  const client = createTRPCClient<AppRouter>({
+    links: [link({ url: `${apiUrl}/trpc`, headers, fetch: fetchImpl })],
   });
+  uploaders.set(client, { apiUrl, headers, fetch: fetchImpl });
+  return client;
+}
+
+const uploaders = new WeakMap<object, { apiUrl: string; headers: Record<string, string>; fetch: typeof fetch }>();
+
+/** A refused or failed streamed upload, with the server's code and message. */
+export class BatonUploadError extends Error {
+  override name = "BatonUploadError";
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly reason: string | null,
+  ) {
+    super(message);
+  }
+}
+
+type ResultCreated = Awaited<ReturnType<BatonClient["results"]["create"]["mutate"]>>;
+
+/**
+ * Stores bytes as a blob result by streaming them to `POST /api/results/upload` (no base64, no
+ * JSON body limit; at most 256 MiB). A client not made by createBatonClient sends base64
+ * through `results.create` instead.
+ */
+export async function uploadResult(
+  client: BatonClient,
+  bytes: Uint8Array,
+  opts: { mediaType?: string; flowRunId?: string } = {},
+): Promise<ResultCreated> {
+  const up = uploaders.get(client);
+  if (!up) return client.results.create.mutate({ flowRunId: opts.flowRunId, base64: Buffer.from(bytes).toString("base64"), mediaType: opts.mediaType });
+  const query = new URLSearchParams();
+  if (opts.mediaType) query.set("mediaType", opts.mediaType);
+  if (opts.flowRunId) query.set("flowRunId", opts.flowRunId);
+  const res = await up.fetch(`${up.apiUrl}/results/upload?${query}`, {
+    method: "POST",
+    headers: { ...up.headers, "content-type": "application/octet-stream" },
+    body: bytes as unknown as BodyInit,
+  });
+  const body = (await res.json().catch(() => undefined)) as
+    | { result?: { data: ResultCreated }; error?: { message: string; data?: { code?: string; reason?: string | null } } }
+    | undefined;
+  if (res.ok && body?.result) return body.result.data;
+  throw new BatonUploadError(
+    redactSecrets(body?.error?.message ?? `the upload failed (HTTP ${res.status})`),
+    body?.error?.data?.code ?? `HTTP_${res.status}`,
+    body?.error?.data?.reason ?? null,
+  );
 }
 
 /** The server could not be reached at all (refused, unknown host, reset, timed out). */

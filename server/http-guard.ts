@@ -11,7 +11,7 @@
  */
 import type http from "node:http";
 import type { BatonConfig } from "./config";
-import { bodyTooLargeMessage, REMOTE_ADDRESS_HEADER, trpcErrorJson } from "./api/http-limits";
+import { bodyTooLargeMessage, REMOTE_ADDRESS_HEADER, RESULT_UPLOAD_PATH, trpcErrorJson } from "./api/http-limits";
 
 export interface HttpGuardOptions {
   config: Pick<BatonConfig, "allowedHosts" | "limits" | "port">;
@@ -76,8 +76,10 @@ export function createHttpGuard(opts: HttpGuardOptions): HttpGuard {
     }
 
     // 3. A declared body over the limit.
+    // A streamed result upload is bounded by the result size, counted as it arrives (its route).
     const declared = Number(req.headers["content-length"] ?? Number.NaN);
-    if (declared > config.limits.maxBodyBytes) {
+    const streamed = (req.url ?? "").startsWith(RESULT_UPLOAD_PATH);
+    if (!streamed && declared > config.limits.maxBodyBytes) {
       const url = req.url ?? "/";
       const body = url.startsWith("/api/trpc")
         ? trpcErrorJson({ url, code: "PAYLOAD_TOO_LARGE", message: bodyTooLargeMessage(config.limits.maxBodyBytes) })

@@ -12,6 +12,8 @@ import { sharedRateLimiter, type RateLimiter } from "./rate-limit";
 
 /** Set by the HTTP front (server/http-guard.ts) from the socket; a client's own value is dropped. */
 export const REMOTE_ADDRESS_HEADER = "x-baton-remote-address";
+/** Streamed blob uploads (server/api/result-upload.ts): bounded by the result size, not the body limit. */
+export const RESULT_UPLOAD_PATH = "/api/results/upload";
 
 /** The largest body when nothing is configured (BATON_MAX_BODY_BYTES's default). */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;

@@ -11,6 +11,11 @@ export interface BlobInfo {
 export interface BlobStore {
   /** Writes the bytes under `key`, replacing what was there. */
   put(key: string, data: Uint8Array): Promise<BlobInfo>;
+  /**
+   * Writes a stream under `key` without holding it in memory, with its SHA-256. More than
+   * `maxBytes` aborts the write (BlobTooLargeError) and leaves nothing under the key.
+   */
+  putStream(key: string, chunks: AsyncIterable<Uint8Array>, maxBytes: number): Promise<BlobInfo & { sha256: string }>;
   /** The bytes under `key`, or undefined when there are none. */
   get(key: string): Promise<Uint8Array | undefined>;
   head(key: string): Promise<BlobInfo | undefined>;
@@ -23,4 +28,11 @@ export function checkBlobKey(key: string): string {
     throw new Error(`invalid blob key "${key}": use letters, digits, "-", "_", "." and "/" between segments`);
   }
   return key;
+}
+
+export class BlobTooLargeError extends Error {
+  override name = "BlobTooLargeError";
+  constructor(readonly maxBytes: number) {
+    super(`a blob may be at most ${maxBytes} bytes`);
+  }
 }

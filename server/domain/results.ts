@@ -7,6 +7,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { flowRuns, results, taskRuns } from "../../drizzle/schema";
 import { getBlobStore } from "../blobs";
+import { BlobTooLargeError } from "../blobs/store";
 import type { DbOrTx } from "../db/client";
 import { AppError } from "../errors";
 
@@ -62,6 +63,54 @@ export async function createResult(opts: {
     .values({ id, workspaceId: opts.workspaceId, storage: "inline", value: opts.value ?? null, mediaType: "application/json", sizeBytes: size })
     .returning();
   return row!;
+}
+
+/** Bytes per blob result. Larger artefacts belong in an object store of their own. */
+export const MAX_BLOB_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A blob result from a stream (`POST /api/results/upload`): written to the store as it arrives,
+ * never held whole in memory, hashed on the way; the row is written after the bytes, and a
+ * failure of either leaves nothing behind.
+ */
+export async function createStreamedResult(opts: {
+  db: DbOrTx;
+  workspaceId: string;
+  chunks: AsyncIterable<Uint8Array>;
+  mediaType?: string | null;
+  maxBytes?: number;
+}): Promise<ResultRow> {
+  const id = randomUUID();
+  const blobKey = `${opts.workspaceId}/${id}`;
+  const store = getBlobStore();
+  const maxBytes = opts.maxBytes ?? MAX_BLOB_BYTES;
+  let written: { sizeBytes: number; sha256: string };
+  try {
+    written = await store.putStream(blobKey, opts.chunks, maxBytes);
+  } catch (err) {
+    if (err instanceof BlobTooLargeError) {
+      throw new AppError("BAD_REQUEST", `the upload is over ${maxBytes} bytes, the most a result may hold`, { field: "body", reason: "PAYLOAD_TOO_LARGE" });
+    }
+    throw err;
+  }
+  try {
+    const [row] = await opts.db
+      .insert(results)
+      .values({
+        id,
+        workspaceId: opts.workspaceId,
+        storage: "blob",
+        blobKey,
+        mediaType: opts.mediaType ?? "application/octet-stream",
+        sizeBytes: written.sizeBytes,
+        sha256: written.sha256,
+      })
+      .returning();
+    return row!;
+  } catch (err) {
+    await store.delete(blobKey).catch(() => undefined);
+    throw err;
+  }
 }
 
 export async function getResult(opts: { db: DbOrTx; workspaceId: string; id: string }): Promise<ResultRow> {

@@ -5,6 +5,7 @@
 import { TRPCClientError, createTRPCClient, httpLink } from "@trpc/client";
 import type { AppRouter } from "../../server/api/root";
 import { handleTrpcRequest } from "../../server/api/http";
+import { RESULT_UPLOAD_PATH, handleResultUpload } from "../../server/api/result-upload";
 import { SETUP_TOKEN_HEADER, setupToken } from "../../server/auth/better-auth";
 import { authFor, type AuthSettings } from "../../server/auth/identity";
 import { useTestDatabase } from "./db";
@@ -26,6 +27,7 @@ export function useAuthApi() {
     const req = input instanceof Request ? input : new Request(new URL(String(input), TEST_ORIGIN), init);
     const { pathname } = new URL(req.url);
     if (pathname.startsWith("/api/auth/")) return authFor(handle.database.db, settings).handler(req);
+    if (pathname.startsWith(RESULT_UPLOAD_PATH)) return handleResultUpload(req, handle.database.db, settings);
     return handleTrpcRequest(req, () => handle.database.db, undefined, () => settings);
   };
 

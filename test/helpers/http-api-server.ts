@@ -8,6 +8,7 @@ import { afterAll, beforeAll } from "vitest";
 import { handleTrpcRequest } from "../../server/api/http";
 import type { EngineDeps } from "../../server/api/trpc";
 import { authFor, type AuthSettings } from "../../server/auth/identity";
+import { RESULT_UPLOAD_PATH, handleResultUpload } from "../../server/api/result-upload";
 import type { Db } from "../../server/db/client";
 import { useTestDatabase } from "./db";
 
@@ -35,10 +36,13 @@ export async function startHttpApiServer(getDb: () => Db, getEngine?: () => Engi
         }
         const url = `http://${req.headers.host ?? "127.0.0.1"}${req.url ?? "/"}`;
         const request = new Request(url, { method: req.method, headers, body });
+        const pathname = new URL(url).pathname;
         const response =
-          auth?.enabled && new URL(url).pathname.startsWith("/api/auth/")
+          auth?.enabled && pathname.startsWith("/api/auth/")
             ? await authFor(getDb(), auth).handler(request)
-            : await handleTrpcRequest(request, getDb, getEngine, () => auth ?? { enabled: false });
+            : pathname.startsWith(RESULT_UPLOAD_PATH)
+              ? await handleResultUpload(request, getDb(), auth ?? { enabled: false })
+              : await handleTrpcRequest(request, getDb, getEngine, () => auth ?? { enabled: false });
         res.writeHead(response.status, Object.fromEntries(response.headers));
         // Streamed, so subscriptions (SSE) work as they do behind Next.js.
         const reader = response.body?.getReader();

@@ -34,13 +34,6 @@ export const KIND_PREFIX = "kind:";
 /** The server keeps results up to 1 MiB of JSON inline; leave room for multi-byte characters. */
 const INLINE_RESULT_MAX = 512 * 1024;
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  // In slices: String.fromCharCode takes its bytes as arguments, and arguments are limited.
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
-
 type Api = ReturnType<typeof createTRPCClient<AppRouter>>;
 
 function reasonOf(err: unknown): string | undefined {
@@ -168,7 +161,7 @@ export class TabWorker {
     // it would see the lease already released and must not call that a loss.
     held.reporting = true;
     try {
-      const resultId = result === undefined ? undefined : await this.uploadResult(result);
+      const resultId = result === undefined ? undefined : await this.uploadResult(result, held.id);
       await this.api.flowRuns.setState.mutate({ id: held.id, state, leaseToken: held.leaseToken, resultId });
     } catch (err) {
       if (reasonOf(err) === "LEASE_LOST") {
@@ -180,10 +173,18 @@ export class TabWorker {
   }
 
   /** Small results inline; larger ones (embeddings of many texts) as a JSON blob in the blob store. */
-  private async uploadResult(result: unknown): Promise<string> {
+  private async uploadResult(result: unknown, flowRunId: string): Promise<string> {
     const json = JSON.stringify(result);
-    if (json.length <= INLINE_RESULT_MAX) return (await this.api.results.create.mutate({ value: result })).id;
-    return (await this.api.results.create.mutate({ base64: toBase64(new TextEncoder().encode(json)), mediaType: "application/json" })).id;
+    if (json.length <= INLINE_RESULT_MAX) return (await this.api.results.create.mutate({ value: result, flowRunId })).id;
+    // Streamed as bytes (no base64, no JSON body limit), with this tab's session.
+    const res = await fetch(`${location.origin}/api/results/upload?mediaType=application/json&flowRunId=${flowRunId}`, {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: new TextEncoder().encode(json),
+    });
+    const body = (await res.json().catch(() => undefined)) as { result?: { data: { id: string } }; error?: { message: string } } | undefined;
+    if (!res.ok || !body?.result) throw new Error(`uploading the result failed: ${body?.error?.message ?? `HTTP ${res.status}`}`);
+    return body.result.data.id;
   }
 
   /** The lease is gone (crashed by the zombie killer, reclaimed): stop at once, report nothing more. */

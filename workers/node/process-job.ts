@@ -14,6 +14,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { z } from "zod";
 import type { ClaimedRun, WorkerRuntime } from "./types";
+import { uploadResult } from "../../server/client";
 
 const zTemplate = z.object({
   command: z.array(z.string().min(1)).min(1, "must name a program"),
@@ -141,7 +142,7 @@ async function uploadOutputs(run: ClaimedRun, outputDir: string, rt: WorkerRunti
     const rel = path.relative(outputDir, file);
     try {
       const bytes = await readFile(file);
-      const result = await rt.client.results.create.mutate({ flowRunId: run.id, base64: bytes.toString("base64"), mediaType: mediaTypeOf(rel) });
+      const result = await uploadResult(rt.client, bytes, { flowRunId: run.id, mediaType: mediaTypeOf(rel) });
       await rt.client.artifacts.create.mutate({
         flowRunId: run.id,
         type: "file",

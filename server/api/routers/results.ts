@@ -5,12 +5,11 @@
  */
 import { z } from "zod";
 import { requireFlowRunInScope, requireResultInScope, requireTaskRunInScope } from "../../auth/scope";
-import { createResult, getResult, readResultData, resultIdOfRun, type ResultRow } from "../../domain/results";
+import { MAX_BLOB_BYTES, createResult, getResult, readResultData, resultIdOfRun, type ResultRow } from "../../domain/results";
 import { AppError } from "../../errors";
 import { createTRPCRouter, zDate, zId, workerProcedure, workerReadProcedure } from "../trpc";
 
-/** Bytes per upload, base64-decoded. Larger artefacts belong in an object store of their own. */
-export const MAX_BLOB_BYTES = 256 * 1024 * 1024;
+export { MAX_BLOB_BYTES } from "../../domain/results";
 
 export const resultOutput = z.object({
   id: zId,
