@@ -10,7 +10,7 @@
  */
 import crypto from "node:crypto";
 import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
-import { apiKeys, workPools } from "../../drizzle/schema";
+import { apiKeys, users, workPools } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import { AppError } from "../errors";
 import type { KeyRole } from "./roles";
@@ -88,8 +88,18 @@ export async function verifyApiKey(db: DbOrTx, key: string): Promise<ApiKeyRow |
   return row;
 }
 
-export async function listApiKeys(opts: { db: DbOrTx; workspaceId: string }): Promise<ApiKeyRow[]> {
-  return opts.db.select().from(apiKeys).where(eq(apiKeys.workspaceId, opts.workspaceId)).orderBy(desc(apiKeys.createdAt));
+/** A key as listed: its row and its maker's email (null for a key made with another key, or whose maker's account is gone). */
+export type ListedApiKey = ApiKeyRow & { createdByEmail: string | null };
+
+/** The workspace's keys (or the one with this id), newest first, each with its maker's email (from `users`). */
+export async function listApiKeys(opts: { db: DbOrTx; workspaceId: string; id?: string }): Promise<ListedApiKey[]> {
+  const rows = await opts.db
+    .select({ key: apiKeys, createdByEmail: users.email })
+    .from(apiKeys)
+    .leftJoin(users, eq(users.id, apiKeys.createdBy))
+    .where(and(eq(apiKeys.workspaceId, opts.workspaceId), opts.id ? eq(apiKeys.id, opts.id) : undefined))
+    .orderBy(desc(apiKeys.createdAt));
+  return rows.map((r) => ({ ...r.key, createdByEmail: r.createdByEmail }));
 }
 
 export async function revokeApiKey(opts: { db: DbOrTx; workspaceId: string; id: string }): Promise<ApiKeyRow> {

@@ -88,6 +88,52 @@ describe("auth on", () => {
     await expectTrpcError(viewerKey.client.flows.list.query(), "UNAUTHORIZED", /expired/);
   });
 
+  it("API keys say who made them; editors revoke only their own, owners any", async () => {
+    const { cookie } = await api.signIn("owner@example.com", "correct horse battery");
+    const owner = api.as({ cookie: cookie! });
+    const invitation = await owner.client.invitations.create.mutate({ email: "ed@example.com", role: "editor" });
+    const editor = await api.signUpInvited(invitation.id, "ed@example.com");
+    const members = await owner.client.members.list.query();
+    const ownerId = members.find((m) => m.email === "owner@example.com")!.userId;
+    const editorId = members.find((m) => m.email === "ed@example.com")!.userId;
+
+    const ownersKey = await owner.client.apiKeys.create.mutate({ name: "owners-ci", role: "editor" });
+    const editorsKey = await editor.client.apiKeys.create.mutate({ name: "eds-worker", role: "worker" });
+    const editorsOther = await editor.client.apiKeys.create.mutate({ name: "eds-other", role: "viewer" });
+    expect(ownersKey.createdBy).toBe(ownerId);
+    // A key made with a key has no person behind it.
+    const byKey = await api.as({ authorization: `Bearer ${ownersKey.key}` }).client.apiKeys.create.mutate({ name: "made-by-key", role: "viewer" });
+    expect(byKey.createdBy).toBeNull();
+
+    const listed = await editor.client.apiKeys.list.query();
+    const byName = new Map(listed.map((k) => [k.name, k]));
+    expect(byName.get("owners-ci")).toMatchObject({ createdBy: ownerId, createdByEmail: "owner@example.com" });
+    expect(byName.get("eds-worker")).toMatchObject({ createdBy: editorId, createdByEmail: "ed@example.com" });
+    expect(byName.get("made-by-key")).toMatchObject({ createdBy: null, createdByEmail: null });
+    // Exactly the declared fields: no hash, no workspace id.
+    expect(Object.keys(byName.get("owners-ci")!).sort()).toEqual(
+      ["createdAt", "createdBy", "createdByEmail", "expiresAt", "id", "lastUsedAt", "mayDefineExecution", "name", "prefix", "revokedAt", "role", "workPoolIds"].sort(),
+    );
+
+    // The editor may not revoke the owner's key, nor one made with a key; the owner's key still works.
+    await expectTrpcError(editor.client.apiKeys.revoke.mutate({ id: ownersKey.id }), "FORBIDDEN", /only owners revoke keys someone else made/);
+    await expectTrpcError(editor.client.apiKeys.revoke.mutate({ id: byKey.id }), "FORBIDDEN");
+    expect((await owner.client.apiKeys.list.query()).find((k) => k.id === ownersKey.id)!.revokedAt).toBeNull();
+    await api.as({ authorization: `Bearer ${ownersKey.key}` }).client.flows.list.query();
+    // Their own they may.
+    const revoked = await editor.client.apiKeys.revoke.mutate({ id: editorsKey.id });
+    expect(revoked).toMatchObject({ id: editorsKey.id, createdBy: editorId });
+    expect(revoked.revokedAt).not.toBeNull();
+    await expectTrpcError(api.as({ authorization: `Bearer ${editorsKey.key}` }).client.flows.list.query(), "UNAUTHORIZED", /revoked/);
+    // The owner revokes anyone's.
+    await owner.client.apiKeys.revoke.mutate({ id: editorsOther.id });
+    await owner.client.apiKeys.revoke.mutate({ id: byKey.id });
+    const after = new Map((await owner.client.apiKeys.list.query()).map((k) => [k.name, k.revokedAt]));
+    expect(after.get("eds-other")).not.toBeNull();
+    expect(after.get("made-by-key")).not.toBeNull();
+    expect(after.get("owners-ci")).toBeNull();
+  });
+
   it("limits requests a second per API key, with a clear TOO_MANY_REQUESTS", async () => {
     const { cookie } = await api.signIn("owner@example.com", "correct horse battery");
     const { key } = await api.as({ cookie: cookie! }).client.apiKeys.create.mutate({ name: "busy", role: "viewer" });

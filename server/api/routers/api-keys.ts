@@ -16,17 +16,22 @@ const apiKeyOutput = z.object({
   role: z.enum(KEY_ROLES),
   workPoolIds: z.array(zId),
   mayDefineExecution: z.boolean(),
+  /** The person who made it (`baton auth bootstrap`: the first owner); null for a key made with another key, or whose maker's account is gone. */
+  createdBy: zId.nullable(),
   createdAt: zDate,
   expiresAt: z.date().nullable().transform((d) => d?.toISOString() ?? null),
   lastUsedAt: z.date().nullable().transform((d) => d?.toISOString() ?? null),
   revokedAt: z.date().nullable().transform((d) => d?.toISOString() ?? null),
 });
 
+/** As listed: also the maker's email (null where `createdBy` is), for the "Made by" column. */
+const listedApiKeyOutput = apiKeyOutput.extend({ createdByEmail: z.string().nullable() });
+
 /** A worker key is editor-level power over its pools; nobody makes a key stronger than they are. */
 const levelOf = (role: KeyRole) => (role === "worker" ? "editor" : role);
 
 export const apiKeysRouter = createTRPCRouter({
-  list: editorProcedure.output(z.array(apiKeyOutput)).query(({ ctx }) => listApiKeys({ db: ctx.db, workspaceId: ctx.workspaceId })),
+  list: editorProcedure.output(z.array(listedApiKeyOutput)).query(({ ctx }) => listApiKeys({ db: ctx.db, workspaceId: ctx.workspaceId })),
 
   create: editorProcedure
     .input(
@@ -67,8 +72,8 @@ export const apiKeysRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       // Editors revoke the keys they made; owners any key of the workspace.
       if (ctx.access.role !== "owner") {
-        const mine = (await listApiKeys({ db: ctx.db, workspaceId: ctx.workspaceId })).find((k) => k.id === input.id);
-        if (mine && (ctx.identity.kind !== "user" || mine.createdBy !== ctx.identity.userId)) {
+        const [key] = await listApiKeys({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id });
+        if (key && (ctx.identity.kind !== "user" || key.createdBy !== ctx.identity.userId)) {
           throw new AppError("FORBIDDEN", "only owners revoke keys someone else made", { field: "id", reason: "FORBIDDEN" });
         }
       }
