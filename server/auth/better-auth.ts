@@ -52,6 +52,23 @@ function timingSafeEqual(a: string, b: string): boolean {
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
+/**
+ * better-auth's organization endpoints are switched off: Baton's tRPC procedures (members.*,
+ * invitations.*, workspaces.*) manage the same tables, behind the same procedure builders as
+ * everything else, so who may do what is decided in one place. The plugin still defines the
+ * tables and the session's active workspace. Changing one's email (no verification here) and
+ * deleting an account (which could leave a workspace without an owner) are off as well.
+ */
+const ORGANIZATION_ENDPOINTS = [
+  "accept-invitation", "add-team-member", "cancel-invitation", "check-slug", "create", "create-role", "create-team",
+  "delete", "delete-role", "get-active-member", "get-active-member-role", "get-full-organization", "get-invitation",
+  "get-organization", "get-role", "has-permission", "invite-member", "leave", "list", "list-invitations",
+  "list-members", "list-roles", "list-team-members", "list-teams", "list-user-invitations", "list-user-teams",
+  "reject-invitation", "remove-member", "remove-team", "remove-team-member", "set-active", "set-active-team",
+  "update", "update-member-role", "update-role", "update-team",
+].map((name) => `/organization/${name}`);
+export const DISABLED_AUTH_PATHS = [...ORGANIZATION_ENDPOINTS, "/change-email", "/delete-user"];
+
 export function createAuth(opts: AuthOptions) {
   const { db } = opts;
   return betterAuth({
@@ -61,6 +78,7 @@ export function createAuth(opts: AuthOptions) {
     secret: opts.secret,
     trustedOrigins: opts.trustedOrigins,
     telemetry: { enabled: false },
+    disabledPaths: DISABLED_AUTH_PATHS,
     database: drizzleAdapter(db, {
       provider: "pg",
       schema: { users, sessions, accounts, verifications, workspaces, members, invitations },

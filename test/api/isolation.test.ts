@@ -248,6 +248,19 @@ describe("isolation: every procedure, every outsider", () => {
     expect(covered.size + PUBLIC.size).toBe(Object.keys(appRouter._def.procedures).length);
   });
 
+  it("better-auth's own endpoints do not bypass the procedures: organization and account-changing paths are off", async () => {
+    const { DISABLED_AUTH_PATHS } = await import("../../server/auth/better-auth");
+    const before = await fingerprint();
+    for (const caller of [viewer, outsider]) {
+      for (const p of DISABLED_AUTH_PATHS) {
+        const body = JSON.stringify({ organizationId: DEFAULT_WORKSPACE_ID, memberId: ids.ownerUserId, role: "owner", email: "x@example.com", name: "x", slug: "x" });
+        const res = await api.fetch(`http://baton.test/api/auth${p}`, { method: "POST", headers: { ...caller.headers, "content-type": "application/json", origin: "http://baton.test" }, body });
+        expect(res.status, `${p}: ${await res.text()}`).toBe(404);
+      }
+    }
+    expect(await fingerprint()).toEqual(before);
+  });
+
   it("the public procedures give an anonymous caller nothing of the workspace", async () => {
     const status = await api.anonymous().client.auth.status.query();
     expect(status.me).toBeNull();
