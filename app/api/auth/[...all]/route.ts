@@ -1,5 +1,5 @@
 /**
- * better-auth's endpoints (sign-up, sign-in, sign-out, session, organizations) at /api/auth/*.
+ * better-auth's endpoints (sign-up, sign-in, sign-out, session) at /api/auth/*; its organization endpoints are off (server/auth/better-auth.ts).
  * With auth off there is nobody to sign in: every request is answered 404 with the reason.
  */
 import { authFor } from "@/server/auth/identity";
