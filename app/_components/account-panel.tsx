@@ -4,7 +4,7 @@
  * workspace switcher (it sets the `baton-workspace` cookie and reloads), and Sign out. With auth
  * off, one quiet line says so.
  */
-import { useState } from "react";
+import { useAuthRequest } from "@/app/_components/auth-form";
 import { signOutAndLeave } from "@/app/_lib/auth-client";
 import { setWorkspaceCookie } from "@/app/_lib/workspace-cookie";
 
@@ -17,8 +17,7 @@ export interface AccountPanelProps {
 }
 
 export function AccountPanel({ authEnabled, user, role, workspace, workspaces }: AccountPanelProps) {
-  const [leaving, setLeaving] = useState(false);
-  const [error, setError] = useState<string>();
+  const { pending: leaving, error, run } = useAuthRequest();
   const known = workspaces.some((w) => w.slug === workspace);
 
   const switcher =
@@ -71,20 +70,7 @@ export function AccountPanel({ authEnabled, user, role, workspace, workspaces }:
           {role ? `${role} of ${workspaces.find((w) => w.slug === workspace)?.name ?? workspace}` : `not a member of ${workspace}`}
         </span>
       </div>
-      <button
-        type="button"
-        className="button button-small"
-        disabled={leaving}
-        onClick={async () => {
-          setLeaving(true);
-          try {
-            await signOutAndLeave();
-          } catch (err) {
-            setError((err as Error).message);
-            setLeaving(false);
-          }
-        }}
-      >
+      <button type="button" className="button button-small" disabled={leaving} onClick={() => void run(() => signOutAndLeave())}>
         {leaving ? "Signing out…" : "Sign out"}
       </button>
       {error ? (

@@ -21,3 +21,13 @@ export function CopyButton({ text, label = "Copy" }: { text: string; label?: str
     </button>
   );
 }
+
+/** A text to pass on (a link, a key), in full, with its Copy button beside it. */
+export function CopyBox({ text, testId, label }: { text: string; testId: string; label?: string }) {
+  return (
+    <div className="secret-box">
+      <code data-testid={testId}>{text}</code>
+      <CopyButton text={text} label={label} />
+    </div>
+  );
+}

@@ -24,6 +24,11 @@ export function authErrorMessage(error: { message?: string; status?: number; sta
   return error.statusText || `The server answered ${error.status ?? "with an error"}`;
 }
 
+/** Throws a failed better-auth call's message (for `useAuthRequest` to show); a call that worked passes. */
+export function throwIfFailed(result: { error: Parameters<typeof authErrorMessage>[0] }): void {
+  if (result.error) throw new Error(authErrorMessage(result.error));
+}
+
 /** Signs out and goes to the sign-in page (a full load: every page re-renders signed out). */
 export async function signOutAndLeave(to = "/sign-in"): Promise<void> {
   await authClient().signOut();

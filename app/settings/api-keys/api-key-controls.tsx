@@ -6,7 +6,8 @@
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { CopyButton } from "@/app/_components/copy-button";
+import { ConfirmAction } from "@/app/_components/confirm-action";
+import { CopyBox } from "@/app/_components/copy-button";
 import { useTRPC } from "@/app/_components/trpc-provider";
 
 type KeyRole = "owner" | "editor" | "viewer" | "worker";
@@ -123,10 +124,7 @@ export function CreateApiKey({ pools, canMakeOwner }: { pools: string[]; canMake
           <p>
             <strong>Copy the key for {shown.name} now: it will not be shown again.</strong> Only its hash is stored.
           </p>
-          <div className="secret-box">
-            <code data-testid="new-api-key">{shown.key}</code>
-            <CopyButton text={shown.key} />
-          </div>
+          <CopyBox text={shown.key} testId="new-api-key" />
           <button type="button" className="button button-small" onClick={() => setShown(null)}>
             I have copied it
           </button>
@@ -139,38 +137,14 @@ export function CreateApiKey({ pools, canMakeOwner }: { pools: string[]; canMake
 export function RevokeApiKey({ id, name }: { id: string; name: string }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const [confirming, setConfirming] = useState(false);
-  const revoke = useMutation(trpc.apiKeys.revoke.mutationOptions({ onSuccess: () => router.refresh(), onSettled: () => setConfirming(false) }));
+  const revoke = useMutation(trpc.apiKeys.revoke.mutationOptions({ onSuccess: () => router.refresh() }));
   return (
-    <div className="section-actions">
-      {confirming ? (
-        <>
-          <span className="confirm-text">Revoke {name}?</span>
-          <button type="button" className="button button-danger button-small" disabled={revoke.isPending} onClick={() => revoke.mutate({ id })}>
-            {revoke.isPending ? "Revoking…" : "Yes, revoke"}
-          </button>
-          <button type="button" className="button button-small" disabled={revoke.isPending} onClick={() => setConfirming(false)}>
-            Keep
-          </button>
-        </>
-      ) : (
-        <button
-          type="button"
-          className="button button-small"
-          aria-label={`Revoke ${name}`}
-          onClick={() => {
-            revoke.reset();
-            setConfirming(true);
-          }}
-        >
-          Revoke
-        </button>
-      )}
+    <ConfirmAction verb="Revoke" pendingVerb="Revoking…" name={name} mutation={revoke} variables={{ id }}>
       {revoke.isError ? (
         <span className="run-feedback feedback-error" role="alert">
           {revoke.error.message}
         </span>
       ) : null}
-    </div>
+    </ConfirmAction>
   );
 }

@@ -9,6 +9,7 @@ import { LocalTime } from "@/app/_components/local-time";
 import { getViewer } from "@/app/_lib/viewer";
 import { serverCaller } from "@/server/api/server-caller";
 import { AuthOff } from "../auth-off";
+import { SettingsSection, SettingsTable } from "../settings-frame";
 import { CreateApiKey, RevokeApiKey } from "./api-key-controls";
 
 export const dynamic = "force-dynamic";
@@ -34,97 +35,79 @@ export default async function ApiKeysPage() {
 
   return (
     <>
-      <section aria-labelledby="new-key-title">
-        <h2 id="new-key-title">New API key</h2>
-        <p className="muted">
-          Send it as <code>authorization: Bearer &lt;key&gt;</code>, or set <code>BATON_API_KEY</code> for the CLI, the SDK and{" "}
-          <code>baton worker start</code>. A <strong>worker</strong> key only speaks the worker protocol, for the pools you pick.
-        </p>
+      <SettingsSection
+        id="new-key"
+        title="New API key"
+        intro={
+          <>
+            Send it as <code>authorization: Bearer &lt;key&gt;</code>, or set <code>BATON_API_KEY</code> for the CLI, the SDK and{" "}
+            <code>baton worker start</code>. A <strong>worker</strong> key only speaks the worker protocol, for the pools you pick.
+          </>
+        }
+      >
         <CreateApiKey pools={pools.map((p) => p.name)} canMakeOwner={viewer.isOwner} />
-      </section>
+      </SettingsSection>
 
-      <section aria-labelledby="keys-title">
-        <h2 id="keys-title">Keys</h2>
-        {keys.length === 0 ? (
-          <p className="muted" data-testid="no-api-keys">
-            No API keys yet.
-          </p>
-        ) : (
-          <div className="table-wrap">
-            <table aria-label="API keys">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Pools</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {keys.map((k) => {
-                  const expired = k.expiresAt !== null && Date.parse(k.expiresAt) <= now;
-                  return (
-                    <tr key={k.id} data-testid="api-key-row" data-name={k.name}>
-                      <td className="cell-main">{k.name}</td>
-                      <td>
-                        <code>{k.prefix}…</code>
-                      </td>
-                      <td>
-                        {k.role}
-                        {k.mayDefineExecution ? <div className="cell-sub">may define what workers execute</div> : null}
-                      </td>
-                      <td>
-                        {k.role !== "worker" ? (
-                          <span className="muted">—</span>
-                        ) : k.workPoolIds.length === 0 ? (
-                          <span className="muted">every pool</span>
-                        ) : (
-                          <span className="tags">
-                            {k.workPoolIds.map((id) => (
-                              <span key={id} className="tag">
-                                {poolName.get(id) ?? id}
-                              </span>
-                            ))}
-                          </span>
-                        )}
-                      </td>
-                      <td>
-                        <LocalTime iso={k.createdAt} />
-                      </td>
-                      <td>{k.lastUsedAt ? <LocalTime iso={k.lastUsedAt} relative /> : <span className="muted">never</span>}</td>
-                      <td>{k.expiresAt ? <LocalTime iso={k.expiresAt} /> : <span className="muted">never</span>}</td>
-                      <td data-testid="api-key-status">
-                        {k.revokedAt ? (
-                          <span className="badge badge-failed" title={`Revoked ${k.revokedAt}`}>
-                            Revoked
-                          </span>
-                        ) : expired ? (
-                          <span className="badge badge-cancelled">Expired</span>
-                        ) : (
-                          <span className="badge badge-completed">Active</span>
-                        )}
-                        {k.revokedAt ? (
-                          <div className="cell-sub">
-                            <LocalTime iso={k.revokedAt} />
-                          </div>
-                        ) : null}
-                      </td>
-                      <td>{k.revokedAt ? null : <RevokeApiKey id={k.id} name={k.name} />}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
+      <SettingsSection id="keys" title="Keys">
+        <SettingsTable
+          label="API keys"
+          columns={["Name", "Key", "Role", "Pools", "Created", "Last used", "Expires", "Status"]}
+          items={keys}
+          empty={{ testId: "no-api-keys", text: "No API keys yet." }}
+          row={(k) => {
+            const expired = k.expiresAt !== null && Date.parse(k.expiresAt) <= now;
+            return (
+              <tr key={k.id} data-testid="api-key-row" data-name={k.name}>
+                <td className="cell-main">{k.name}</td>
+                <td>
+                  <code>{k.prefix}…</code>
+                </td>
+                <td>
+                  {k.role}
+                  {k.mayDefineExecution ? <div className="cell-sub">may define what workers execute</div> : null}
+                </td>
+                <td>
+                  {k.role !== "worker" ? (
+                    <span className="muted">—</span>
+                  ) : k.workPoolIds.length === 0 ? (
+                    <span className="muted">every pool</span>
+                  ) : (
+                    <span className="tags">
+                      {k.workPoolIds.map((id) => (
+                        <span key={id} className="tag">
+                          {poolName.get(id) ?? id}
+                        </span>
+                      ))}
+                    </span>
+                  )}
+                </td>
+                <td>
+                  <LocalTime iso={k.createdAt} />
+                </td>
+                <td>{k.lastUsedAt ? <LocalTime iso={k.lastUsedAt} relative /> : <span className="muted">never</span>}</td>
+                <td>{k.expiresAt ? <LocalTime iso={k.expiresAt} /> : <span className="muted">never</span>}</td>
+                <td data-testid="api-key-status">
+                  {k.revokedAt ? (
+                    <span className="badge badge-failed" title={`Revoked ${k.revokedAt}`}>
+                      Revoked
+                    </span>
+                  ) : expired ? (
+                    <span className="badge badge-cancelled">Expired</span>
+                  ) : (
+                    <span className="badge badge-completed">Active</span>
+                  )}
+                  {k.revokedAt ? (
+                    <div className="cell-sub">
+                      <LocalTime iso={k.revokedAt} />
+                    </div>
+                  ) : null}
+                </td>
+                <td>{k.revokedAt ? null : <RevokeApiKey id={k.id} name={k.name} />}</td>
+              </tr>
+            );
+          }}
+        />
+      </SettingsSection>
     </>
   );
 }

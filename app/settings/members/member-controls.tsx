@@ -7,7 +7,8 @@
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { CopyButton } from "@/app/_components/copy-button";
+import { ConfirmAction } from "@/app/_components/confirm-action";
+import { CopyBox } from "@/app/_components/copy-button";
 import { useTRPC } from "@/app/_components/trpc-provider";
 
 const ROLES = ["viewer", "editor", "owner"] as const;
@@ -77,35 +78,11 @@ export function ExecutionToggle({ userId, name, value }: { userId: string; name:
 export function RemoveMember({ userId, name }: { userId: string; name: string }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const [confirming, setConfirming] = useState(false);
-  const remove = useMutation(trpc.members.remove.mutationOptions({ onSuccess: () => router.refresh(), onSettled: () => setConfirming(false) }));
+  const remove = useMutation(trpc.members.remove.mutationOptions({ onSuccess: () => router.refresh() }));
   return (
-    <div className="section-actions">
-      {confirming ? (
-        <>
-          <span className="confirm-text">Remove {name}?</span>
-          <button type="button" className="button button-danger button-small" disabled={remove.isPending} onClick={() => remove.mutate({ userId })}>
-            {remove.isPending ? "Removing…" : "Yes, remove"}
-          </button>
-          <button type="button" className="button button-small" disabled={remove.isPending} onClick={() => setConfirming(false)}>
-            Keep
-          </button>
-        </>
-      ) : (
-        <button
-          type="button"
-          className="button button-small"
-          aria-label={`Remove ${name}`}
-          onClick={() => {
-            remove.reset();
-            setConfirming(true);
-          }}
-        >
-          Remove
-        </button>
-      )}
+    <ConfirmAction verb="Remove" pendingVerb="Removing…" name={name} mutation={remove} variables={{ userId }}>
       <Feedback error={remove.isError ? remove.error.message : null} />
-    </div>
+    </ConfirmAction>
   );
 }
 
@@ -153,10 +130,7 @@ export function InviteForm({ baseUrl }: { baseUrl: string }) {
           <p className="feedback-ok">
             Invitation for <strong>{invite.data.email}</strong> as {invite.data.role}. Send them this link:
           </p>
-          <div className="secret-box">
-            <code data-testid="invitation-link">{link}</code>
-            <CopyButton text={link} label="Copy link" />
-          </div>
+          <CopyBox text={link} testId="invitation-link" label="Copy link" />
         </div>
       ) : null}
     </div>
