@@ -1,9 +1,6 @@
-/** Blob results as a raw byte stream; see server/api/result-upload.ts. */
-import { handleResultUpload } from "@/server/api/result-upload";
-import { getAuthSettings, getRuntime } from "@/server/runtime";
+/** Blob results as a raw byte stream; see server/api/result-upload.ts and server/api/endpoint.ts. */
+import { serveResultUpload } from "@/server/api/endpoint";
 
 export const dynamic = "force-dynamic";
 
-export async function POST(req: Request): Promise<Response> {
-  return handleResultUpload(req, (await getRuntime()).database.db, await getAuthSettings());
-}
+export { serveResultUpload as POST };

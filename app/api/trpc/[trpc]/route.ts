@@ -1,34 +1,10 @@
 /**
- * Baton's API over HTTP: every tRPC procedure at /api/trpc/<router>.<procedure>, served from the
- * process runtime's database (installed by the server entry point, or opened from the
- * environment on first use).
+ * Baton's API over HTTP: every tRPC procedure at /api/trpc/<router>.<procedure>. The server's own
+ * listener answers these before Next.js routes them (server/http-server.ts); this route serves
+ * them under a bare `next dev` / `next start`. Both go through server/api/endpoint.ts.
  */
-import { handleTrpcRequest } from "@/server/api/http";
-import { limitTrpcRequest, trpcLimitsFrom } from "@/server/api/http-limits";
-import { getAuthSettings, getRuntime } from "@/server/runtime";
+import { serveTrpc } from "@/server/api/endpoint";
 
 export const dynamic = "force-dynamic";
 
-async function getDb() {
-  return (await getRuntime()).database.db;
-}
-
-/** The server's engine settings and wake-up signals, so a new run wakes long-polling workers. */
-async function getEngine() {
-  return (await getRuntime()).engine;
-}
-
-async function handler(req: Request): Promise<Response> {
-  // Requests a second, body size and JSON depth, before tRPC reads the request.
-  const limited = await limitTrpcRequest(req, trpcLimitsFrom((await getRuntime()).config));
-  if (limited instanceof Response) return limited;
-  const res = await handleTrpcRequest(limited, getDb, getEngine, getAuthSettings);
-  try {
-    res.headers.set("x-content-type-options", "nosniff");
-  } catch {
-    // immutable headers: leave them
-  }
-  return res;
-}
-
-export { handler as GET, handler as POST };
+export { serveTrpc as GET, serveTrpc as POST };
