@@ -8,7 +8,8 @@
  *   2. the first owner signs up through /setup?token= (a wrong token is refused);
  *   3. sign out, a wrong password refused, sign in again back to the page asked for;
  *   4. an owner API key made in the UI (shown once) seeds a pool and a `kind:encode` deployment;
- *   5. the owner invites Vera; she signs up through the copied link and is an editor;
+ *   5. the owner invites Vera; she signs up through the copied link and is an editor, who sees
+ *      who made each API key and may revoke the one she made, not the owner's;
  *   6. the owner makes her a viewer: she sees the workspace without a single mutating control;
  *   7. a worker key made in the UI runs the owner's run to COMPLETED in a worker process, and is
  *      revoked (after a confirmation), which the API then refuses.
@@ -178,7 +179,7 @@ describe("sign-in, members and API keys (auth on)", () => {
     expect(await owner.content()).not.toContain(key);
   });
 
-  test("the owner invites Vera; she signs up through the copied link as an editor", async ({ onTestFailed }) => {
+  test("the owner invites Vera; she signs up through the copied link as an editor, and revokes only the API key she made", async ({ onTestFailed }) => {
     onFailure("auth-invite", onTestFailed);
     await owner.goto(`${baton.url}/settings/members`);
     const invite = owner.getByRole("form", { name: "Invite" });
@@ -206,8 +207,28 @@ describe("sign-in, members and API keys (auth on)", () => {
     await vera.goto(`${baton.url}/deployments`);
     await vera.getByRole("button", { name: `Run ${DEPLOYMENT}` }).waitFor();
 
+    // Editors make keys, see who made each, and revoke only their own; owners revoke any.
+    await createKeyInUi(vera, { name: "vera-ci", role: "viewer" });
+    await vera.reload();
+    const keys = vera.getByRole("table", { name: "API keys" });
+    const veras = keys.getByRole("row", { name: /vera-ci/ });
+    const seedRow = keys.getByRole("row", { name: /seed/ });
+    expect(await veras.getByTestId("api-key-made-by").textContent()).toBe(`${VERA.email} (you)`);
+    expect(await seedRow.getByTestId("api-key-made-by").textContent()).toBe(OWNER.email);
+    await veras.getByRole("button", { name: "Revoke vera-ci" }).waitFor();
+    expect(await seedRow.getByRole("button", { name: /Revoke/ }).count()).toBe(0);
+    await owner.goto(`${baton.url}/settings/api-keys`);
+    const ownersView = owner.getByRole("table", { name: "API keys" });
+    expect(await ownersView.getByRole("row", { name: /vera-ci/ }).getByTestId("api-key-made-by").textContent()).toBe(VERA.email);
+    await ownersView.getByRole("row", { name: /vera-ci/ }).getByRole("button", { name: "Revoke vera-ci" }).waitFor();
+    await ownersView.getByRole("row", { name: /seed/ }).getByRole("button", { name: "Revoke seed" }).waitFor();
+    // Vera revokes her own.
+    await veras.getByRole("button", { name: "Revoke vera-ci" }).click();
+    await veras.getByRole("button", { name: "Yes, revoke" }).click();
+    await veras.getByTestId("api-key-status").filter({ hasText: "Revoked" }).waitFor();
+
     // The invitation is used up.
-    await owner.reload();
+    await owner.goto(`${baton.url}/settings/members`);
     await owner.getByTestId("no-invitations").waitFor();
   });
 

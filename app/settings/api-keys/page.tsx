@@ -1,7 +1,8 @@
 /**
  * API keys of this workspace, for workers, the CLI, the SDK and scripts: made here (the key is
- * shown once), listed by prefix with their role, pools, last use, expiry and revocation, and
- * revoked. Editors and owners; a key is never stronger than the one who made it.
+ * shown once), listed by prefix with their role, pools, who made them, last use, expiry and
+ * revocation, and revoked. Editors and owners; a key is never stronger than the one who made it,
+ * and editors revoke only the keys they made (owners any).
  */
 import type { Metadata } from "next";
 import { EmptyState } from "@/app/_components/empty-state";
@@ -32,6 +33,7 @@ export default async function ApiKeysPage() {
   const [keys, pools] = await Promise.all([api.apiKeys.list(), api.workPools.list()]);
   const poolName = new Map(pools.map((p) => [p.id, p.name]));
   const now = Date.now();
+  const mine = (createdBy: string | null) => createdBy !== null && createdBy === viewer.user?.id;
 
   return (
     <>
@@ -51,7 +53,7 @@ export default async function ApiKeysPage() {
       <SettingsSection id="keys" title="Keys">
         <SettingsTable
           label="API keys"
-          columns={["Name", "Key", "Role", "Pools", "Created", "Last used", "Expires", "Status"]}
+          columns={["Name", "Key", "Role", "Pools", "Made by", "Created", "Last used", "Expires", "Status"]}
           items={keys}
           empty={{ testId: "no-api-keys", text: "No API keys yet." }}
           row={(k) => {
@@ -81,6 +83,18 @@ export default async function ApiKeysPage() {
                     </span>
                   )}
                 </td>
+                <td data-testid="api-key-made-by">
+                  {k.createdByEmail ? (
+                    <>
+                      {k.createdByEmail}
+                      {mine(k.createdBy) ? <span className="muted"> (you)</span> : null}
+                    </>
+                  ) : (
+                    <span className="muted" title="Made with an API key, or by an account that no longer exists">
+                      —
+                    </span>
+                  )}
+                </td>
                 <td>
                   <LocalTime iso={k.createdAt} />
                 </td>
@@ -102,7 +116,7 @@ export default async function ApiKeysPage() {
                     </div>
                   ) : null}
                 </td>
-                <td>{k.revokedAt ? null : <RevokeApiKey id={k.id} name={k.name} />}</td>
+                <td>{k.revokedAt || !(viewer.isOwner || mine(k.createdBy)) ? null : <RevokeApiKey id={k.id} name={k.name} />}</td>
               </tr>
             );
           }}
