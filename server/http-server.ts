@@ -28,7 +28,6 @@ import { RunSignals } from "./engine/signals";
 import { setRuntime } from "./runtime";
 import { startServices, type RunningServices } from "./services";
 import { countUsers, setupToken } from "./auth/better-auth";
-import { apiEndpointFor } from "./api/endpoint";
 
 export interface StartServerOptions {
   port: number;
@@ -115,6 +114,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     setRuntime({ config: opts.config, database, engine: { settings, signals } });
     if (opts.services !== false) services = startServices({ database, settings });
 
+    // Loaded now, after NODE_ENV is set: tRPC decides at load whether errors carry stacks.
+    const { apiEndpointFor } = await import("./api/endpoint");
     const { default: next } = await import("next");
     // Handing Next the server lets it attach its own WebSocket upgrade handler (hot reload in
     // dev); a second handler of ours would answer the same upgrade twice.

@@ -66,6 +66,8 @@ function describeZodError(error: ZodError): { message: string; field?: string } 
 }
 
 const t = initTRPC.context<Context>().create({
+  // Stack traces only in development: an error a caller sees must not show the server's insides.
+  isDev: process.env.NODE_ENV === "development",
   errorFormatter({ shape, error }) {
     let message = shape.message;
     let field: string | undefined;
