@@ -33,7 +33,13 @@ export function retryDelayMs(opts: RunOptions, attempt: number, random: () => nu
 /** Rejects after `seconds` (aborting `controller`), unless `work` settles first. */
 export async function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, seconds: number | undefined, parent: AbortSignal): Promise<T> {
   const controller = new AbortController();
-  const onAbort = () => controller.abort(parent.reason);
+  // One listener on the parent, removed when the work settles: a flow with many tasks must not
+  // pile listeners onto its run's signal (MaxListenersExceededWarning past 10).
+  let rejectOnAbort: ((err: Error) => void) | undefined;
+  const onAbort = () => {
+    controller.abort(parent.reason);
+    rejectOnAbort?.(asError(parent.reason));
+  };
   parent.addEventListener("abort", onAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -52,7 +58,7 @@ export async function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, 
     racers.push(
       new Promise<T>((_, reject) => {
         if (parent.aborted) reject(asError(parent.reason));
-        else parent.addEventListener("abort", () => reject(asError(parent.reason)), { once: true });
+        else rejectOnAbort = reject;
       }),
     );
     return await Promise.race(racers);
@@ -70,11 +76,15 @@ export function asError(reason: unknown): Error {
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(asError(signal.reason));
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
+    const onAbort = () => {
       clearTimeout(timer);
-      reject(asError(signal.reason));
-    }, { once: true });
+      reject(asError(signal!.reason));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
 
