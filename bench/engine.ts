@@ -96,7 +96,7 @@ async function drainWithWorkers(database: Database, poolId: string, workers: num
   await Promise.all(
     ids.map(async (w) => {
       for (;;) {
-        const runs = await claimFlowRuns({ db: database.db, workspaceId: WS, workPoolId: poolId, workerId: w.id, max: batch, capabilities: {}, start: true, actor: "worker:bench" });
+        const runs = await claimFlowRuns({ db: database.db, workspaceId: WS, workPoolId: poolId, workerId: w.id, max: batch, capabilities: {}, start: true, actor: "worker:bench", workerTimeoutMs: 86_400_000 /* these workers never heartbeat */ });
         if (runs.length === 0) return;
         if (complete) {
           // A worker reports the states of the runs it finished together, in one statement.
@@ -198,7 +198,7 @@ async function latency() {
     return samples;
   };
   const direct = await measure(() =>
-    claimWithWait({ db: database.db, workspaceId: WS, workPoolId: setup.pool.id, workerId: worker.id, max: 1, capabilities: {}, start: true, actor: "worker:idle", waitMs: 30_000, signals, fallbackPollMs: settings.claimFallbackPollMs }),
+    claimWithWait({ db: database.db, workspaceId: WS, workPoolId: setup.pool.id, workerId: worker.id, max: 1, capabilities: {}, start: true, actor: "worker:idle", waitMs: 30_000, signals, fallbackPollMs: settings.claimFallbackPollMs, workerTimeoutMs: settings.workerTimeoutMs }),
   );
 
   const server = http.createServer(async (req, res) => {
@@ -271,7 +271,7 @@ async function idleLoad() {
         await heartbeatWorker({ db: database.db, workspaceId: WS, workerId: w.id, runs: [] });
         nextBeat = Date.now() + settings.heartbeatIntervalMs;
       }
-      await claimWithWait({ db: database.db, workspaceId: WS, workPoolId: setup.pool.id, workerId: w.id, max: 1, capabilities: {}, actor: "idle", signals, fallbackPollMs: settings.claimFallbackPollMs, waitMs: Math.min(30_000, Math.max(0, nextBeat - Date.now())) });
+      await claimWithWait({ db: database.db, workspaceId: WS, workPoolId: setup.pool.id, workerId: w.id, max: 1, capabilities: {}, actor: "idle", signals, fallbackPollMs: settings.claimFallbackPollMs, workerTimeoutMs: settings.workerTimeoutMs, waitMs: Math.min(30_000, Math.max(0, nextBeat - Date.now())) });
     }
   });
   await sleep(1000);

@@ -1,10 +1,12 @@
 /**
  * Claiming runs for a worker: one call to `baton_claim_flow_runs` (defined in drizzle/0003_claim_function.sql;
  * migrations are append-only, so its current version is the latest migration that replaces it,
- * drizzle/0007_claim_only_live_workers.sql),
+ * drizzle/0010_claim_fresh_heartbeat.sql),
  * which picks due runs with FOR UPDATE SKIP LOCKED in priority order, honours paused pools and
  * queues, concurrency limits and capabilities, moves them to PENDING (or RUNNING), hands out a
- * lease token and records the transitions — in one round trip.
+ * lease token and records the transitions — in one round trip. A worker that said goodbye, or
+ * whose last heartbeat is older than the worker timeout, is handed nothing (an empty claim):
+ * the zombie killer would take such runs back while they ran. Its next heartbeat revives it.
  */
 import { sql } from "drizzle-orm";
 import { flowRuns } from "../../drizzle/schema";
@@ -25,6 +27,11 @@ export interface ClaimOptions {
   /** Start the runs at once (RUNNING) instead of PENDING — for workers that run in-process. */
   start?: boolean;
   actor: string;
+  /**
+   * The server's worker timeout (BATON_WORKER_TIMEOUT_S): a worker whose last heartbeat is
+   * older than this gets no runs until it heartbeats again.
+   */
+  workerTimeoutMs: number;
 }
 
 export async function claimFlowRuns(opts: ClaimOptions): Promise<FlowRunRow[]> {
@@ -35,7 +42,8 @@ export async function claimFlowRuns(opts: ClaimOptions): Promise<FlowRunRow[]> {
   const result = await opts.db.execute(sql`
     SELECT * FROM baton_claim_flow_runs(
       ${opts.workspaceId}::uuid, ${opts.workPoolId}::uuid, ${queueIds}, ${opts.workerId}::uuid,
-      ${opts.max}::int, ${JSON.stringify(opts.capabilities)}::jsonb, ${opts.start ?? false}::boolean, ${opts.actor}::text)`);
+      ${opts.max}::int, ${JSON.stringify(opts.capabilities)}::jsonb, ${opts.start ?? false}::boolean, ${opts.actor}::text,
+      ${Math.round(opts.workerTimeoutMs)}::bigint)`);
   const runs = rowsOf(result).map((row) => mapRow(flowRuns, row));
   // The set comes back in no particular order; hand it out by run priority, then time (within
   // one claim the queues' priorities already chose which runs these are).

@@ -47,18 +47,32 @@ export async function heartbeatWorker(opts: {
   workspaceId: string;
   workerId: string;
   runs: { id: string; leaseToken: string }[];
+  /**
+   * The server's worker timeout. When given, a heartbeat that revives a worker claims refused
+   * (its previous heartbeat was older than this, or it had said goodbye) wakes the pool's
+   * waiting claims at once, instead of at their next fallback poll.
+   */
+  workerTimeoutMs?: number;
 }): Promise<HeartbeatReply> {
+  const staleBefore =
+    opts.workerTimeoutMs === undefined
+      ? sql<boolean>`false`
+      : // A subquery in RETURNING reads the statement's snapshot: the row as it was before this update.
+        sql<boolean>`(SELECT o.stopped_at IS NOT NULL OR o.last_heartbeat_at <= now() - ${Math.round(opts.workerTimeoutMs)} * interval '1 millisecond'
+          FROM ${workers} o WHERE o.id = ${opts.workerId}::uuid)`;
   const [alive] = await opts.db
     .update(workers)
     .set({ lastHeartbeatAt: sql`now()`, stoppedAt: null })
     .where(and(eq(workers.id, opts.workerId), eq(workers.workspaceId, opts.workspaceId)))
-    .returning({ id: workers.id });
+    .returning({ id: workers.id, workPoolId: workers.workPoolId, revived: staleBefore });
   if (!alive) {
     throw new AppError("NOT_FOUND", `Worker ${opts.workerId} is not registered (was its pool deleted?); register again`, {
       field: "workerId",
       reason: "WORKER_UNKNOWN",
     });
   }
+  // Through the database, so the server process holding this worker's long poll hears it too.
+  if (alive.revived) await opts.db.execute(sql`SELECT pg_notify('baton_runs', ${alive.workPoolId}::text)`);
   if (opts.runs.length === 0) return { cancel: [], stop: [] };
   const rows = await opts.db
     .select({ id: flowRuns.id, stateType: flowRuns.stateType, leaseToken: flowRuns.leaseToken })

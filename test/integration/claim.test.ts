@@ -8,7 +8,7 @@ import { WS, seedFlow, seedPool, seedQueue, seedRuns, seedWorker } from "../help
 describe("claiming runs", () => {
   const t = useTestDatabase();
   const claim = (poolId: string, workerId: string, max: number, extra: Partial<Parameters<typeof claimFlowRuns>[0]> = {}) =>
-    claimFlowRuns({ db: t.database.db, workspaceId: WS, workPoolId: poolId, workerId, max, capabilities: {}, actor: "worker:test", ...extra });
+    claimFlowRuns({ db: t.database.db, workspaceId: WS, workPoolId: poolId, workerId, max, capabilities: {}, actor: "worker:test", ...extra, workerTimeoutMs: extra.workerTimeoutMs ?? 60_000 });
 
   it("claims due runs in queue priority, run priority, then time order, with a lease and history", async () => {
     const db = t.database.db;

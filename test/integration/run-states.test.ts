@@ -84,13 +84,13 @@ describe("setRunState", () => {
     const { run, pool } = await oneRun("lease");
     const w1 = await seedWorker(db, pool.id, "w1");
     const w2 = await seedWorker(db, pool.id, "w2");
-    const [claimed] = await claimFlowRuns({ db, workspaceId: WS, workPoolId: pool.id, workerId: w1.id, max: 1, capabilities: {}, actor: "worker:w1" });
+    const [claimed] = await claimFlowRuns({ db, workspaceId: WS, workPoolId: pool.id, workerId: w1.id, max: 1, capabilities: {}, actor: "worker:w1", workerTimeoutMs: 60_000 });
     const oldToken = claimed!.leaseToken!;
     await set(run.id, { type: "RUNNING" }, { leaseToken: oldToken });
     // The worker goes silent; the run is crashed and put back for another worker.
     await set(run.id, { type: "CRASHED", message: "worker w1 stopped heartbeating" });
     await set(run.id, { type: "SCHEDULED", name: "AwaitingRetry" });
-    const [again] = await claimFlowRuns({ db, workspaceId: WS, workPoolId: pool.id, workerId: w2.id, max: 1, capabilities: {}, actor: "worker:w2" });
+    const [again] = await claimFlowRuns({ db, workspaceId: WS, workPoolId: pool.id, workerId: w2.id, max: 1, capabilities: {}, actor: "worker:w2", workerTimeoutMs: 60_000 });
     expect(again!.leaseToken).not.toBe(oldToken);
 
     const err = await failure(set(run.id, { type: "COMPLETED" }, { leaseToken: oldToken }));

@@ -29,7 +29,7 @@ describe("background services", () => {
     const [seeded] = await seedRuns(db, { flowId: flow.id, workPoolId: pool.id, workQueueId: defaultQueue.id, ...extra });
     const worker = await registerWorker({ db, workspaceId: WS, workPoolId: pool.id, name: `${name}-worker`, capabilities: {} });
     await db.update(flowRuns).set({ retryDelaySeconds: 0 }).where(eq(flowRuns.id, seeded!.id));
-    const [claimed] = await claimFlowRuns({ db, workspaceId: WS, workPoolId: pool.id, workerId: worker.id, max: 1, capabilities: {}, actor: "test", start: true });
+    const [claimed] = await claimFlowRuns({ db, workspaceId: WS, workPoolId: pool.id, workerId: worker.id, max: 1, capabilities: {}, actor: "test", start: true, workerTimeoutMs: 60_000 });
     return { run: claimed!, worker, pool, queue: defaultQueue, flow };
   }
 
@@ -58,7 +58,7 @@ describe("background services", () => {
     const { pool, defaultQueue } = await seedPool(db, "pending-zombie-pool");
     await seedRuns(db, { flowId: flow.id, workPoolId: pool.id, workQueueId: defaultQueue.id });
     const w = await registerWorker({ db, workspaceId: WS, workPoolId: pool.id, name: "pz", capabilities: {} });
-    const [p] = await claimFlowRuns({ db, workspaceId: WS, workPoolId: pool.id, workerId: w.id, max: 1, capabilities: {}, actor: "test" });
+    const [p] = await claimFlowRuns({ db, workspaceId: WS, workPoolId: pool.id, workerId: w.id, max: 1, capabilities: {}, actor: "test", workerTimeoutMs: 60_000 });
     await db.update(workers).set({ stoppedAt: new Date() }).where(eq(workers.id, w.id)); // said goodbye, still holding it
     await killZombies(serviceContext(db));
     expect(await run(p!.id)).toMatchObject({ stateType: "SCHEDULED", stateName: "Scheduled", runCount: 0 });
@@ -110,7 +110,7 @@ describe("background services", () => {
     const w = await registerWorker({ db, workspaceId: WS, workPoolId: pool.id, name: "stuck-worker", capabilities: {} });
     const ctx = serviceContext(db, { workerTimeoutMs: 60_000 });
     for (let i = 1; i <= 3; i++) {
-      const got = await claimFlowRuns({ db, workspaceId: WS, workPoolId: pool.id, workerId: w.id, max: 1, capabilities: {}, actor: "test" });
+      const got = await claimFlowRuns({ db, workspaceId: WS, workPoolId: pool.id, workerId: w.id, max: 1, capabilities: {}, actor: "test", workerTimeoutMs: 60_000 });
       expect(got).toHaveLength(1);
       await sleep(200);
       await reviveStuckRuns(ctx); // (it also revives other tests' stuck runs in this database)
@@ -156,7 +156,7 @@ describe("background services", () => {
     expect(retried.scheduledTime.getTime()).toBeGreaterThanOrEqual(before + 29_000);
     // The next attempt is "Retrying"; when it fails too, no retries are left.
     await t.database.db.update(flowRuns).set({ scheduledTime: new Date(Date.now() - 1000) }).where(eq(flowRuns.id, r.id));
-    const [again] = await claimFlowRuns({ db: t.database.db, workspaceId: WS, workPoolId: r.workPoolId!, workerId: r.workerId!, max: 1, capabilities: {}, actor: "test", start: true });
+    const [again] = await claimFlowRuns({ db: t.database.db, workspaceId: WS, workPoolId: r.workPoolId!, workerId: r.workerId!, max: 1, capabilities: {}, actor: "test", start: true, workerTimeoutMs: 60_000 });
     expect(again).toMatchObject({ stateName: "Retrying", runCount: 2 });
     const failed = await failFlowRun({ db: t.database.db, workspaceId: WS, runId: r.id, type: "FAILED", message: "boom again", actor: "test", leaseToken: again!.leaseToken! });
     expect(failed).toMatchObject({ stateType: "FAILED", stateMessage: "boom again" });

@@ -111,7 +111,7 @@ export const workerProtocolProcedures = {
     .mutation(async ({ ctx, input }) => {
       // The extra read is only for pool-scoped keys; others stay at one statement a heartbeat.
       if (ctx.access.workPoolIds) await ownWorker(ctx, input.workerId);
-      return heartbeatWorker({ db: ctx.db, workspaceId: ctx.workspaceId, workerId: input.workerId, runs: input.runs });
+      return heartbeatWorker({ db: ctx.db, workspaceId: ctx.workspaceId, workerId: input.workerId, runs: input.runs, workerTimeoutMs: ctx.engine.settings.workerTimeoutMs });
     }),
 
   claim: workerProcedure
@@ -144,6 +144,7 @@ export const workerProtocolProcedures = {
         waitMs: input.waitMs,
         signals: ctx.engine.signals,
         fallbackPollMs: ctx.engine.settings.claimFallbackPollMs,
+        workerTimeoutMs: ctx.engine.settings.workerTimeoutMs,
         abort: signal,
       });
       return withEntrypoints(ctx, runs);
