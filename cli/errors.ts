@@ -5,6 +5,7 @@
 import { TRPCClientError } from "@trpc/client";
 import { BatonConnectionError, BatonNotAnApiError, describeClientError, redactSecrets } from "../server/client";
 import { ConfigError } from "../server/config";
+import { DataDirInUseError } from "../server/db/pglite-lock";
 import { err as errStyle } from "./output/style";
 
 /** A mistake the user can fix, with the message to show them. */
@@ -25,6 +26,8 @@ export function describeCliError(error: unknown): string {
 
 function describe(error: unknown): string {
   if (error instanceof CliError) return error.message;
+  // Another process owns the embedded database: the message names it and says what to do.
+  if (error instanceof DataDirInUseError) return error.message;
   // ConfigError lists one problem per indented line; one line reads better on a terminal.
   if (error instanceof ConfigError) return error.message.replace(/:\n\s+/, ": ").replace(/\n\s+/g, "; ");
   if (error instanceof TRPCClientError || error instanceof BatonConnectionError || error instanceof BatonNotAnApiError) {

@@ -19,9 +19,9 @@ export function dbCommand(): Command {
     .addHelpText(
       "after",
       `
-With the embedded database (no DATABASE_URL), stop the server first: PGlite has no lock, only one
-process may open a data directory, and two at once can corrupt it beyond repair. On PostgreSQL
-and Neon, migrating while servers run is safe (an advisory lock serialises migrations).`,
+With the embedded database (no DATABASE_URL), stop the server first: one process owns a data
+directory (its baton.lock names the owner), and this command is refused while another holds it.
+On PostgreSQL and Neon, migrating while servers run is safe (an advisory lock serialises them).`,
     )
     .action(async (opts: { dataDir?: string; databaseUrl?: string; force?: boolean }) => {
       if (opts.dataDir !== undefined) process.env.BATON_DATA_DIR = opts.dataDir;
@@ -30,7 +30,7 @@ and Neon, migrating while servers run is safe (an advisory lock serialises migra
       if (config.database.driver === "pglite" && !opts.force && (await serverAnswers(config))) {
         throw new CliError(
           `A Baton server answers at ${config.apiUrl}; stop it before migrating the embedded database ` +
-            `(PGlite allows one process per data directory; the server migrates it itself when it starts). ` +
+            `(one process owns an embedded data directory; the server migrates it itself when it starts). ` +
             `If that server uses another data directory, pass --force.`,
         );
       }

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import * as schema from "../../drizzle/schema";
 import type { DatabaseConfig, DbDriver } from "../config";
+import { lockDataDir } from "./pglite-lock";
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -169,14 +170,22 @@ async function openPglite(dataDir: string): Promise<Database> {
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
   const inMemory = dataDir.startsWith("memory://");
-  // PGlite does not create the parent folders of its data directory.
-  if (!inMemory) fs.mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
-  const client = await PGlite.create(inMemory ? dataDir : path.resolve(dataDir));
+  // One process owns a PGlite directory (PGlite has no lock of its own): a second opener is
+  // refused with DataDirInUseError, naming the owner. This also creates the directory (PGlite
+  // does not create the parent folders of its data directory).
+  const lock = inMemory ? undefined : await lockDataDir(dataDir);
+  let client: InstanceType<typeof PGlite>;
+  try {
+    client = await PGlite.create(inMemory ? dataDir : path.resolve(dataDir));
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const db = drizzle(client, { schema });
   return {
     db: db as unknown as Db,
     driver: "pglite",
-    // One process owns a PGlite directory, so no lock is needed.
+    // This process owns the PGlite directory (the lock above), so migrations need no lock.
     migrate: () => migrate(db, { migrationsFolder: migrationsFolder() }),
     listen: async (channel, handler) => {
       const unsubscribe = await client.listen(channel, handler);
@@ -195,7 +204,13 @@ async function openPglite(dataDir: string): Promise<Database> {
         },
       };
     },
-    close: () => client.close(),
+    close: async () => {
+      try {
+        if (!client.closed) await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
 
