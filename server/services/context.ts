@@ -6,6 +6,14 @@ export interface ServiceContext {
   db: Db;
   settings: EngineSettings;
   log: (message: string) => void;
+  /**
+   * When this instance began running the services (took the leader lock). A worker's silence
+   * counts only from the later of its last heartbeat and this moment: while no server was
+   * running (or the database was away), no heartbeat could land, and that is not the worker's
+   * fault. So for one worker timeout after this moment the zombie killer crashes no run for
+   * silence. Absent (one-off calls, tests): silence counts from the last heartbeat alone.
+   */
+  servingSince?: Date;
 }
 
 /** Runs `fn`, treating a lost race (another actor changed the run first) as "nothing to do". */

@@ -61,9 +61,15 @@ export function startServices(opts: {
   const tick = async () => {
     if (!lock?.held) {
       lock = null;
+      ctx.servingSince = undefined;
       try {
         lock = await opts.database.tryAdvisoryLock(SERVICES_LOCK_KEY);
-        if (lock) log("this process now runs the background services (leader)");
+        if (lock) {
+          // Heartbeats sent before now may have found no server (or no database): a worker's
+          // silence counts from here, so the zombie killer waits a worker timeout first.
+          ctx.servingSince = new Date();
+          log(`this process now runs the background services (leader); workers' silence counts from now (${opts.settings.workerTimeoutMs / 1000} s to heartbeat)`);
+        }
       } catch (err) {
         log(`could not try for leadership: ${(err as Error).message}`);
       }

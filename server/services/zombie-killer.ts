@@ -3,6 +3,10 @@
  * still holding them) are taken back. RUNNING becomes CRASHED and is retried if it may be;
  * PENDING (never started) goes back to the queue; CANCELLING is confirmed as CANCELLED.
  * Also the run watchdog: a RUNNING run past its timeout is failed as TimedOut.
+ *
+ * Silence counts only from when this server began running the services (ctx.servingSince):
+ * after the server (or its database) was down, live workers get a worker timeout to heartbeat
+ * again before any of their runs is judged abandoned — their heartbeats could not land meanwhile.
  */
 import { and, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
 import { flowRuns, workers } from "../../drizzle/schema";
@@ -14,6 +18,11 @@ const ACTOR = "zombie-killer";
 
 export async function killZombies(ctx: ServiceContext): Promise<number> {
   const cutoff = new Date(Date.now() - ctx.settings.workerTimeoutMs);
+  // Silence is judged by heartbeats this server could have received: greatest(last heartbeat,
+  // servingSince) < cutoff. Within a worker timeout of servingSince nobody is silent yet;
+  // a worker that said goodbye (stopped_at) is gone at once either way.
+  const graceLeftMs = ctx.servingSince ? ctx.servingSince.getTime() - cutoff.getTime() : 0;
+  const silent = graceLeftMs > 0 ? sql`false` : lt(workers.lastHeartbeatAt, cutoff);
   const zombies = await ctx.db
     .select({ run: flowRuns, workerId: workers.id, workerName: workers.name })
     .from(flowRuns)
@@ -21,7 +30,7 @@ export async function killZombies(ctx: ServiceContext): Promise<number> {
     .where(
       and(
         inArray(flowRuns.stateType, ["PENDING", "RUNNING", "CANCELLING"]),
-        or(lt(workers.lastHeartbeatAt, cutoff), isNotNull(workers.stoppedAt)),
+        or(silent, isNotNull(workers.stoppedAt)),
       ),
     )
     .limit(500);
@@ -34,7 +43,7 @@ export async function killZombies(ctx: ServiceContext): Promise<number> {
         const [still] = await tx
           .select({ lastSeen: workers.lastHeartbeatAt, stoppedAt: workers.stoppedAt })
           .from(workers)
-          .where(and(eq(workers.id, workerId), or(lt(workers.lastHeartbeatAt, cutoff), isNotNull(workers.stoppedAt))))
+          .where(and(eq(workers.id, workerId), or(silent, isNotNull(workers.stoppedAt))))
           .for("update");
         if (!still) return false;
         const seen = `worker "${workerName}" ${still.stoppedAt ? "shut down while holding it" : "stopped heartbeating"}; last seen ${still.lastSeen.toISOString()} (${secondsAgo(still.lastSeen)} s ago)`;

@@ -8,11 +8,12 @@ import { registerWorker } from "../../server/engine/workers";
 import { markLateRuns } from "../../server/services/late-runs";
 import { reviveStuckRuns } from "../../server/services/lazarus";
 import { pruneOldLogs } from "../../server/services/retention";
+import { startServices } from "../../server/services";
 import { killZombies } from "../../server/services/zombie-killer";
 import { logs } from "../../drizzle/schema";
 import { useTestDatabase } from "../helpers/db";
 import { WS, seedFlow, seedPool, seedRuns } from "../helpers/seed";
-import { serviceContext, sleep } from "../helpers/services";
+import { fastSettings, serviceContext, sleep } from "../helpers/services";
 
 describe("background services", () => {
   const t = useTestDatabase();
@@ -45,6 +46,52 @@ describe("background services", () => {
     expect(crashed?.message).toMatch(new RegExp(`worker "${worker.name}" stopped heartbeating; last seen .* s ago`));
     // (seeded runs have no creation row; the claim by "test" started it)
     expect(await history(r.id)).toEqual(["Running", "Crashed@zombie-killer", "AwaitingRetry@zombie-killer"]);
+  });
+
+  it("zombie killer after the server was down: a worker's silence counts from when the services started, so a stale heartbeat gets a worker timeout to come back", async () => {
+    const db = t.database.db;
+    const timeoutMs = 1_500;
+    // Two runs on workers whose last heartbeat is long past the timeout: the server was down.
+    const comesBack = await claimedRun("outage-back");
+    const gone = await claimedRun("outage-gone");
+    const stale = sql`now() - interval '1 minute'`;
+    await db.update(workers).set({ lastHeartbeatAt: stale }).where(eq(workers.id, comesBack.worker.id));
+    await db.update(workers).set({ lastHeartbeatAt: stale }).where(eq(workers.id, gone.worker.id));
+    // Without the start moment (one-off call) both would be crashed: the baseline.
+    const oneOff = await db.select({ id: workers.id }).from(workers).where(sql`${workers.lastHeartbeatAt} < now() - ${timeoutMs} * interval '1 millisecond'`);
+    expect(oneOff.map((w) => w.id)).toEqual(expect.arrayContaining([comesBack.worker.id, gone.worker.id]));
+
+    const logs: string[] = [];
+    const services = startServices({ database: t.database, settings: fastSettings({ workerTimeoutMs: timeoutMs }), log: (m) => logs.push(m) });
+    const startedAt = Date.now();
+    try {
+      await services.nextTick();
+      expect(services.isLeader()).toBe(true);
+      expect(logs.join("\n")).toMatch(/silence counts from now \(1\.5 s to heartbeat\)/);
+      // Well inside the grace, the loop has ticked many times and crashed nothing.
+      while (Date.now() - startedAt < timeoutMs / 2) await services.nextTick();
+      expect((await run(comesBack.run.id)).stateType).toBe("RUNNING");
+      expect((await run(gone.run.id)).stateType).toBe("RUNNING");
+      // One worker heartbeats again (the server is reachable); the other stays silent.
+      await db.update(workers).set({ lastHeartbeatAt: sql`now()` }).where(eq(workers.id, comesBack.worker.id));
+      let crashedAfterMs = 0;
+      while (Date.now() - startedAt < 10_000) {
+        await services.nextTick();
+        if ((await run(gone.run.id)).stateType !== "RUNNING") {
+          crashedAfterMs = Date.now() - startedAt;
+          break;
+        }
+      }
+      // The silent worker's run is crashed once a worker timeout has passed since the start, not before.
+      expect(crashedAfterMs).toBeGreaterThanOrEqual(timeoutMs);
+      expect(crashedAfterMs).toBeLessThan(timeoutMs + 2_000);
+      expect((await run(gone.run.id)).stateType).toBe("CRASHED");
+      expect(await history(gone.run.id)).toEqual(["Running", "Crashed@zombie-killer"]);
+      // The one that heartbeated within the grace keeps its run (its heartbeat is fresh).
+      expect((await run(comesBack.run.id)).stateType).toBe("RUNNING");
+    } finally {
+      await services.stop();
+    }
   });
 
   it("zombie killer: a run with no retries left stays CRASHED; PENDING goes back to the queue", async () => {
