@@ -329,7 +329,9 @@ async function main() {
     `| ${name} | ${fmt(t.rate(v.create))} | ${fmt(t.rate(v.process))} | ${fmt(t.rate(v.total))} |`;
   writeSection(
     "engine",
-    `## Engine: Baton against graphile-worker
+    `## Internal: the in-process engine against graphile-worker
+
+Not the user's path (that is \`npm run bench:e2e\`, the first section): these call the engine's functions in one process — no HTTP, no worker process, no flow code, reports batched — a path no worker takes. They show what the engine's SQL can do.
 
 Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:engine\` on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "cpu"}), Node ${process.version}, PostgreSQL ${pgVersion} on the same machine, both systems in one run against fresh databases on the same server.
 

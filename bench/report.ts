@@ -9,13 +9,17 @@ Each section is written by the command it names; run it again to refresh the fig
 compare Baton side by side with a named peer in the same run, on this project's machine (2 cores).
 `;
 
-export function writeSection(name: string, body: string): void {
+/** A new section goes at the end, or with `first` before every other section (an existing one stays where it is). */
+export function writeSection(name: string, body: string, opts: { first?: boolean } = {}): void {
   const start = `<!-- bench:${name}:start -->`;
   const end = `<!-- bench:${name}:end -->`;
   let text = fs.existsSync(FILE) ? fs.readFileSync(FILE, "utf8") : HEADER;
   const block = `${start}\n${body.trim()}\n${end}`;
   const from = text.indexOf(start);
   const to = text.indexOf(end);
-  text = from >= 0 && to > from ? text.slice(0, from) + block + text.slice(to + end.length) : `${text.trimEnd()}\n\n${block}\n`;
+  const firstSection = text.indexOf("<!-- bench:");
+  if (from >= 0 && to > from) text = text.slice(0, from) + block + text.slice(to + end.length);
+  else if (opts.first && firstSection >= 0) text = `${text.slice(0, firstSection)}${block}\n\n${text.slice(firstSection)}`;
+  else text = `${text.trimEnd()}\n\n${block}\n`;
   fs.writeFileSync(FILE, text);
 }
