@@ -11,7 +11,8 @@
  * Writes its figures and method to BENCHMARKS.md (the e2e section, first). A benchmark, not a
  * test: it asserts nothing beyond every run completing; it measures.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -73,6 +74,58 @@ async function freshDatabase(name: string) {
   return dbUrl(name);
 }
 const dropDatabase = (name: string) => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).catch(() => undefined);
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux; NaN elsewhere or once it is gone). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // clock ticks (USER_HZ = 100)
+  } catch {
+    return Number.NaN;
+  }
+}
+/** The pid of the process whose command line holds all of `parts` (e.g. the server by its port). */
+function findPid(parts: string[]): number | undefined {
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (parts.every((p) => cmd.includes(p))) return Number(entry);
+    } catch {
+      /* gone */
+    }
+  }
+  return undefined;
+}
+/** PostgreSQL backends serving a database, but the asking connection. */
+async function backends(c: pg.Client): Promise<number[]> {
+  const { rows } = await c.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  return rows.map((r: { pid: number }) => r.pid);
+}
+/** CPU seconds each group of processes used between two calls; backends that came and went in between are missed. */
+function cpuMeter(groups: Record<string, number[]>) {
+  const start = new Map<number, number>();
+  for (const pids of Object.values(groups)) for (const pid of pids) start.set(pid, cpuSeconds(pid));
+  const self = process.cpuUsage();
+  return (more: Record<string, number[]> = {}) => {
+    const out: Record<string, number> = {};
+    for (const [name, pids] of Object.entries(groups)) {
+      const all = new Set([...pids, ...(more[name] ?? [])]);
+      out[name] = [...all].reduce((sum, pid) => {
+        const now = cpuSeconds(pid);
+        return Number.isNaN(now) ? sum : sum + now - (start.get(pid) ?? 0);
+      }, 0);
+    }
+    const used = process.cpuUsage(self);
+    out.benchmark = (used.user + used.system) / 1e6;
+    return out;
+  };
+}
+const cpuText = (cpu: Record<string, number>, seconds: number) =>
+  Object.entries(cpu)
+    .map(([name, s]) => `${name} ${fmt(s, 1)} s (${fmt((s / seconds) * 100)} % of one core)`)
+    .join(", ");
 
 /** 16 (--callers) callers, each its own typed client, each making runs one after another until `n` are made. */
 async function createRuns(clients: BatonClient[], n: number, tags: string[]): Promise<string[]> {
@@ -202,6 +255,7 @@ interface BatonRow {
   latency: { p50: number; p99: number; serverP50: number; serverP99: number; watch: string };
   trivial: { p50: number; p99: number };
   perRun?: { xacts: number; writes: number; byTable: [string, number][] };
+  cpu: Record<string, number>;
   calls?: { runs: number; requests: number; byProcedure: [string, number][] };
 }
 
@@ -277,11 +331,16 @@ async function benchBaton(driver: "pg" | "pglite"): Promise<BatonRow> {
     const before = pgUrl ? await dbStats(pgUrl) : undefined;
     const loadBefore = load();
     watcherQueries = 0;
+    const serverPid = findPid(["server", "start", "--port", new URL(server.url).port]);
+    const groups: Record<string, number[]> = { server: serverPid ? [serverPid] : [], workers: workers.map((w) => w.child.pid!) };
+    if (watcher) groups.postgres = await backends(watcher);
+    const meter = cpuMeter(groups);
     const start = performance.now();
     let createdAt = 0;
     const creating = createRuns(callers, RUNS, ["throughput"]).then(() => (createdAt = performance.now()));
     const doneAt = await untilCompleted("throughput", RUNS, creating);
     await creating;
+    const cpu = meter(watcher ? { postgres: await backends(watcher) } : {});
     const loadAfter = load();
     const create = createdAt - start;
     const total = doneAt - start;
@@ -294,6 +353,7 @@ async function benchBaton(driver: "pg" | "pglite"): Promise<BatonRow> {
       perRun = { xacts: (after.xacts - before.xacts - polls - 4) / RUNS, writes: byTable.reduce((s, [, w]) => s + w, 0), byTable };
     }
     console.log(`  ${fmt(RUNS)} runs: created in ${fmt(create / 1000, 2)} s (${fmt((RUNS / create) * 1000)}/s), all COMPLETED after ${fmt(total / 1000, 2)} s: ${fmt((RUNS / total) * 1000, 1)} runs/s (load ${loadBefore} → ${loadAfter})`);
+    console.log(`  CPU over those ${fmt(total / 1000, 1)} s: ${cpuText(cpu, total / 1000)}`);
     if (perRun) console.log(`  per run: ${fmt(perRun.xacts, 1)} transactions, ${fmt(perRun.writes, 1)} row writes (${perRun.byTable.map(([t, w]) => `${t} ${fmt(w, 1)}`).join(", ")})`);
 
     // Click → COMPLETED on an idle worker.
@@ -387,6 +447,7 @@ async function benchBaton(driver: "pg" | "pglite"): Promise<BatonRow> {
       trivial,
       perRun,
       calls,
+      cpu,
     };
   } finally {
     await Promise.all(workers.map(stopWorker));
@@ -400,6 +461,7 @@ async function benchBaton(driver: "pg" | "pglite"): Promise<BatonRow> {
 
 interface GraphileRow {
   total: number;
+  cpu: Record<string, number>;
   latency: { p50: number; p99: number };
   loadBefore: string;
   loadAfter: string;
@@ -458,13 +520,16 @@ async function benchGraphile(): Promise<GraphileRow> {
     await empty();
 
     const loadBefore = load();
+    const meter = cpuMeter({ postgres: await backends(watcher) });
     const start = performance.now();
     all = until(RUNS);
     await add(RUNS);
     await all;
     await empty(); // it completes jobs in batches: done when its table is empty
     const total = performance.now() - start;
+    const cpu = meter({ postgres: await backends(watcher) });
     const loadAfter = load();
+    console.log(`  CPU over those ${fmt(total / 1000, 2)} s: ${cpuText(cpu, total / 1000)}`);
     console.log(`  ${fmt(RUNS)} jobs done after ${fmt(total / 1000, 2)} s: ${fmt((RUNS / total) * 1000)} jobs/s (load ${loadBefore} → ${loadAfter})`);
 
     // Add → done on an idle runner, watched as Baton's is (the job's row gone, polled every 1 ms).
@@ -478,7 +543,7 @@ async function benchGraphile(): Promise<GraphileRow> {
     }
     const latency = { p50: pct(samples, 50), p99: pct(samples, 99) };
     console.log(`  add → done: p50 ${fmt(latency.p50, 1)} ms, p99 ${fmt(latency.p99, 1)} ms`);
-    return { total, latency, loadBefore, loadAfter };
+    return { total, latency, loadBefore, loadAfter, cpu };
   } finally {
     await runner?.stop().catch(() => undefined);
     await Promise.resolve(utils.release()).catch(() => undefined);
@@ -489,11 +554,27 @@ async function benchGraphile(): Promise<GraphileRow> {
 
 // ── report ─────────────────────────────────────────────────────────────────────────────────────
 
+/** Which code was measured: the commit, and any uncommitted edits to the server, worker or SDK in this checkout. */
+function provenance(): string {
+  const git = (...args: string[]) => {
+    const r = spawnSync("git", args, { cwd: ROOT, encoding: "utf8" });
+    return r.status === 0 ? r.stdout.trim() : "";
+  };
+  const commit = git("rev-parse", "--short", "HEAD") || "unknown";
+  const dirty = git("status", "--porcelain", "--", "server", "workers", "sdk", "cli", "bin", "drizzle")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.slice(3));
+  return dirty.length ? `commit ${commit} with uncommitted edits to ${dirty.map((f) => `\`${f}\``).join(", ")}` : `commit ${commit} (a clean checkout of the server, worker and SDK)`;
+}
+
 async function main() {
   const cpu = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "cpu"})`;
   console.log(`Baton end-to-end benchmark — ${cpu}, Node ${process.version}, load average ${load()} (1 / 5 / 15 min)`);
   const pgVersion = await admin(async (c) => (await c.query("SHOW server_version")).rows[0].server_version as string);
   ensureProductionBuild();
+  const code = provenance();
+  console.log(`Measuring ${code}`);
   const loadStart = load();
   const want = (part: string) => !ONLY || ONLY.has(part);
   const rows: BatonRow[] = [];
@@ -514,7 +595,7 @@ async function main() {
     "e2e",
     `## The user's path: Baton against graphile-worker, end to end
 
-Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:e2e\` on ${cpu}, Node ${process.version}, PostgreSQL ${pgVersion} on the same machine. **The machine was shared**: other engineers' test suites ran during the run; load average (1 / 5 / 15 min) ${loadStart} at the start, ${loadEnd} at the end (each row's own below). Figures from a busy 2-core machine: compare the rows of one run, not runs of different days.
+Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:e2e\` at ${code}, on ${cpu}, Node ${process.version}, PostgreSQL ${pgVersion} on the same machine. **The machine was shared**: other engineers' test suites ran during the run; load average (1 / 5 / 15 min) ${loadStart} at the start, ${loadEnd} at the end (each row's own below). Figures from a busy 2-core machine: compare the rows of one run, not runs of different days.
 
 ### Throughput: ${fmt(RUNS)} runs of a one-task TypeScript flow, made through the API, until all are COMPLETED
 
@@ -535,11 +616,15 @@ ${rows.map((r) => `| Baton on ${r.label}: \`deployments.run\` → seen COMPLETED
 | graphile-worker: \`addJob\` → job row gone | ${fmt(g.latency.p50, 1)} ms | ${fmt(g.latency.p99, 1)} ms |
 ${rows.map((r) => `| Baton on ${r.label}: \`workPools.list\` over HTTP, sequential | ${fmt(r.trivial.p50, 2)} ms | ${fmt(r.trivial.p99, 2)} ms |`).join("\n")}
 
-Method: ${LATENCY_SAMPLES} sequential single runs after 3 warm-up ones, 100 ms apart so the one worker is back in its long-polling claim; the time is from just before \`deployments.run\` until the run is seen COMPLETED — on PostgreSQL by ${pgRow.latency.watch}, on PGlite by ${rows.find((r) => r.driver === "pglite")!.latency.watch}. The server's created → end time is from the run's own timestamps. The trivial query: ${TRIVIAL_CALLS} \`workPools.list\` calls one after another through the typed client (plain \`httpLink\`), after 50 warm-up ones. Targets (issue 10): ≥ 1.0× graphile-worker end to end, click → COMPLETED p50 ≤ 30 ms on PostgreSQL, a trivial call ≤ 3 ms p50.
+Method: ${LATENCY_SAMPLES} sequential single runs after 3 warm-up ones (with ${LATENCY_SAMPLES} samples p99 is the slowest one or two), 100 ms apart so the one worker is back in its long-polling claim; the time is from just before \`deployments.run\` until the run is seen COMPLETED — on PostgreSQL by ${pgRow.latency.watch}, on PGlite by ${rows.find((r) => r.driver === "pglite")!.latency.watch}. The server's created → end time is from the run's own timestamps. The trivial query: ${TRIVIAL_CALLS} \`workPools.list\` calls one after another through the typed client (plain \`httpLink\`), after 50 warm-up ones. Targets (issue 10): ≥ 1.0× graphile-worker end to end, click → COMPLETED p50 ≤ 30 ms on PostgreSQL, a trivial call ≤ 3 ms p50.
 
 ### Where a run's time goes (PostgreSQL)
 
 - Per run, the worker makes **${fmt(calls.requests, 1)} HTTP requests** to the server: ${calls.byProcedure.map(([p, n]) => `\`${p}\` ${fmt(n, 2)}`).join(", ")} — plus the caller's one \`deployments.run\`. Counted on ${calls.runs} runs made as above, with the worker replaced by one whose \`BATON_API_URL\` is a counting proxy in front of the server (not timed).
+- CPU per run, user + system from \`/proc\` over each timed throughput phase (and how much of the machine's ${os.cpus().length} cores these processes used during it; the rest went to others' load):
+${[...rows.map((r) => ({ name: `Baton on ${r.label}`, cpu: r.cpu, ms: r.total })), { name: "graphile-worker", cpu: g.cpu, ms: g.total }].map((x) => `  - ${x.name}: ${Object.entries(x.cpu).map(([p, sec]) => `${p} ${fmt((sec * 1000) / RUNS, 2)} ms`).join(", ")} (all together ${fmt((Object.values(x.cpu).reduce((a, b) => a + b, 0) / (x.ms / 1000) / os.cpus().length) * 100)} % of the machine)`).join("\n")}
+
+  "server" is the \`baton server start\` process (with PGlite, the database is inside it), "workers" the \`baton worker start\` process(es), "postgres" the PostgreSQL backends serving the database (those alive at the start or end of the phase), "benchmark" this script (the ${CALLERS} callers and the watcher; for graphile-worker also the runner itself).
 - Per run, the database commits **${fmt(perRun.xacts, 1)} transactions** and writes **${fmt(perRun.writes, 1)} rows** (${perRun.byTable.map(([t, w]) => `${t} ${fmt(w, 1)}`).join(", ")}), from \`pg_stat_database\` and \`pg_stat_user_tables\` over the timed ${fmt(RUNS)} runs, less the benchmark's own count queries. (pg_stat_statements is not loaded on this server, so statements are not counted.)
 `,
     { first: true },
