@@ -348,7 +348,7 @@ async function benchBaton(driver: "pg" | "pglite"): Promise<BatonRow> {
     let perRun: BatonRow["perRun"];
     if (pgUrl && before) {
       const after = await dbStats(pgUrl);
-      const byTable = [...after.writes].map(([t, w]) => [t, (w - (before.writes.get(t) ?? 0)) / RUNS] as [string, number]).filter(([, w]) => w > 0).sort((a, b) => b[1] - a[1]);
+      const byTable = [...after.writes].map(([t, w]) => [t, (w - (before.writes.get(t) ?? 0)) / RUNS] as [string, number]).filter(([, w]) => w >= 0.05).sort((a, b) => b[1] - a[1]);
       // Less our own count queries (one transaction each) and the stats reads.
       perRun = { xacts: (after.xacts - before.xacts - polls - 4) / RUNS, writes: byTable.reduce((s, [, w]) => s + w, 0), byTable };
     }
@@ -595,7 +595,7 @@ async function main() {
     "e2e",
     `## The user's path: Baton against graphile-worker, end to end
 
-Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:e2e\` at ${code}, on ${cpu}, Node ${process.version}, PostgreSQL ${pgVersion} on the same machine. **The machine was shared**: other engineers' test suites ran during the run; load average (1 / 5 / 15 min) ${loadStart} at the start, ${loadEnd} at the end (each row's own below). Figures from a busy 2-core machine: compare the rows of one run, not runs of different days.
+Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:e2e\` at ${code}, on ${cpu}, Node ${process.version}, PostgreSQL ${pgVersion} on the same machine. **The machine was shared**: other engineers' test suites may have run during it; load average (1 / 5 / 15 min) ${loadStart} at the start, ${loadEnd} at the end (each row's own below). Figures from a busy 2-core machine: compare the rows of one run, not runs of different days.
 
 ### Throughput: ${fmt(RUNS)} runs of a one-task TypeScript flow, made through the API, until all are COMPLETED
 
@@ -623,6 +623,8 @@ Method: ${LATENCY_SAMPLES} sequential single runs after 3 warm-up ones (with ${L
 - Per run, the worker makes **${fmt(calls.requests, 1)} HTTP requests** to the server: ${calls.byProcedure.map(([p, n]) => `\`${p}\` ${fmt(n, 2)}`).join(", ")} — plus the caller's one \`deployments.run\`. Counted on ${calls.runs} runs made as above, with the worker replaced by one whose \`BATON_API_URL\` is a counting proxy in front of the server (not timed).
 - CPU per run, user + system from \`/proc\` over each timed throughput phase (and how much of the machine's ${os.cpus().length} cores these processes used during it; the rest went to others' load):
 ${[...rows.map((r) => ({ name: `Baton on ${r.label}`, cpu: r.cpu, ms: r.total })), { name: "graphile-worker", cpu: g.cpu, ms: g.total }].map((x) => `  - ${x.name}: ${Object.entries(x.cpu).map(([p, sec]) => `${p} ${fmt((sec * 1000) / RUNS, 2)} ms`).join(", ")} (all together ${fmt((Object.values(x.cpu).reduce((a, b) => a + b, 0) / (x.ms / 1000) / os.cpus().length) * 100)} % of the machine)`).join("\n")}
+
+  All together, CPU per run: ${[...rows.map((r) => `Baton on ${r.label} ${fmt((Object.values(r.cpu).reduce((a, b) => a + b, 0) * 1000) / RUNS, 1)} ms`), `graphile-worker ${fmt((Object.values(g.cpu).reduce((a, b) => a + b, 0) * 1000) / RUNS, 1)} ms a job`].join(", ")}.
 
   "server" is the \`baton server start\` process (with PGlite, the database is inside it), "workers" the \`baton worker start\` process(es), "postgres" the PostgreSQL backends serving the database (those alive at the start or end of the phase), "benchmark" this script (the ${CALLERS} callers and the watcher; for graphile-worker also the runner itself).
 - Per run, the database commits **${fmt(perRun.xacts, 1)} transactions** and writes **${fmt(perRun.writes, 1)} rows** (${perRun.byTable.map(([t, w]) => `${t} ${fmt(w, 1)}`).join(", ")}), from \`pg_stat_database\` and \`pg_stat_user_tables\` over the timed ${fmt(RUNS)} runs, less the benchmark's own count queries. (pg_stat_statements is not loaded on this server, so statements are not counted.)
