@@ -45,6 +45,7 @@ async function runTracked<A extends unknown[], R>(ctx: RunContext, opts: TaskOpt
     parameters: summariseArgs(args),
     tags: opts.tags,
     cacheKey,
+    flowRunLeaseToken: ctx.leaseToken,
   });
   const report = (state: StateReport, extra: { resultId?: string; scheduledTime?: string } = {}) =>
     client.taskRuns.setState.mutate({ id: taskRun.id, state, flowRunLeaseToken: ctx.leaseToken, ...extra });

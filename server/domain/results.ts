@@ -139,13 +139,3 @@ export async function resultIdOfRun(opts: { db: DbOrTx; workspaceId: string; flo
   if (!row) throw AppError.notFound(opts.flowRunId ? "Flow run" : "Task run", id, opts.flowRunId ? "flowRunId" : "taskRunId");
   return row.resultId;
 }
-
-/** Points a run at its result (after its final state is recorded). */
-export async function attachResult(opts: { db: DbOrTx; workspaceId: string; kind: "flow" | "task"; runId: string; resultId: string }): Promise<void> {
-  await getResult({ db: opts.db, workspaceId: opts.workspaceId, id: opts.resultId });
-  const table = opts.kind === "flow" ? flowRuns : taskRuns;
-  await opts.db
-    .update(table)
-    .set({ resultId: opts.resultId })
-    .where(and(eq(table.id, opts.runId), eq(table.workspaceId, opts.workspaceId)));
-}

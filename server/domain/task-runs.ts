@@ -2,13 +2,16 @@
  * Task runs: the steps of a flow run. Created in PENDING, as Prefect does, since the flow run
  * that makes them is already running them. Creating the same (flowRunId, taskKey, dynamicKey)
  * again returns the first one, so a worker that retries a report does not split a task in two.
+ * A worker passes its flow run's lease token: the insert checks it against the flow run's row,
+ * share-locked in the same statement, so a worker that lost the run adds nothing to it.
  */
-import { and, asc, eq, inArray } from "drizzle-orm";
-import { taskRuns } from "../../drizzle/schema";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { flowRuns, stateHistory, taskRuns } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import type { TaskRunRow } from "../engine/states";
 import { findCachedResult } from "../engine/cache";
-import { recordInitialState } from "../engine/transitions";
+import { rowsOf } from "../engine/rows";
+import { LeaseLostError } from "../engine/transitions";
 import { AppError } from "../errors";
 import { getFlowRun } from "./flow-runs";
 
@@ -44,6 +47,8 @@ export async function createTaskRun(opts: {
   cacheExpiresAt?: Date | null;
   upstreamTaskRunIds?: string[];
   kind?: string | null;
+  /** The flow run's lease token, when a worker creates the task: refused (LEASE_LOST) unless the run still holds it. */
+  flowRunLeaseToken?: string;
   actor: string;
 }): Promise<TaskRunRow> {
   await getFlowRun({ db: opts.db, workspaceId: opts.workspaceId, id: opts.flowRunId, field: "flowRunId" });
@@ -66,47 +71,50 @@ export async function createTaskRun(opts: {
   const initial = cached
     ? { type: "COMPLETED" as const, name: "Cached", message: `cached result of task run ${cached.taskRunId}` }
     : { type: "PENDING" as const, name: "Pending", message: null };
-  const id = await opts.db.transaction(async (tx) => {
-    const [inserted] = await tx
-      .insert(taskRuns)
-      .values({
-        workspaceId: opts.workspaceId,
-        flowRunId: opts.flowRunId,
-        taskKey: opts.taskKey,
-        dynamicKey,
-        name: opts.name ?? `${opts.taskKey}-${dynamicKey}`,
-        stateType: initial.type,
-        stateName: initial.name,
-        stateMessage: initial.message,
-        ...(cached ? { resultId: cached.resultId, startTime: new Date(), endTime: new Date() } : {}),
-        parameters: opts.parameters ?? {},
-        tags: [...new Set(opts.tags ?? [])],
-        cacheKey: opts.cacheKey ?? null,
-        cacheExpiresAt: opts.cacheExpiresAt ?? null,
-        upstreamTaskRunIds: upstream,
-        kind: opts.kind ?? null,
-      })
-      .onConflictDoNothing({ target: [taskRuns.flowRunId, taskRuns.taskKey, taskRuns.dynamicKey] })
-      .returning({ id: taskRuns.id });
-    if (!inserted) {
-      const [existing] = await tx
-        .select({ id: taskRuns.id })
-        .from(taskRuns)
-        .where(
-          and(eq(taskRuns.flowRunId, opts.flowRunId), eq(taskRuns.taskKey, opts.taskKey), eq(taskRuns.dynamicKey, dynamicKey)),
-        );
-      if (!existing) throw AppError.conflict("this task run was being created by another request; try again", "taskKey");
-      return existing.id;
-    }
-    await recordInitialState({
-      db: tx,
-      workspaceId: opts.workspaceId,
-      kind: "task",
-      runId: inserted.id,
-      state: initial,
-      actor: opts.actor,
-    });
-    return inserted.id;
-  });
+  const token = opts.flowRunLeaseToken ?? null;
+  // One statement: the parent's lease (locked FOR SHARE when a token is checked, so a reclaim
+  // waits for it or it sees the new token), the insert only under that lease, and the history row.
+  const result = await opts.db.execute(sql`
+    WITH parent AS (
+      SELECT f.id, f.lease_token FROM ${flowRuns} f
+      WHERE f.id = ${opts.flowRunId}::uuid AND f.workspace_id = ${opts.workspaceId}::uuid
+      ${token ? sql`FOR SHARE` : sql``}
+    ),
+    ins AS (
+      INSERT INTO ${taskRuns} (workspace_id, flow_run_id, task_key, dynamic_key, name, state_type, state_name, state_message,
+        result_id, start_time, end_time, parameters, tags, cache_key, cache_expires_at, upstream_task_run_ids, kind)
+      SELECT ${opts.workspaceId}::uuid, p.id, ${opts.taskKey}, ${dynamicKey}, ${opts.name ?? `${opts.taskKey}-${dynamicKey}`},
+        ${initial.type}::state_type, ${initial.name}, ${initial.message},
+        ${cached?.resultId ?? null}::uuid, ${cached ? sql`now()` : sql`NULL`}, ${cached ? sql`now()` : sql`NULL`},
+        ${JSON.stringify(opts.parameters ?? {})}::jsonb,
+        ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify([...new Set(opts.tags ?? [])])}::jsonb))::text[],
+        ${opts.cacheKey ?? null}, ${opts.cacheExpiresAt?.toISOString() ?? null}::timestamptz,
+        ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(upstream)}::jsonb))::uuid[],
+        ${opts.kind ?? null}
+      FROM parent p
+      WHERE ${token}::uuid IS NULL OR p.lease_token IS NOT DISTINCT FROM ${token}::uuid
+      ON CONFLICT (flow_run_id, task_key, dynamic_key) DO NOTHING
+      RETURNING id, workspace_id, state_type, state_name, state_message
+    ),
+    hist AS (
+      INSERT INTO ${stateHistory} (workspace_id, task_run_id, from_type, from_name, to_type, to_name, message, actor)
+      SELECT workspace_id, id, NULL, NULL, state_type, state_name, state_message, ${opts.actor} FROM ins
+    )
+    SELECT (SELECT count(*) FROM parent)::int AS parents, (SELECT lease_token FROM parent) AS lease_token,
+      (SELECT id FROM ins) AS id`);
+  const row = rowsOf(result)[0] as { parents: number; lease_token: string | null; id: string | null } | undefined;
+  if (!row || row.parents === 0) throw AppError.notFound("Flow run", opts.flowRunId, "flowRunId");
+  if (token && row.lease_token !== token) {
+    throw new LeaseLostError(opts.flowRunId, "it may not get new task runs from a worker that no longer holds it");
+  }
+  let id = row.id;
+  if (!id) {
+    const [existing] = await opts.db
+      .select({ id: taskRuns.id })
+      .from(taskRuns)
+      .where(and(eq(taskRuns.flowRunId, opts.flowRunId), eq(taskRuns.taskKey, opts.taskKey), eq(taskRuns.dynamicKey, dynamicKey)));
+    if (!existing) throw AppError.conflict("this task run was being created by another request; try again", "taskKey");
+    id = existing.id;
+  }
   return getTaskRun({ db: opts.db, workspaceId: opts.workspaceId, id });
 }

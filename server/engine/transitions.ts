@@ -1,14 +1,16 @@
 /**
  * Applying state changes. Every change of a flow run's or task run's state goes through
  * `setRunStates` (or `setRunState` for one): one statement locks the runs, checks each
- * transition against the rules in ./states.ts, the expected version and the lease token,
- * updates the runs and writes their history rows — or leaves a run untouched and says why.
+ * transition against the rules in ./states.ts, the expected version and the lease token (a task
+ * run's lease is its flow run's), points the run at its result when one is given (checking it
+ * exists in the workspace), updates the runs and writes their history rows — or leaves a run
+ * untouched and says why.
  *
  * Workers report in batches (a claim of 16 runs completes as one statement), which is what lets
  * Baton record full state history and still outrun a bare job queue.
  */
 import { sql } from "drizzle-orm";
-import { flowRuns, stateHistory, taskRuns, workers } from "../../drizzle/schema";
+import { flowRuns, results, stateHistory, taskRuns, workers } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import { AppError } from "../errors";
 import { mapRow, rowsOf } from "./rows";
@@ -42,15 +44,23 @@ export interface StateChange {
   /** When given, the change applies only if the run is still at this version. */
   expectedVersion?: number;
   /**
-   * A worker's lease token (flow runs): the change applies only while the run's lease is this
-   * one. A refused token means the run was taken from the worker, which must stop it.
+   * A worker's lease token: the change applies only while the run's lease is this one — for a
+   * task run, the lease of its flow run (whose row is share-locked by the same statement, so a
+   * reclaim cannot slip between the check and the write). A refused token means the run was
+   * taken from the worker, which must stop it.
    */
   leaseToken?: string;
   /**
-   * Refuse a change without a token to a run that holds a lease (what an API caller's report
-   * must meet; the engine's own services change leased runs on purpose and leave it off).
+   * Refuse a change without a token to a run that holds a lease (for a task run: whose flow
+   * run does) — what an API caller's report must meet; the engine's own services change leased
+   * runs on purpose and leave it off.
    */
   strictLease?: boolean;
+  /**
+   * The result to point the run at, in the same statement as the state: the change applies only
+   * if this result exists in the workspace (else NOT_FOUND on `resultId`, the run unchanged).
+   */
+  resultId?: string;
   /** For a move to SCHEDULED: when it should run. */
   scheduledTime?: Date;
 }
@@ -81,8 +91,9 @@ export async function setRunStates(opts: {
     return {
       ord,
       id: c.runId,
-      token: opts.kind === "flow" ? c.leaseToken ?? null : null,
-      strict: opts.kind === "flow" && c.strictLease === true,
+      token: c.leaseToken ?? null,
+      strict: c.strictLease === true,
+      result_id: c.resultId ?? null,
       to_type: c.to.type,
       to_name: toName,
       message: c.to.message ?? null,
@@ -93,10 +104,14 @@ export async function setRunStates(opts: {
   const table = opts.kind === "flow" ? flowRuns : taskRuns;
   const isFlow = opts.kind === "flow";
   const terminal = sql.raw(STATE_TYPES.filter(isTerminal).map((t) => `'${t}'`).join(", "));
+  // A task run's lease is its flow run's. When a token is checked, the flow run's row is locked
+  // FOR SHARE: a claim or the zombie killer changing its lease waits for this statement, and
+  // this statement, waiting on them, re-reads the new token and refuses.
+  const parentLock = !isFlow && items.some((i) => i.token !== null) ? sql` FOR SHARE OF f` : sql``;
   const result = await opts.db.execute(sql`
     WITH items AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(items)}::jsonb) AS x(
-        ord int, id uuid, token uuid, strict boolean, to_type state_type, to_name text, message text,
+        ord int, id uuid, token uuid, strict boolean, result_id uuid, to_type state_type, to_name text, message text,
         expected_version int, scheduled_time timestamptz)
     ),
     allowed AS (
@@ -105,11 +120,17 @@ export async function setRunStates(opts: {
     prev AS (
       -- Lock in id order so two batches touching the same runs cannot deadlock.
       SELECT r.id, r.state_type, r.state_name, r.state_version,
-        ${isFlow ? sql`r.lease_token` : sql`NULL::uuid AS lease_token`}
+        ${isFlow ? sql`r.lease_token, NULL::uuid AS flow_run_id` : sql`f.lease_token, r.flow_run_id`}
       FROM ${table} r
+      ${isFlow ? sql`` : sql`JOIN ${flowRuns} f ON f.id = r.flow_run_id`}
       WHERE r.id IN (SELECT id FROM items) AND r.workspace_id = ${opts.workspaceId}::uuid
       ORDER BY r.id
-      FOR UPDATE
+      FOR UPDATE OF r${parentLock}
+    ),
+    found AS (
+      -- The results named, that exist in this workspace.
+      SELECT res.id FROM ${results} res
+      WHERE res.id IN (SELECT result_id FROM items WHERE result_id IS NOT NULL) AND res.workspace_id = ${opts.workspaceId}::uuid
     ),
     upd AS (
       UPDATE ${table} r SET
@@ -122,7 +143,8 @@ export async function setRunStates(opts: {
         run_count = r.run_count + (CASE WHEN i.to_type = 'RUNNING' AND p.state_type <> 'RUNNING' THEN 1 ELSE 0 END),
         start_time = CASE WHEN i.to_type = 'RUNNING' THEN coalesce(r.start_time, now()) ELSE r.start_time END,
         end_time = CASE WHEN i.to_type IN (${terminal}) THEN now() ELSE r.end_time END,
-        scheduled_time = coalesce(i.scheduled_time, r.scheduled_time)
+        scheduled_time = coalesce(i.scheduled_time, r.scheduled_time),
+        result_id = coalesce(i.result_id, r.result_id)
         ${isFlow ? sql`, lease_token = CASE WHEN i.to_type IN (${terminal}, 'SCHEDULED') THEN NULL ELSE r.lease_token END` : sql``}
       FROM items i JOIN prev p ON p.id = i.id
       WHERE r.id = i.id
@@ -131,6 +153,7 @@ export async function setRunStates(opts: {
         AND (i.expected_version IS NULL OR p.state_version = i.expected_version)
         AND (i.token IS NULL OR p.lease_token IS NOT DISTINCT FROM i.token)
         AND NOT (i.strict AND i.token IS NULL AND p.lease_token IS NOT NULL)
+        AND (i.result_id IS NULL OR i.result_id IN (SELECT id FROM found))
       RETURNING r.*
     ),
     hist AS (
@@ -143,7 +166,8 @@ export async function setRunStates(opts: {
       FROM upd u JOIN prev p ON p.id = u.id JOIN items i ON i.id = u.id
     )
     SELECT i.ord, p.state_type AS prev_type, p.state_name AS prev_name, p.state_version AS prev_version,
-      p.lease_token AS prev_lease_token, u.*
+      p.lease_token AS prev_lease_token, p.flow_run_id AS prev_flow_run_id,
+      (i.result_id IS NULL OR i.result_id IN (SELECT id FROM found)) AS result_found, u.*
     FROM items i LEFT JOIN prev p ON p.id = i.id LEFT JOIN upd u ON u.id = i.id
     ORDER BY i.ord`);
   const what = isFlow ? "Flow run" : "Task run";
@@ -166,6 +190,9 @@ function refusal(what: string, change: StateChange, row: Record<string, unknown>
     );
   }
   if (change.leaseToken && row.prev_lease_token !== change.leaseToken) {
+    if (row.prev_flow_run_id) {
+      return new LeaseLostError(row.prev_flow_run_id as string, "its task runs may not be reported by a worker that no longer holds it");
+    }
     return new LeaseLostError(
       change.runId,
       row.prev_lease_token ? "it was claimed again by another worker" : `it is ${current.name} and holds no lease`,
@@ -173,6 +200,11 @@ function refusal(what: string, change: StateChange, row: Record<string, unknown>
   }
   if (change.expectedVersion !== undefined && row.prev_version !== change.expectedVersion) {
     return AppError.conflict(`${what} ${change.runId} changed meanwhile (it is now ${current.name}); reload it and try again`);
+  }
+  if (change.resultId && !row.result_found) {
+    return new AppError("NOT_FOUND", `Result ${change.resultId} was not found in this workspace: ${what.toLowerCase()} ${change.runId} stays ${current.name}; create it with results.create first`, {
+      field: "resultId",
+    });
   }
   const check = checkTransition(current, change.to);
   const toName = change.to.name ?? DEFAULT_STATE_NAMES[change.to.type];

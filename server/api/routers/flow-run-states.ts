@@ -7,7 +7,6 @@ import { z } from "zod";
 import { flowRuns } from "../../../drizzle/schema";
 import { explainWaitingRun } from "../../engine/diagnose";
 import { failFlowRun } from "../../engine/retries";
-import { attachResult } from "../../domain/results";
 import { setRunState } from "../../engine/transitions";
 import { AppError } from "../../errors";
 import { requireFlowRunInScope } from "../../auth/scope";
@@ -42,9 +41,9 @@ export const flowRunStateProcedures = {
       if (type === "FAILED" || type === "CRASHED") {
         return failFlowRun({ ...common, type, name, message: message ?? (type === "FAILED" ? "failed" : "crashed") });
       }
-      const run = await setRunState({ ...common, kind: "flow", to: { type, name, message } });
-      if (input.resultId) await attachResult({ db: ctx.db, workspaceId: ctx.workspaceId, kind: "flow", runId: run.id, resultId: input.resultId });
-      return run;
+      // The state and the result commit together: a result missing from the workspace leaves the
+      // run as it was (NOT_FOUND on resultId), never COMPLETED without its result.
+      return setRunState({ ...common, kind: "flow", to: { type, name, message }, resultId: input.resultId });
     }),
 
   explain: viewerProcedure

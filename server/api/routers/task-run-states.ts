@@ -1,16 +1,13 @@
 /**
  * Reporting a task run's state (the SDK does, from inside a flow run), with its result, and
  * finding a cached result by cache key. A worker passes its flow run's lease token: a task of
- * a run that was taken from the worker must not keep writing.
+ * a run that was taken from the worker must not keep writing. The lease is checked, and the
+ * result attached, in the statement that writes the state (setRunStates).
  */
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { requireFlowRunInScope, requireTaskRunInScope } from "../../auth/scope";
 import { findCachedResult } from "../../engine/cache";
-import { flowRuns } from "../../../drizzle/schema";
-import { LeaseLostError, setRunState } from "../../engine/transitions";
-import { attachResult } from "../../domain/results";
-import { getTaskRun } from "../../domain/task-runs";
+import { setRunState } from "../../engine/transitions";
 import { zId, workerProcedure, workerReadProcedure } from "../trpc";
 import { zStateType } from "./inputs";
 
@@ -36,14 +33,7 @@ export const taskRunStateProcedures = {
     .output(z.object({ id: zId, stateType: zStateType, stateName: z.string(), stateVersion: z.number().int(), stateMessage: z.string().nullable(), runCount: z.number().int() }))
     .mutation(async ({ ctx, input }) => {
       await requireTaskRunInScope(ctx, input.id);
-      if (input.flowRunLeaseToken) {
-        const task = await getTaskRun({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id });
-        const [parent] = await ctx.db.select({ leaseToken: flowRuns.leaseToken }).from(flowRuns).where(eq(flowRuns.id, task.flowRunId));
-        if (parent?.leaseToken !== input.flowRunLeaseToken) {
-          throw new LeaseLostError(task.flowRunId, "its task runs may not be reported by a worker that no longer holds it");
-        }
-      }
-      const run = await setRunState({
+      return setRunState({
         db: ctx.db,
         workspaceId: ctx.workspaceId,
         kind: "task",
@@ -52,9 +42,10 @@ export const taskRunStateProcedures = {
         actor: ctx.actor,
         expectedVersion: input.expectedVersion,
         scheduledTime: input.scheduledTime ? new Date(input.scheduledTime) : undefined,
+        // The flow run's lease, checked against its row in the same statement (a stale one: LEASE_LOST).
+        leaseToken: input.flowRunLeaseToken,
+        resultId: input.resultId,
       });
-      if (input.resultId) await attachResult({ db: ctx.db, workspaceId: ctx.workspaceId, kind: "task", runId: run.id, resultId: input.resultId });
-      return run;
     }),
 
   /** The newest completed task run with this cache key and a result still valid, if any. */

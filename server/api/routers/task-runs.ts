@@ -34,6 +34,8 @@ export const taskRunsRouter = createTRPCRouter({
         cacheExpiresAt: zIsoDateInput.optional(),
         upstreamTaskRunIds: z.array(zId).max(1000).optional(),
         kind: z.string().trim().min(1).max(100).optional(),
+        /** The lease token of the flow run, when a worker creates the task (a stale one: CONFLICT, LEASE_LOST). */
+        flowRunLeaseToken: zId.optional(),
       }),
     )
     .output(taskRunOutput)
