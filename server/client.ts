@@ -33,6 +33,13 @@ export interface BatonClientOptions {
   apiKey?: string;
   /** A fetch implementation (tests, proxies). Default: the global fetch. */
   fetch?: typeof fetch;
+  /**
+   * Keep retrying a refused connection (server down or restarting) this long before failing:
+   * the request never reached the server, so retrying is safe for every call. Default 0.
+   */
+  retryRefusedMs?: number;
+  /** Told once per call that starts retrying. */
+  onRetry?: (reason: string) => void;
   /** Batch concurrent calls into one HTTP request (default true). */
   batch?: boolean;
   /** Extra headers sent with every request. */
@@ -96,7 +103,7 @@ export function createBatonClient(opts: BatonClientOptions = {}): BatonClient {
     headers[AUTHORIZATION_HEADER] = `Bearer ${apiKey}`;
   }
   const link = (opts.batch ?? true) ? httpBatchLink : httpLink;
-  const fetchImpl = checkedFetch(apiUrl, opts.fetch ?? globalThis.fetch, Boolean(apiKey));
+  const fetchImpl = checkedFetch(apiUrl, opts.fetch ?? globalThis.fetch, Boolean(apiKey), opts.retryRefusedMs, opts.onRetry);
   const client = createTRPCClient<AppRouter>({
     links: [link({ url: `${apiUrl}/trpc`, headers, fetch: fetchImpl })],
   });
@@ -215,16 +222,33 @@ function networkReason(err: unknown): string | undefined {
 /** Responses to requests that carried an API key: a 401 then means the key, not its absence. */
 const keyedResponses = new WeakSet<Response>();
 
-/** Wraps fetch so that failures below tRPC carry the API URL and a reason a person can act on. */
-function checkedFetch(apiUrl: string, fetchImpl: typeof fetch, withKey: boolean): typeof fetch {
+/**
+ * Wraps fetch so that failures below tRPC carry the API URL and a reason a person can act on.
+ * With `retryRefusedMs`, a refused connection (the server is down or restarting: the request
+ * never reached it, so sending it again cannot do anything twice) is retried with backoff for
+ * up to that long — what a worker wants, so runs carry on through a server restart.
+ */
+function checkedFetch(apiUrl: string, fetchImpl: typeof fetch, withKey: boolean, retryRefusedMs = 0, onRetry?: (reason: string) => void): typeof fetch {
   return async (input, init) => {
     let res: Response;
-    try {
-      res = await fetchImpl(input, init);
-    } catch (err) {
-      if ((err as { name?: string })?.name === "AbortError") throw err;
-      const reason = networkReason(err);
-      throw reason ? new BatonConnectionError(apiUrl, reason, { cause: err }) : err;
+    const giveUpAt = Date.now() + retryRefusedMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await fetchImpl(input, init);
+        break;
+      } catch (err) {
+        if ((err as { name?: string })?.name === "AbortError") throw err;
+        const reason = networkReason(err);
+        const body = init?.body;
+        const replayable = body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array;
+        if (reason === "connection refused" && replayable && Date.now() < giveUpAt && !init?.signal?.aborted) {
+          if (attempt === 0) onRetry?.(reason);
+          const delay = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6));
+          await new Promise((resolve) => setTimeout(resolve, Math.min(delay, Math.max(0, giveUpAt - Date.now()))));
+          continue;
+        }
+        throw reason ? new BatonConnectionError(apiUrl, reason, { cause: err }) : err;
+      }
     }
     if (withKey) keyedResponses.add(res);
     const type = res.headers.get("content-type") ?? "";

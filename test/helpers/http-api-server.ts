@@ -22,7 +22,7 @@ export interface HttpApiServer {
  * `getEngine` is for tests that need engine settings or signals other than the defaults; `auth`
  * turns auth on, with better-auth's endpoints served at /api/auth as the real server does.
  */
-export async function startHttpApiServer(getDb: () => Db, getEngine?: () => EngineDeps | undefined, auth?: AuthSettings): Promise<HttpApiServer> {
+export async function startHttpApiServer(getDb: () => Db, getEngine?: () => EngineDeps | undefined, auth?: AuthSettings, port = 0): Promise<HttpApiServer> {
   const server = http.createServer((req, res) => {
     void (async () => {
       try {
@@ -35,7 +35,12 @@ export async function startHttpApiServer(getDb: () => Db, getEngine?: () => Engi
           else if (value !== undefined) headers.set(name, value);
         }
         const url = `http://${req.headers.host ?? "127.0.0.1"}${req.url ?? "/"}`;
-        const request = new Request(url, { method: req.method, headers, body });
+        // The caller hanging up aborts the request, as behind the real server (a claim then takes nothing).
+        const hangUp = new AbortController();
+        res.on("close", () => {
+          if (!res.writableFinished) hangUp.abort();
+        });
+        const request = new Request(url, { method: req.method, headers, body, signal: hangUp.signal });
         const pathname = new URL(url).pathname;
         const response =
           auth?.enabled && pathname.startsWith("/api/auth/")
@@ -54,10 +59,10 @@ export async function startHttpApiServer(getDb: () => Db, getEngine?: () => Engi
       }
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", () => resolve()));
+  const { port: listening } = server.address() as AddressInfo;
   return {
-    apiUrl: `http://127.0.0.1:${port}/api`,
+    apiUrl: `http://127.0.0.1:${listening}/api`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

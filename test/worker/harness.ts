@@ -55,7 +55,7 @@ export function useWorkerHarness(settings: Partial<EngineSettings> = {}, opts: {
   function startWorker(args: string[], env: Record<string, string> = {}): WorkerProcess {
     const child = spawn(process.execPath, [BIN, "worker", "start", ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: "1", BATON_API_URL: server!.apiUrl, BATON_WORKER_CLAIM_WAIT_MS: "3000", BATON_WORKER_KILL_GRACE_S: "1", ...env },
+      env: { ...process.env, NO_COLOR: "1", BATON_API_URL: server!.apiUrl, BATON_WORKER_CLAIM_WAIT_MS: "3000", BATON_WORKER_KILL_GRACE_S: "1", BATON_WORKER_DATA_DIR: path.join(dataDir, "worker"), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -79,6 +79,13 @@ export function useWorkerHarness(settings: Partial<EngineSettings> = {}, opts: {
     },
     engineSettings,
     startWorker,
+    /** Takes the API down (connections cut, port closed) for `downMs`, then back on the same port. */
+    async outage(downMs: number) {
+      const port = Number(new URL(server!.apiUrl).port);
+      await server!.close();
+      await sleep(downMs);
+      server = await startHttpApiServer(() => handle.database.db, () => ({ settings: engineSettings, signals }), opts.auth, port);
+    },
     /** Waits until the worker has registered and is polling. */
     async waitForWorker(worker: WorkerProcess, timeoutMs = 30_000) {
       await waitFor(() => /polling pool/.test(worker.output()) || worker.child.exitCode !== null, timeoutMs, () => worker.output());

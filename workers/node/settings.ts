@@ -15,6 +15,10 @@ const schema = z.object({
   checkout: z.string().min(1).default(process.cwd()),
   /** How long one long-poll claim waits for work. */
   claimWaitMs: z.coerce.number().int().min(0).max(60_000).default(30_000),
+  /** The worker's own files: the outbox of reports not yet taken by the server. */
+  dataDir: z.string().min(1).default(".baton/worker"),
+  /** How long a call keeps retrying a refused connection (the server restarting) before failing. */
+  retryRefusedSeconds: z.coerce.number().min(0).default(600),
   /** After SIGTERM, a process job gets this long before SIGKILL. */
   killGraceSeconds: z.coerce.number().min(0).default(10),
   /** Extra capabilities as JSON, merged over the detected ones (e.g. '{"gpu": false}'). */
@@ -49,11 +53,13 @@ export function loadWorkerSettings(flags: Partial<Record<keyof z.input<typeof sc
     checkout: flags.checkout ?? env.BATON_WORKER_CHECKOUT,
     claimWaitMs: flags.claimWaitMs ?? env.BATON_WORKER_CLAIM_WAIT_MS,
     killGraceSeconds: flags.killGraceSeconds ?? env.BATON_WORKER_KILL_GRACE_S,
+    dataDir: flags.dataDir ?? env.BATON_WORKER_DATA_DIR,
+    retryRefusedSeconds: flags.retryRefusedSeconds ?? env.BATON_WORKER_RETRY_REFUSED_S,
     capabilities: flags.capabilities ?? env.BATON_WORKER_CAPABILITIES,
   };
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
   if (!parsed.success) {
-    const names: Record<string, string> = { pool: "--pool", limit: "--limit (BATON_WORKER_LIMIT)", claimWaitMs: "BATON_WORKER_CLAIM_WAIT_MS", killGraceSeconds: "BATON_WORKER_KILL_GRACE_S", capabilities: "BATON_WORKER_CAPABILITIES" };
+    const names: Record<string, string> = { pool: "--pool", limit: "--limit (BATON_WORKER_LIMIT)", claimWaitMs: "BATON_WORKER_CLAIM_WAIT_MS", killGraceSeconds: "BATON_WORKER_KILL_GRACE_S", retryRefusedSeconds: "BATON_WORKER_RETRY_REFUSED_S", capabilities: "BATON_WORKER_CAPABILITIES" };
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? "");
     throw new WorkerSettingsError(`${names[key] ?? key} ${issue.message}`);

@@ -10,6 +10,8 @@ import { LogShipper } from "../../sdk/log-shipper";
 import { detectCapabilities } from "./capabilities";
 import { executeRun } from "./execute";
 import { finalReport, isLeaseLost, RunStopped, type StopReason } from "./outcome";
+import { ReportOutbox, type PendingReport } from "./outbox";
+import path from "node:path";
 import type { WorkerSettings } from "./settings";
 import type { ClaimedRun, WorkerRuntime } from "./types";
 
@@ -37,6 +39,9 @@ export class NodeWorker {
   private workerId = "";
   private heartbeatMs = 10_000;
   private rt!: WorkerRuntime;
+  private outbox!: ReportOutbox;
+  /** Reports an earlier worker left in the outbox, being sent. */
+  private leftovers: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly settings: WorkerSettings,
@@ -52,7 +57,15 @@ export class NodeWorker {
     const { apiUrl, workspace } = resolveClientSettings({ apiUrl: this.opts.apiUrl, workspace: this.opts.workspace });
     // Plain requests: a long-polling claim must not hold up heartbeats and reports batched with it.
     const apiKey = resolveApiKey(this.opts.apiKey);
-    const client = createBatonClient({ apiUrl, workspace, apiKey, batch: false });
+    // A refused connection (the server restarting) is retried, so runs carry on through it.
+    const client = createBatonClient({
+      apiUrl,
+      workspace,
+      apiKey,
+      batch: false,
+      retryRefusedMs: this.settings.retryRefusedSeconds * 1000,
+      onRetry: (reason) => this.log(`the server is not answering (${reason}); retrying for up to ${this.settings.retryRefusedSeconds} s`),
+    });
     const capabilities = await detectCapabilities(this.settings.capabilities);
     const reg = await client.workers.register.mutate({ workPool: this.settings.pool, name: this.settings.name, capabilities });
     const pool = await client.workPools.get.query({ workPool: reg.workPoolId });
@@ -80,7 +93,27 @@ export class NodeWorker {
     };
     const gpu = capabilities.gpu ? `, GPU ${JSON.stringify(capabilities.gpuList ?? capabilities.gpus)}` : "";
     this.log(`worker ${this.settings.name} polling pool "${this.settings.pool}" (${reg.workPoolType}) at ${apiUrl}${apiKey ? " with an API key" : ""}: ${this.settings.limit} slots, ${capabilities.cores} cores, ${capabilities.memoryGb} GB${gpu}`);
+    this.outbox = new ReportOutbox(
+      path.resolve(this.settings.dataDir, "outbox", this.settings.pool.replace(/[^\w.-]/g, "_")),
+      (r) => this.sendReport(r),
+      (m) => this.log(m),
+    );
+    const left = await this.outbox.leftovers();
+    if (left.length) {
+      this.log(`outbox: sending ${left.length} report(s) an earlier worker could not deliver`);
+      this.leftovers = Promise.all(left.map((r) => this.outbox.deliver(r, { persisted: true }).then((d) => this.logDelivery(r, d)))).then(() => {});
+    }
     this.scheduleHeartbeat();
+  }
+
+  private async sendReport(r: PendingReport): Promise<void> {
+    await this.rt.client.flowRuns.setState.mutate({ id: r.runId, state: r.state, leaseToken: r.leaseToken, resultId: r.resultId });
+  }
+
+  private logDelivery(r: PendingReport, d: Awaited<ReturnType<ReportOutbox["deliver"]>>): void {
+    if (d.delivered) this.log(`${r.state.type.toLowerCase()} ${r.runName}${r.state.message && r.state.type !== "COMPLETED" ? `: ${r.state.message}` : ""}`);
+    else if ("refused" in d) this.log(`report for ${r.runName} refused by the server: ${d.refused}`);
+    else this.log(`report for ${r.runName} kept in the outbox for the next start`);
   }
 
   /** Claims and runs until shutdown; resolves once every run has finished and the worker said goodbye. */
@@ -104,6 +137,7 @@ export class NodeWorker {
       }
     }
     await Promise.all([...this.held.values()].map((h) => h.done));
+    await this.leftovers;
     clearTimeout(this.heartbeatTimer);
     await this.rt.shipper.flush();
     await this.rt.client.workers.goodbye.mutate({ workerId: this.workerId }).catch(() => {});
@@ -123,6 +157,8 @@ export class NodeWorker {
     this.forced = true;
     this.log(`forcing: stopping ${this.held.size} run(s)`);
     for (const held of this.held.values()) this.stopRun(held, { kind: "shutdown" });
+    // Reports still waiting for the server stay on disk; the next start sends them.
+    this.outbox.stop();
   }
 
   private startRun(run: ClaimedRun): void {
@@ -166,17 +202,17 @@ export class NodeWorker {
       this.log(`dropped ${run.name}: ${held.stop?.kind === "lease-lost" ? held.stop.detail : "stopped"}`);
       return;
     }
-    try {
-      await this.rt.client.flowRuns.setState.mutate({
-        id: run.id,
-        state: { type: report.type, message: report.message },
-        leaseToken: run.leaseToken,
-        resultId: report.type === "COMPLETED" ? report.resultId : undefined,
-      });
-      this.log(`${report.type.toLowerCase()} ${run.name}${report.message && report.type !== "COMPLETED" ? `: ${report.message}` : ""}`);
-    } catch (err) {
-      this.log(`${isLeaseLost(err) ? "lease lost, not reported" : "could not report"} ${run.name}: ${describeClientError(err)}`);
-    }
+    // Kept on disk and re-sent until the server answers; the run stays held (and heartbeated)
+    // meanwhile, so the server does not take it back for the worker's silence.
+    const pending: PendingReport = {
+      runId: run.id,
+      runName: run.name,
+      leaseToken: run.leaseToken,
+      state: { type: report.type, message: report.message },
+      resultId: report.type === "COMPLETED" ? report.resultId : undefined,
+      createdAt: new Date().toISOString(),
+    };
+    this.logDelivery(pending, await this.outbox.deliver(pending));
   }
 
   private scheduleHeartbeat(): void {
