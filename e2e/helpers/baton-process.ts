@@ -41,17 +41,21 @@ export interface BatonProcess {
   /** Everything the server printed, for failure messages. */
   output(): string;
   stop(): Promise<void>;
+  /** SIGKILL to the server's process group: gone at once, nothing closed cleanly. */
+  kill(): Promise<void>;
 }
 
 export interface StartBatonOptions {
   startTimeoutMs?: number;
   /** More environment for the server, e.g. `{ BATON_AUTH: "on", BATON_AUTH_SECRET: "…" }`. */
   env?: Record<string, string>;
+  /** Listen on this port (a restarted server where workers expect it); default: a free one. */
+  port?: number;
 }
 
 export async function startBaton(opts: StartBatonOptions = {}): Promise<BatonProcess> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "baton-e2e-"));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const env: NodeJS.ProcessEnv = { ...process.env, BATON_DATA_DIR: dataDir, NODE_ENV: "production" };
   // The embedded database and auth off, whatever the developer's shell says, unless asked.
   delete env.DATABASE_URL;
@@ -81,6 +85,15 @@ export async function startBaton(opts: StartBatonOptions = {}): Promise<BatonPro
     stop: async () => {
       await stopGroup(child);
       fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+    kill: async () => {
+      const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once("exit", () => resolve())));
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // gone already
+      }
+      await exited;
     },
   };
 
