@@ -10,7 +10,7 @@ import { createBatonClient, type BatonClient } from "../server/client";
 import { currentRun, withRun, type RunContext, type RunSink } from "./context";
 import { LogShipper } from "./log-shipper";
 import { errorMessage, type RunOptions } from "./policy";
-import { persistResult } from "./results";
+import { resultRef, type ResultRef } from "./results";
 
 export interface FlowOptions<S extends z.ZodType | undefined> extends RunOptions {
   /** The parameters, validated on every run; `baton deploy` derives the deployment's JSON schema from it. */
@@ -59,10 +59,10 @@ export function isFlow(value: unknown): value is Flow<unknown, unknown> {
  * Runs a flow's body for an existing flow run (the worker's path). Returns the result's id; the
  * caller reports the final state with its lease token.
  */
-export async function executeFlow(definition: FlowDefinition, ctx: RunContext, rawParams: unknown): Promise<{ value: unknown; resultId: string }> {
+export async function executeFlow(definition: FlowDefinition, ctx: RunContext, rawParams: unknown): Promise<{ value: unknown } & ResultRef> {
   const params = definition.parse(rawParams);
   const value = await withRun(ctx, () => definition.body(params));
-  return { value, resultId: await persistResult(ctx.client, value, ctx.flowRunId) };
+  return { value, ...(await resultRef(ctx.client, value, ctx.flowRunId)) };
 }
 
 /** A child flow run: created under the parent, run here and now, its states reported as it goes. */
@@ -88,8 +88,7 @@ async function runChildFlow(definition: FlowDefinition, params: unknown, parent:
   };
   try {
     const value = await withRun(ctx, () => definition.body(parsed));
-    const resultId = await persistResult(client, value, run.id);
-    await client.flowRuns.setState.mutate({ id: run.id, state: { type: "COMPLETED" }, resultId });
+    await client.flowRuns.setState.mutate({ id: run.id, state: { type: "COMPLETED" }, ...(await resultRef(client, value, run.id)) });
     return value;
   } catch (err) {
     await client.flowRuns.setState.mutate({ id: run.id, state: { type: "FAILED", message: errorMessage(err) } }).catch(() => {});

@@ -15,6 +15,21 @@ export async function persistResult(client: BatonClient, value: unknown, flowRun
   return (await uploadResult(client, Buffer.from(json), { flowRunId, mediaType: "application/json" })).id;
 }
 
+/** How a run's result travels with its COMPLETED report: inline when small, else stored first. */
+export type ResultRef = { result: { value: unknown } } | { resultId: string };
+
+/**
+ * Small JSON goes inline with the report that completes the run (one call); bytes and large
+ * values are stored first (`persistResult`) and the report names them.
+ */
+export async function resultRef(client: BatonClient, value: unknown, flowRunId?: string): Promise<ResultRef> {
+  if (!(value instanceof Uint8Array)) {
+    const json = JSON.stringify(value ?? null);
+    if (Buffer.byteLength(json) <= INLINE_LIMIT) return { result: { value: JSON.parse(json) as unknown } };
+  }
+  return { resultId: await persistResult(client, value, flowRunId) };
+}
+
 export async function loadResult(client: BatonClient, id: string): Promise<unknown> {
   const result = await client.results.get.query({ id, includeData: true });
   if (result.storage === "inline") return result.value;

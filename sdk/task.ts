@@ -6,7 +6,7 @@
  */
 import { currentRun, log, throwIfAborted, withRun, type RunContext } from "./context";
 import { errorMessage, retryDelayMs, sleep, withTimeout, type RunOptions } from "./policy";
-import { loadResult, persistResult, summariseArgs } from "./results";
+import { loadResult, resultRef, summariseArgs } from "./results";
 
 export interface TaskOptions<A extends unknown[]> extends RunOptions {
   /** Calls with the same cache key reuse the first completed result. */
@@ -46,10 +46,14 @@ async function runTracked<A extends unknown[], R>(ctx: RunContext, opts: TaskOpt
     tags: opts.tags,
     cacheKey,
     flowRunLeaseToken: ctx.leaseToken,
+    // Created RUNNING: one call, not create then a state change (an earlier attempt's run keeps its state).
+    start: true,
   });
-  const report = (state: StateReport, extra: { resultId?: string; scheduledTime?: string } = {}) =>
+  const report = (state: StateReport, extra: { resultId?: string; result?: { value: unknown }; scheduledTime?: string } = {}) =>
     client.taskRuns.setState.mutate({ id: taskRun.id, state, flowRunLeaseToken: ctx.leaseToken, ...extra });
 
+  // Created RUNNING by this call: nothing to report yet. Found from an earlier attempt: bring it round.
+  const fresh = taskRun.created && taskRun.stateType === "RUNNING";
   if (taskRun.stateType === "COMPLETED") {
     // Done by an earlier attempt of this flow run: its result stands.
     const done = await client.results.ofRun.query({ taskRunId: taskRun.id });
@@ -58,12 +62,12 @@ async function runTracked<A extends unknown[], R>(ctx: RunContext, opts: TaskOpt
   if (cacheKey) {
     const hit = await client.taskRuns.cached.query({ cacheKey, flowRunId: ctx.flowRunId });
     if (hit && hit.taskRunId !== taskRun.id) {
-      await bringToRunning(taskRun.stateType, report);
+      if (!fresh) await bringToRunning(taskRun.stateType, report);
       await report({ type: "COMPLETED", name: "Cached", message: `cached result of task run ${hit.taskRunId}` }, { resultId: hit.resultId });
       return (await loadResult(client, hit.resultId)) as R;
     }
   }
-  await bringToRunning(taskRun.stateType, report);
+  if (!fresh) await bringToRunning(taskRun.stateType, report);
   const taskCtx: RunContext = { ...ctx, taskRunId: taskRun.id };
   let value: R;
   try {
@@ -82,8 +86,8 @@ async function runTracked<A extends unknown[], R>(ctx: RunContext, opts: TaskOpt
     await report({ type: ctx.signal.aborted ? "CRASHED" : "FAILED", message: errorMessage(err) }).catch(() => {});
     throw err;
   }
-  const resultId = await persistResult(client, value, ctx.flowRunId);
-  await report({ type: "COMPLETED" }, { resultId });
+  // Small results ride with the COMPLETED report; large ones are stored first.
+  await report({ type: "COMPLETED" }, await resultRef(client, value, ctx.flowRunId));
   return value;
 }
 

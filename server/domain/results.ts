@@ -8,7 +8,7 @@ import { and, eq } from "drizzle-orm";
 import { flowRuns, results, taskRuns } from "../../drizzle/schema";
 import { getBlobStore } from "../blobs";
 import { BlobTooLargeError } from "../blobs/store";
-import type { DbOrTx } from "../db/client";
+import type { Db, DbOrTx } from "../db/client";
 import { AppError } from "../errors";
 
 export type ResultRow = typeof results.$inferSelect;
@@ -111,6 +111,23 @@ export async function createStreamedResult(opts: {
     await store.delete(blobKey).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * A state change that brings its small result along (one call instead of results.create, then
+ * the report): the inline result and the change commit in one transaction, or neither does.
+ */
+export async function withInlineResult<T>(
+  db: Db,
+  workspaceId: string,
+  result: { value: unknown } | undefined,
+  change: (db: DbOrTx, resultId: string | undefined) => Promise<T>,
+): Promise<T> {
+  if (!result) return change(db, undefined);
+  return db.transaction(async (tx) => {
+    const row = await createResult({ db: tx, workspaceId, value: result.value });
+    return change(tx, row.id);
+  });
 }
 
 export async function getResult(opts: { db: DbOrTx; workspaceId: string; id: string }): Promise<ResultRow> {

@@ -49,8 +49,13 @@ export async function createTaskRun(opts: {
   kind?: string | null;
   /** The flow run's lease token, when a worker creates the task: refused (LEASE_LOST) unless the run still holds it. */
   flowRunLeaseToken?: string;
+  /**
+   * Create it RUNNING (a worker about to run it now): one call instead of create, then a state
+   * change. A task run that exists already (an earlier attempt's) keeps its state.
+   */
+  start?: boolean;
   actor: string;
-}): Promise<TaskRunRow> {
+}): Promise<TaskRunRow & { created: boolean }> {
   await getFlowRun({ db: opts.db, workspaceId: opts.workspaceId, id: opts.flowRunId, field: "flowRunId" });
   const upstream = [...new Set(opts.upstreamTaskRunIds ?? [])];
   if (upstream.length) {
@@ -70,7 +75,10 @@ export async function createTaskRun(opts: {
   const cached = opts.cacheKey ? await findCachedResult({ db: opts.db, workspaceId: opts.workspaceId, cacheKey: opts.cacheKey }) : undefined;
   const initial = cached
     ? { type: "COMPLETED" as const, name: "Cached", message: `cached result of task run ${cached.taskRunId}` }
-    : { type: "PENDING" as const, name: "Pending", message: null };
+    : opts.start
+      ? { type: "RUNNING" as const, name: "Running", message: null }
+      : { type: "PENDING" as const, name: "Pending", message: null };
+  const running = !cached && opts.start === true;
   const token = opts.flowRunLeaseToken ?? null;
   // One statement: the parent's lease (locked FOR SHARE when a token is checked, so a reclaim
   // waits for it or it sees the new token), the insert only under that lease, and the history row.
@@ -82,10 +90,11 @@ export async function createTaskRun(opts: {
     ),
     ins AS (
       INSERT INTO ${taskRuns} (workspace_id, flow_run_id, task_key, dynamic_key, name, state_type, state_name, state_message,
-        result_id, start_time, end_time, parameters, tags, cache_key, cache_expires_at, upstream_task_run_ids, kind)
+        result_id, start_time, end_time, run_count, parameters, tags, cache_key, cache_expires_at, upstream_task_run_ids, kind)
       SELECT ${opts.workspaceId}::uuid, p.id, ${opts.taskKey}, ${dynamicKey}, ${opts.name ?? `${opts.taskKey}-${dynamicKey}`},
         ${initial.type}::state_type, ${initial.name}, ${initial.message},
-        ${cached?.resultId ?? null}::uuid, ${cached ? sql`now()` : sql`NULL`}, ${cached ? sql`now()` : sql`NULL`},
+        ${cached?.resultId ?? null}::uuid, ${cached || running ? sql`now()` : sql`NULL`}, ${cached ? sql`now()` : sql`NULL`},
+        ${running ? 1 : 0},
         ${JSON.stringify(opts.parameters ?? {})}::jsonb,
         ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify([...new Set(opts.tags ?? [])])}::jsonb))::text[],
         ${opts.cacheKey ?? null}, ${opts.cacheExpiresAt?.toISOString() ?? null}::timestamptz,
@@ -108,6 +117,7 @@ export async function createTaskRun(opts: {
     throw new LeaseLostError(opts.flowRunId, "it may not get new task runs from a worker that no longer holds it");
   }
   let id = row.id;
+  const created = Boolean(id);
   if (!id) {
     const [existing] = await opts.db
       .select({ id: taskRuns.id })
@@ -116,5 +126,5 @@ export async function createTaskRun(opts: {
     if (!existing) throw AppError.conflict("this task run was being created by another request; try again", "taskKey");
     id = existing.id;
   }
-  return getTaskRun({ db: opts.db, workspaceId: opts.workspaceId, id });
+  return { ...(await getTaskRun({ db: opts.db, workspaceId: opts.workspaceId, id })), created };
 }

@@ -95,7 +95,8 @@ function sample(schema: Record<string, unknown>, key: string, path: string, ids:
     case "boolean":
       return false;
     default:
-      return undefined;
+      // Any JSON goes (z.unknown()): a string will do.
+      return Object.keys(schema).length === 0 ? `iso-${key || "x"}` : undefined;
   }
 }
 

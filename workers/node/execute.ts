@@ -6,12 +6,12 @@
 import type { TaskContext } from "../kinds/types";
 import type { RunContext } from "../../sdk/context";
 import { executeFlow } from "../../sdk/flow";
-import { persistResult } from "../../sdk/results";
+import { resultRef } from "../../sdk/results";
 import { EntrypointError, loadFlow, loadKind } from "./entrypoints";
 import { runProcessJob } from "./process-job";
 import type { ClaimedRun, WorkerRuntime } from "./types";
 
-export async function executeRun(run: ClaimedRun, signal: AbortSignal, rt: WorkerRuntime): Promise<{ resultId?: string; message?: string }> {
+export async function executeRun(run: ClaimedRun, signal: AbortSignal, rt: WorkerRuntime): Promise<{ resultId?: string; result?: { value: unknown }; message?: string }> {
   const ctx: RunContext = {
     client: rt.client,
     sink: rt.shipper,
@@ -28,11 +28,11 @@ export async function executeRun(run: ClaimedRun, signal: AbortSignal, rt: Worke
   if (run.entrypoint.startsWith("kind:")) {
     const kind = await loadKind(run.entrypoint.slice("kind:".length));
     const value = await kind(run.parameters, kindContext(ctx, rt));
-    return { resultId: await persistResult(rt.client, value, run.id) };
+    return resultRef(rt.client, value, run.id);
   }
   const definition = await loadFlow(run.entrypoint, rt.settings.checkout);
-  const { resultId } = await executeFlow(definition, ctx, run.parameters);
-  return { resultId };
+  const { value: _value, ...ref } = await executeFlow(definition, ctx, run.parameters);
+  return ref;
 }
 
 /** The TaskContext a kind gets: logs and metrics to the run, progress as a log line every 10 %. */

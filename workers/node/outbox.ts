@@ -18,6 +18,8 @@ export interface PendingReport {
   leaseToken: string;
   state: { type: "COMPLETED" | "FAILED" | "CRASHED" | "CANCELLED"; message?: string };
   resultId?: string;
+  /** A small result sent inline with the report. */
+  result?: { value: unknown };
   createdAt: string;
 }
 

@@ -33,18 +33,21 @@ export function describeStop(reason: StopReason): string {
 }
 
 export type FinalReport =
-  | { type: "COMPLETED"; resultId?: string; message?: string }
+  | { type: "COMPLETED"; resultId?: string; result?: { value: unknown }; message?: string }
   | { type: "FAILED" | "CRASHED" | "CANCELLED"; message: string }
   | undefined;
 
-export function finalReport(stop: StopReason | undefined, outcome: { ok: true; resultId?: string; message?: string } | { ok: false; error: unknown }): FinalReport {
+export function finalReport(
+  stop: StopReason | undefined,
+  outcome: { ok: true; resultId?: string; result?: { value: unknown }; message?: string } | { ok: false; error: unknown },
+): FinalReport {
   if (stop) {
     if (stop.kind === "lease-lost") return undefined;
     if (stop.kind === "cancel") return { type: "CANCELLED", message: "cancelled while running" };
     if (stop.kind === "shutdown") return { type: "CRASHED", message: describeStop(stop) };
     return { type: "FAILED", message: describeStop(stop) };
   }
-  if (outcome.ok) return { type: "COMPLETED", resultId: outcome.resultId, message: outcome.message };
+  if (outcome.ok) return { type: "COMPLETED", resultId: outcome.resultId, result: outcome.result, message: outcome.message };
   const err = outcome.error;
   return { type: "FAILED", message: err instanceof Error ? err.message : String(err) };
 }

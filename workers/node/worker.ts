@@ -107,7 +107,7 @@ export class NodeWorker {
   }
 
   private async sendReport(r: PendingReport): Promise<void> {
-    await this.rt.client.flowRuns.setState.mutate({ id: r.runId, state: r.state, leaseToken: r.leaseToken, resultId: r.resultId });
+    await this.rt.client.flowRuns.setState.mutate({ id: r.runId, state: r.state, leaseToken: r.leaseToken, resultId: r.resultId, result: r.result });
   }
 
   private logDelivery(r: PendingReport, d: Awaited<ReturnType<ReportOutbox["deliver"]>>): void {
@@ -210,6 +210,7 @@ export class NodeWorker {
       leaseToken: run.leaseToken,
       state: { type: report.type, message: report.message },
       resultId: report.type === "COMPLETED" ? report.resultId : undefined,
+      result: report.type === "COMPLETED" ? report.result : undefined,
       createdAt: new Date().toISOString(),
     };
     this.logDelivery(pending, await this.outbox.deliver(pending));

@@ -11,7 +11,8 @@ import { setRunState } from "../../engine/transitions";
 import { AppError } from "../../errors";
 import { requireFlowRunInScope } from "../../auth/scope";
 import { viewerProcedure, workerProcedure, zId } from "../trpc";
-import { zStateType } from "./inputs";
+import { zInlineResult, zStateType } from "./inputs";
+import { withInlineResult } from "../../domain/results";
 
 export const flowRunStateProcedures = {
   setState: workerProcedure
@@ -29,11 +30,14 @@ export const flowRunStateProcedures = {
         expectedVersion: z.number().int().min(0).optional(),
         /** The result (results.create) to attach, with a COMPLETED state. */
         resultId: zId.optional(),
+        /** Or a small JSON result, stored inline with the change (≤ 1 MiB): one call instead of two. */
+        result: zInlineResult.optional(),
       }),
     )
     .output(z.object({ id: zId, stateType: zStateType, stateName: z.string(), stateVersion: z.number().int(), stateMessage: z.string().nullable() }))
     .mutation(async ({ ctx, input }) => {
       await requireFlowRunInScope(ctx, input.id, "id");
+      if (input.result && input.resultId) throw AppError.badRequest("result: give result or resultId, not both", "result");
       // strictLease: a run a worker holds changes only through that worker's reports, with its
       // lease token (members cancel it instead), so nobody can forge its outcome.
       const common = { db: ctx.db, workspaceId: ctx.workspaceId, runId: input.id, actor: ctx.actor, leaseToken: input.leaseToken, expectedVersion: input.expectedVersion, strictLease: true };
@@ -43,7 +47,9 @@ export const flowRunStateProcedures = {
       }
       // The state and the result commit together: a result missing from the workspace leaves the
       // run as it was (NOT_FOUND on resultId), never COMPLETED without its result.
-      return setRunState({ ...common, kind: "flow", to: { type, name, message }, resultId: input.resultId });
+      return withInlineResult(ctx.db, ctx.workspaceId, input.result, (db, inlineId) =>
+        setRunState({ ...common, db, kind: "flow", to: { type, name, message }, resultId: inlineId ?? input.resultId }),
+      );
     }),
 
   explain: viewerProcedure

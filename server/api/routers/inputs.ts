@@ -42,3 +42,6 @@ export const runFields = {
   createdAt: zDate,
   updatedAt: zDate,
 };
+
+/** A small result sent with the state change that completes a run: `{ value: <JSON> }`. */
+export const zInlineResult = z.object({ value: z.unknown() }, { error: "must be { value: <JSON> }" });

@@ -5,11 +5,13 @@
  * result attached, in the statement that writes the state (setRunStates).
  */
 import { z } from "zod";
+import { AppError } from "../../errors";
 import { requireFlowRunInScope, requireTaskRunInScope } from "../../auth/scope";
 import { findCachedResult } from "../../engine/cache";
 import { setRunState } from "../../engine/transitions";
 import { zId, workerProcedure, workerReadProcedure } from "../trpc";
-import { zStateType } from "./inputs";
+import { zInlineResult, zStateType } from "./inputs";
+import { withInlineResult } from "../../domain/results";
 
 export const taskRunStateProcedures = {
   setState: workerProcedure
@@ -25,6 +27,8 @@ export const taskRunStateProcedures = {
         scheduledTime: z.iso.datetime({ offset: true }).optional(),
         /** The result (results.create) to attach; with a COMPLETED state. */
         resultId: zId.optional(),
+        /** Or a small JSON result, stored inline with the change (≤ 1 MiB): one call instead of two. */
+        result: zInlineResult.optional(),
         /** The lease token of the task's flow run, when a worker reports. */
         flowRunLeaseToken: zId.optional(),
         expectedVersion: z.number().int().min(0).optional(),
@@ -33,8 +37,9 @@ export const taskRunStateProcedures = {
     .output(z.object({ id: zId, stateType: zStateType, stateName: z.string(), stateVersion: z.number().int(), stateMessage: z.string().nullable(), runCount: z.number().int() }))
     .mutation(async ({ ctx, input }) => {
       await requireTaskRunInScope(ctx, input.id);
-      return setRunState({
-        db: ctx.db,
+      if (input.result && input.resultId) throw AppError.badRequest("result: give result or resultId, not both", "result");
+      return withInlineResult(ctx.db, ctx.workspaceId, input.result, (db, inlineId) => setRunState({
+        db,
         workspaceId: ctx.workspaceId,
         kind: "task",
         runId: input.id,
@@ -44,8 +49,8 @@ export const taskRunStateProcedures = {
         scheduledTime: input.scheduledTime ? new Date(input.scheduledTime) : undefined,
         // The flow run's lease, checked against its row in the same statement (a stale one: LEASE_LOST).
         leaseToken: input.flowRunLeaseToken,
-        resultId: input.resultId,
-      });
+        resultId: inlineId ?? input.resultId,
+      }));
     }),
 
   /** The newest completed task run with this cache key and a result still valid, if any. */

@@ -36,9 +36,12 @@ export const taskRunsRouter = createTRPCRouter({
         kind: z.string().trim().min(1).max(100).optional(),
         /** The lease token of the flow run, when a worker creates the task (a stale one: CONFLICT, LEASE_LOST). */
         flowRunLeaseToken: zId.optional(),
+        /** Create it RUNNING, for a worker about to run it (an existing task run keeps its state). */
+        start: z.boolean().optional(),
       }),
     )
-    .output(taskRunOutput)
+    /** `created`: made by this call (false: an earlier attempt's task run, in whatever state it is). */
+    .output(taskRunOutput.extend({ created: z.boolean() }))
     .mutation(async ({ ctx, input }) => {
       await requireFlowRunInScope(ctx, input.flowRunId);
       return createTaskRun({ db: ctx.db, workspaceId: ctx.workspaceId, ...input, actor: ctx.actor });
