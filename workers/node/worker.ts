@@ -22,6 +22,10 @@ interface HeldRun {
   done: Promise<void>;
 }
 
+function workerUnknown(err: unknown): boolean {
+  return (err as { data?: { reason?: string } } | undefined)?.data?.reason === "WORKER_UNKNOWN";
+}
+
 function aborted(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
     if (signal.aborted) reject(signal.reason);
@@ -40,6 +44,8 @@ export class NodeWorker {
   private heartbeatMs = 10_000;
   private rt!: WorkerRuntime;
   private outbox!: ReportOutbox;
+  private capabilities: Record<string, unknown> = {};
+  private registering: Promise<void> | undefined;
   /** Reports an earlier worker left in the outbox, being sent. */
   private leftovers: Promise<void> = Promise.resolve();
 
@@ -67,6 +73,7 @@ export class NodeWorker {
       onRetry: (reason) => this.log(`the server is not answering (${reason}); retrying for up to ${this.settings.retryRefusedSeconds} s`),
     });
     const capabilities = await detectCapabilities(this.settings.capabilities);
+    this.capabilities = capabilities;
     const reg = await client.workers.register.mutate({ workPool: this.settings.pool, name: this.settings.name, capabilities });
     const pool = await client.workPools.get.query({ workPool: reg.workPoolId });
     this.workerId = reg.workerId;
@@ -132,7 +139,8 @@ export class NodeWorker {
         for (const run of runs) this.startRun(run);
       } catch (err) {
         if (this.draining) break;
-        this.log(`claim failed: ${describeClientError(err)}; retrying in 2 s`);
+        if (workerUnknown(err)) await this.reregister();
+        else this.log(`claim failed: ${describeClientError(err)}; retrying in 2 s`);
         await new Promise((r) => setTimeout(r, 2000));
       }
     }
@@ -236,7 +244,28 @@ export class NodeWorker {
         }
       }
     } catch (err) {
-      this.log(`heartbeat failed: ${describeClientError(err)}`);
+      if (workerUnknown(err)) await this.reregister();
+      else this.log(`heartbeat failed: ${describeClientError(err)}`);
     }
+  }
+
+  /**
+   * The server no longer knows this worker (its registration was removed, say with its pool, or
+   * the database was restored): register again under the same name and carry on. Held runs keep
+   * their leases; the server decides on each report whether they still stand.
+   */
+  private reregister(): Promise<void> {
+    this.registering ??= (async () => {
+      try {
+        const reg = await this.rt.client.workers.register.mutate({ workPool: this.settings.pool, name: this.settings.name, capabilities: this.capabilities });
+        this.workerId = reg.workerId;
+        this.log(`registered again with the server as ${this.settings.name} (${reg.workerId})`);
+      } catch (err) {
+        this.log(`registering again failed: ${describeClientError(err)}`);
+      } finally {
+        this.registering = undefined;
+      }
+    })();
+    return this.registering;
   }
 }
