@@ -52,7 +52,12 @@ export function finalReport(
   return { type: "FAILED", message: err instanceof Error ? err.message : String(err) };
 }
 
+/** The machine-readable reason of an API error (`LEASE_LOST`, `WORKER_UNKNOWN`, …), if any. */
+export function reasonOf(err: unknown): string | undefined {
+  return (err as { data?: { reason?: string | null } } | undefined)?.data?.reason ?? undefined;
+}
+
 /** Whether an API error says the lease is gone (the worker must stop the run, not report it). */
 export function isLeaseLost(err: unknown): boolean {
-  return (err as { data?: { reason?: string } } | undefined)?.data?.reason === "LEASE_LOST";
+  return reasonOf(err) === "LEASE_LOST";
 }

@@ -9,7 +9,7 @@ import { createBatonClient, describeClientError, redactSecrets, resolveApiKey, r
 import { LogShipper } from "../../sdk/log-shipper";
 import { detectCapabilities } from "./capabilities";
 import { executeRun } from "./execute";
-import { finalReport, isLeaseLost, RunStopped, type StopReason } from "./outcome";
+import { finalReport, isLeaseLost, reasonOf, RunStopped, type StopReason } from "./outcome";
 import { ReportOutbox, type PendingReport } from "./outbox";
 import path from "node:path";
 import type { WorkerSettings } from "./settings";
@@ -20,10 +20,6 @@ interface HeldRun {
   controller: AbortController;
   stop?: StopReason;
   done: Promise<void>;
-}
-
-function workerUnknown(err: unknown): boolean {
-  return (err as { data?: { reason?: string } } | undefined)?.data?.reason === "WORKER_UNKNOWN";
 }
 
 function aborted(signal: AbortSignal): Promise<never> {
@@ -139,7 +135,7 @@ export class NodeWorker {
         for (const run of runs) this.startRun(run);
       } catch (err) {
         if (this.draining) break;
-        if (workerUnknown(err)) await this.reregister();
+        if (reasonOf(err) === "WORKER_UNKNOWN") await this.reregister();
         else this.log(`claim failed: ${describeClientError(err)}; retrying in 2 s`);
         await new Promise((r) => setTimeout(r, 2000));
       }
@@ -244,7 +240,7 @@ export class NodeWorker {
         }
       }
     } catch (err) {
-      if (workerUnknown(err)) await this.reregister();
+      if (reasonOf(err) === "WORKER_UNKNOWN") await this.reregister();
       else this.log(`heartbeat failed: ${describeClientError(err)}`);
     }
   }
