@@ -10,7 +10,7 @@
  */
 import crypto from "node:crypto";
 import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
-import { apiKeys, users, workPools } from "../../drizzle/schema";
+import { apiKeys, users, workPools, workspaces } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import { AppError } from "../errors";
 import type { KeyRole } from "./roles";
@@ -72,10 +72,18 @@ export async function createApiKey(opts: {
   return { key, row: row! };
 }
 
-/** The key's row if it is valid now (not revoked, not expired); marks it used. */
-export async function verifyApiKey(db: DbOrTx, key: string): Promise<ApiKeyRow | { refused: string }> {
-  const [row] = await db.select().from(apiKeys).where(eq(apiKeys.hash, hashKey(key)));
-  if (!row) return { refused: "this API key is not known (it may have been deleted)" };
+/**
+ * The key's row, with its workspace's slug (one query: the request needs both), if it is valid
+ * now (not revoked, not expired); marks it used.
+ */
+export async function verifyApiKey(db: DbOrTx, key: string): Promise<(ApiKeyRow & { workspaceSlug: string }) | { refused: string }> {
+  const [found] = await db
+    .select({ key: apiKeys, workspaceSlug: workspaces.slug })
+    .from(apiKeys)
+    .innerJoin(workspaces, eq(workspaces.id, apiKeys.workspaceId))
+    .where(eq(apiKeys.hash, hashKey(key)));
+  if (!found) return { refused: "this API key is not known (it may have been deleted)" };
+  const row = { ...found.key, workspaceSlug: found.workspaceSlug };
   if (row.revokedAt) return { refused: `API key "${row.name}" was revoked` };
   if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return { refused: `API key "${row.name}" expired on ${row.expiresAt.toISOString()}` };
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_EVERY_MS) {

@@ -30,7 +30,7 @@ export const AUTH_OFF: AuthSettings = { enabled: false };
 export type Identity =
   | { kind: "local" }
   | { kind: "user"; userId: string; email: string; name: string }
-  | { kind: "key"; keyId: string; name: string; workspaceId: string; role: KeyRole; workPoolIds: string[]; mayDefineExecution: boolean }
+  | { kind: "key"; keyId: string; name: string; workspaceId: string; workspaceSlug: string; role: KeyRole; workPoolIds: string[]; mayDefineExecution: boolean }
   | { kind: "anonymous" };
 
 /** What the identity may do in one workspace. */
@@ -81,6 +81,7 @@ export async function resolveIdentity(opts: { db: Db; headers: Headers; settings
       keyId: row.id,
       name: row.name,
       workspaceId: row.workspaceId,
+      workspaceSlug: row.workspaceSlug,
       role: row.role,
       workPoolIds: row.workPoolIds,
       mayDefineExecution: row.role === "owner" && row.mayDefineExecution,
@@ -100,11 +101,6 @@ async function findWorkspace(db: Db, slug: string): Promise<{ id: string; slug: 
   const [row] = await db.select({ id: workspaces.id, slug: workspaces.slug }).from(workspaces).where(eq(workspaces.slug, slug));
   if (row) workspaceBySlug.set(slug, row);
   return row;
-}
-
-/** Forget cached slugs (a workspace was deleted or renamed). */
-export function forgetWorkspaceSlugs(): void {
-  workspaceBySlug.clear();
 }
 
 /**
@@ -128,8 +124,8 @@ export async function resolveAccess(opts: { db: Db; identity: Identity; workspac
       return { workspaceId: ws.id, workspaceSlug: ws.slug, role: "owner", mayDefineExecution: true, workPoolIds: null, actor: "user" };
     }
     case "key": {
-      const [ws] = await db.select({ id: workspaces.id, slug: workspaces.slug }).from(workspaces).where(eq(workspaces.id, identity.workspaceId));
-      if (!ws) throw new AppError("UNAUTHORIZED", "this API key's workspace no longer exists", { reason: "BAD_CREDENTIALS" });
+      // Its workspace came with the key (a deleted workspace takes its keys with it).
+      const ws = { id: identity.workspaceId, slug: identity.workspaceSlug };
       if (opts.workspaceSlug && opts.workspaceSlug !== ws.slug && opts.workspaceSlug !== ws.id) {
         throw new AppError("FORBIDDEN", `API key "${identity.name}" belongs to workspace "${ws.slug}", not "${opts.workspaceSlug}"`, {
           field: "workspace",
