@@ -16,10 +16,9 @@ import type { Db } from "../db/client";
 import { MAX_BLOB_BYTES, createStreamedResult } from "../domain/results";
 import { AppError, translateDatabaseError } from "../errors";
 import { resolveAccess, resolveIdentity, type AuthSettings } from "../auth/identity";
-import { roleAtLeast } from "../auth/roles";
 import { requireFlowRunInScope } from "../auth/scope";
-import type { WorkspaceContext } from "./trpc";
-import { WORKSPACE_HEADER } from "./trpc";
+import { WORKSPACE_HEADER, requireWorkerOr } from "./trpc";
+import { resultOutput, resultView } from "./routers/results";
 
 export { RESULT_UPLOAD_PATH } from "./http-limits";
 
@@ -73,23 +72,11 @@ export async function handleResultUpload(req: Request, db: Db, auth: AuthSetting
     const identity = await resolveIdentity({ db, headers: req.headers, settings: auth });
     const slug = req.headers.get(WORKSPACE_HEADER)?.trim() || undefined;
     const access = await resolveAccess({ db, identity, workspaceSlug: slug });
-    if (access.role !== "worker" && !roleAtLeast(access.role, "editor")) {
-      throw new AppError("FORBIDDEN", `uploading a result needs a worker key or the editor role; you are ${access.role}`, { reason: "FORBIDDEN" });
-    }
-    const ctx = { db, identity, access, workspaceId: access.workspaceId, actor: access.actor } as unknown as WorkspaceContext;
-    await requireFlowRunInScope(ctx, parsed.data.flowRunId);
+    // The same checks as results.create: a worker key for the run's pool, or an editor.
+    requireWorkerOr(access, "editor");
+    await requireFlowRunInScope({ db, access, workspaceId: access.workspaceId }, parsed.data.flowRunId);
     const row = await createStreamedResult({ db, workspaceId: access.workspaceId, chunks: chunksOf(req.body), mediaType: parsed.data.mediaType });
-    const data = {
-      id: row.id,
-      storage: row.storage,
-      value: null,
-      base64: null,
-      mediaType: row.mediaType,
-      sizeBytes: row.sizeBytes,
-      sha256: row.sha256,
-      createdAt: row.createdAt.toISOString(),
-    };
-    return Response.json({ result: { data } }, { headers: { "x-content-type-options": "nosniff" } });
+    return Response.json({ result: { data: resultOutput.parse(resultView(row)) } }, { headers: { "x-content-type-options": "nosniff" } });
   } catch (err) {
     const e = translateDatabaseError(err);
     if (e instanceof AppError) return errorResponse(e.reason === "PAYLOAD_TOO_LARGE" ? "PAYLOAD_TOO_LARGE" : e.code, e.message, e.field, e.reason);

@@ -183,8 +183,7 @@ export const ownerProcedure = publicProcedure.use(memberOf("owner"));
  */
 export const workerProcedure = publicProcedure.use(
   withAccess.unstable_pipe(({ ctx, next }) => {
-    const { role } = ctx.access;
-    if (role !== "worker" && !roleAtLeast(role, "editor")) forbidden(`working for a pool needs a worker key or the editor role; you are ${role}`);
+    requireWorkerOr(ctx.access, "editor");
     return next();
   }),
 );
@@ -192,11 +191,15 @@ export const workerProcedure = publicProcedure.use(
 /** What a worker reads (its pool, a run, a result): worker keys (checked against their pools) and viewers. */
 export const workerReadProcedure = publicProcedure.use(
   withAccess.unstable_pipe(({ ctx, next }) => {
-    const { role } = ctx.access;
-    if (role !== "worker" && !roleAtLeast(role, "viewer")) forbidden(`this needs a worker key or the viewer role; you are ${role}`);
+    requireWorkerOr(ctx.access, "viewer");
     return next();
   }),
 );
+
+/** A worker key, or a member with at least this role (the worker builders; the streamed upload route). */
+export function requireWorkerOr(access: Access, min: MemberRole): void {
+  if (access.role !== "worker" && !roleAtLeast(access.role, min)) forbidden(`this needs a worker key or the ${min} role; you are ${access.role}`);
+}
 
 /** Throws unless the caller may define what workers execute (commands, job templates, entrypoints). */
 export function requireExecutionPrivilege(ctx: WorkspaceContext, what: string): void {
@@ -206,7 +209,7 @@ export function requireExecutionPrivilege(ctx: WorkspaceContext, what: string): 
 }
 
 /** Throws unless a worker key's pools include this one (members and unscoped keys pass). */
-export function requirePoolInScope(ctx: WorkspaceContext, workPoolId: string | null | undefined): void {
+export function requirePoolInScope(ctx: Pick<WorkspaceContext, "access">, workPoolId: string | null | undefined): void {
   const scope = ctx.access.workPoolIds;
   if (scope && (!workPoolId || !scope.includes(workPoolId))) forbidden("this worker key is not for this run's work pool");
 }

@@ -7,13 +7,16 @@ import { and, eq, sql } from "drizzle-orm";
 import { rowsOf } from "../engine/rows";
 import { flowRuns, taskRuns } from "../../drizzle/schema";
 import { requirePoolInScope, type WorkspaceContext } from "../api/trpc";
+
+/** What the checks read of a procedure's context (the upload route has the same, outside tRPC). */
+export type ScopeContext = Pick<WorkspaceContext, "db" | "access" | "workspaceId">;
 import { AppError } from "../errors";
 
-function scoped(ctx: WorkspaceContext): boolean {
+function scoped(ctx: ScopeContext): boolean {
   return ctx.access.workPoolIds !== null;
 }
 
-export async function requireFlowRunInScope(ctx: WorkspaceContext, flowRunId: string | null | undefined, field = "flowRunId"): Promise<void> {
+export async function requireFlowRunInScope(ctx: ScopeContext, flowRunId: string | null | undefined, field = "flowRunId"): Promise<void> {
   if (!scoped(ctx)) return;
   if (!flowRunId) throw new AppError("FORBIDDEN", `${field}: a worker key must name the run it works on`, { field, reason: "FORBIDDEN" });
   // A subflow has no pool of its own: it is in scope when the run it was made under is.
@@ -32,7 +35,7 @@ export async function requireFlowRunInScope(ctx: WorkspaceContext, flowRunId: st
   requirePoolInScope(ctx, rows[0]?.work_pool_id as string | undefined);
 }
 
-export async function requireTaskRunInScope(ctx: WorkspaceContext, taskRunId: string): Promise<void> {
+export async function requireTaskRunInScope(ctx: ScopeContext, taskRunId: string): Promise<void> {
   if (!scoped(ctx)) return;
   const [row] = await ctx.db
     .select({ flowRunId: taskRuns.flowRunId })
@@ -42,7 +45,7 @@ export async function requireTaskRunInScope(ctx: WorkspaceContext, taskRunId: st
 }
 
 /** A result a scoped key reads must be the result of a run (or a task of a run) in its pools. */
-export async function requireResultInScope(ctx: WorkspaceContext, resultId: string): Promise<void> {
+export async function requireResultInScope(ctx: ScopeContext, resultId: string): Promise<void> {
   if (!scoped(ctx)) return;
   const [ofFlow] = await ctx.db
     .select({ id: flowRuns.id })

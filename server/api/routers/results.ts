@@ -23,7 +23,8 @@ export const resultOutput = z.object({
   createdAt: zDate,
 });
 
-function view(row: ResultRow, data?: Uint8Array) {
+/** A result as the API returns it (validate with resultOutput): the one shape for results.* and the upload route. */
+export function resultView(row: ResultRow, data?: Uint8Array) {
   return {
     id: row.id,
     storage: row.storage,
@@ -55,7 +56,7 @@ export const resultsRouter = createTRPCRouter({
       if ((input.value === undefined) === (input.base64 === undefined)) throw AppError.badRequest("input: give exactly one of value and base64", "value");
       const data = input.base64 !== undefined ? new Uint8Array(Buffer.from(input.base64, "base64")) : undefined;
       const row = await createResult({ db: ctx.db, workspaceId: ctx.workspaceId, value: input.value, data, mediaType: input.mediaType });
-      return view(row);
+      return resultView(row);
     }),
 
   get: workerReadProcedure
@@ -64,7 +65,7 @@ export const resultsRouter = createTRPCRouter({
     .query(async ({ ctx, input }) => {
       await requireResultInScope(ctx, input.id);
       const row = await getResult({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id });
-      return view(row, input.includeData ? await readResultData(row) : undefined);
+      return resultView(row, input.includeData ? await readResultData(row) : undefined);
     }),
 
   /** The result of a flow run or task run (null while it has none). */
@@ -78,6 +79,6 @@ export const resultsRouter = createTRPCRouter({
       const id = await resultIdOfRun({ db: ctx.db, workspaceId: ctx.workspaceId, flowRunId: input.flowRunId, taskRunId: input.taskRunId });
       if (!id) return null;
       const row = await getResult({ db: ctx.db, workspaceId: ctx.workspaceId, id });
-      return view(row, input.includeData ? await readResultData(row) : undefined);
+      return resultView(row, input.includeData ? await readResultData(row) : undefined);
     }),
 });
