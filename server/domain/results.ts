@@ -29,29 +29,9 @@ export async function createResult(opts: {
   if (opts.data) {
     const blobKey = `${opts.workspaceId}/${id}`;
     const store = getBlobStore();
-    // The blob first (a row never points at bytes that are not there), and away again if the
-    // row cannot be written: a refused request leaves nothing behind in the store.
     await store.put(blobKey, opts.data);
-    try {
-      const [row] = await opts.db
-        .insert(results)
-        .values({
-          id,
-          workspaceId: opts.workspaceId,
-          storage: "blob",
-          blobKey,
-          mediaType: opts.mediaType ?? "application/octet-stream",
-          sizeBytes: opts.data.byteLength,
-          sha256: createHash("sha256").update(opts.data).digest("hex"),
-        })
-        .returning();
-      return row!;
-    } catch (err) {
-      await store.delete(blobKey).catch((cleanup: unknown) => {
-        console.error(`[baton] removing blob ${blobKey} after a failed results insert failed:`, cleanup);
-      });
-      throw err;
-    }
+    const sha256 = createHash("sha256").update(opts.data).digest("hex");
+    return insertBlobRow(opts.db, { id, workspaceId: opts.workspaceId, blobKey, mediaType: opts.mediaType, sizeBytes: opts.data.byteLength, sha256 });
   }
   const json = JSON.stringify(opts.value ?? null);
   const size = Buffer.byteLength(json);
@@ -93,22 +73,28 @@ export async function createStreamedResult(opts: {
     }
     throw err;
   }
+  return insertBlobRow(opts.db, { id, workspaceId: opts.workspaceId, blobKey, mediaType: opts.mediaType, sizeBytes: written.sizeBytes, sha256: written.sha256 });
+}
+
+/**
+ * The row of a blob result whose bytes are in the store already (a row never points at bytes
+ * that are not there); if the row cannot be written the bytes go again, so a refused request
+ * leaves nothing behind in the store.
+ */
+async function insertBlobRow(
+  db: DbOrTx,
+  blob: { id: string; workspaceId: string; blobKey: string; mediaType?: string | null; sizeBytes: number; sha256: string },
+): Promise<ResultRow> {
   try {
-    const [row] = await opts.db
+    const [row] = await db
       .insert(results)
-      .values({
-        id,
-        workspaceId: opts.workspaceId,
-        storage: "blob",
-        blobKey,
-        mediaType: opts.mediaType ?? "application/octet-stream",
-        sizeBytes: written.sizeBytes,
-        sha256: written.sha256,
-      })
+      .values({ ...blob, storage: "blob", mediaType: blob.mediaType ?? "application/octet-stream" })
       .returning();
     return row!;
   } catch (err) {
-    await store.delete(blobKey).catch(() => undefined);
+    await getBlobStore()
+      .delete(blob.blobKey)
+      .catch((cleanup: unknown) => console.error(`[baton] removing blob ${blob.blobKey} after a failed results insert failed:`, cleanup));
     throw err;
   }
 }
