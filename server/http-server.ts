@@ -18,7 +18,6 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { assertSafeBinding, type BatonConfig, type DatabaseConfig } from "./config";
 import { openDatabase } from "./db/client";
@@ -28,6 +27,7 @@ import { RunSignals } from "./engine/signals";
 import { setRuntime } from "./runtime";
 import { startServices, type RunningServices } from "./services";
 import { countUsers, setupToken } from "./auth/better-auth";
+import { serveNodeRequest } from "./node-request";
 
 export interface StartServerOptions {
   port: number;
@@ -165,43 +165,6 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     url,
     close: () => (closing ??= cleanup()),
   };
-}
-
-/** A node request through a fetch-style handler, the answer streamed back (long polls included). */
-async function serveNodeRequest(endpoint: (req: Request) => Promise<Response>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const aborted = new AbortController();
-  // The caller hung up: a long-polling claim stops waiting (and takes nothing).
-  res.on("close", () => {
-    if (!res.writableFinished) aborted.abort();
-  });
-  const headers = new Headers();
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-  const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
-    method: req.method,
-    headers,
-    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
-    signal: aborted.signal,
-    // Node's fetch needs this for a streamed request body.
-    ...(hasBody ? { duplex: "half" } : {}),
-  } as RequestInit);
-  const response = await endpoint(request);
-  const out: Record<string, string | string[]> = {};
-  response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") out[name] = value;
-  });
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length) out["set-cookie"] = cookies;
-  res.writeHead(response.status, out);
-  if (!response.body) return void res.end();
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (res.destroyed) break;
-    if (!res.write(value)) await new Promise<void>((resolve) => (res.once("drain", resolve), res.once("close", resolve)));
-  }
-  res.end();
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {

@@ -6,6 +6,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll } from "vitest";
 import { handleTrpcRequest } from "../../server/api/http";
+import { serveNodeRequest } from "../../server/node-request";
 import type { EngineDeps } from "../../server/api/trpc";
 import { authFor, type AuthSettings } from "../../server/auth/identity";
 import { RESULT_UPLOAD_PATH, handleResultUpload } from "../../server/api/result-upload";
@@ -23,41 +24,18 @@ export interface HttpApiServer {
  * turns auth on, with better-auth's endpoints served at /api/auth as the real server does.
  */
 export async function startHttpApiServer(getDb: () => Db, getEngine?: () => EngineDeps | undefined, auth?: AuthSettings, port = 0): Promise<HttpApiServer> {
+  const dispatch = (request: Request): Promise<Response> => {
+    const pathname = new URL(request.url).pathname;
+    if (auth?.enabled && pathname.startsWith("/api/auth/")) return authFor(getDb(), auth).handler(request);
+    if (pathname.startsWith(RESULT_UPLOAD_PATH)) return handleResultUpload(request, getDb(), auth ?? { enabled: false });
+    return handleTrpcRequest(request, getDb, getEngine, () => auth ?? { enabled: false });
+  };
+  // The server's own request path: streamed body and answer, aborted when the caller hangs up.
   const server = http.createServer((req, res) => {
-    void (async () => {
-      try {
-        const chunks: Buffer[] = [];
-        for await (const chunk of req) chunks.push(chunk as Buffer);
-        const body = chunks.length && req.method !== "GET" && req.method !== "HEAD" ? Buffer.concat(chunks) : undefined;
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(req.headers)) {
-          if (Array.isArray(value)) value.forEach((v) => headers.append(name, v));
-          else if (value !== undefined) headers.set(name, value);
-        }
-        const url = `http://${req.headers.host ?? "127.0.0.1"}${req.url ?? "/"}`;
-        // The caller hanging up aborts the request, as behind the real server (a claim then takes nothing).
-        const hangUp = new AbortController();
-        res.on("close", () => {
-          if (!res.writableFinished) hangUp.abort();
-        });
-        const request = new Request(url, { method: req.method, headers, body, signal: hangUp.signal });
-        const pathname = new URL(url).pathname;
-        const response =
-          auth?.enabled && pathname.startsWith("/api/auth/")
-            ? await authFor(getDb(), auth).handler(request)
-            : pathname.startsWith(RESULT_UPLOAD_PATH)
-              ? await handleResultUpload(request, getDb(), auth ?? { enabled: false })
-              : await handleTrpcRequest(request, getDb, getEngine, () => auth ?? { enabled: false });
-        res.writeHead(response.status, Object.fromEntries(response.headers));
-        // Streamed, so subscriptions (SSE) work as they do behind Next.js.
-        const reader = response.body?.getReader();
-        for (let next = await reader?.read(); next && !next.done; next = await reader!.read()) res.write(next.value);
-        res.end();
-      } catch (error) {
-        res.writeHead(500, { "content-type": "text/plain" });
-        res.end(String(error));
-      }
-    })();
+    serveNodeRequest(dispatch, req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end(String(error));
+    });
   });
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", () => resolve()));
   const { port: listening } = server.address() as AddressInfo;
