@@ -4,7 +4,8 @@ import path from "node:path";
 import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
 import { BatonConnectionError } from "../../server/client";
-import { ReportOutbox, type PendingReport } from "../../workers/node/outbox";
+import { ReportOutbox, type PendingReport } from "../../workers/protocol/outbox";
+import { FileOutboxStore } from "../../workers/node/outbox-store";
 
 const report = (runId: string): PendingReport => ({
   runId,
@@ -20,7 +21,7 @@ describe("the report outbox", () => {
   it("keeps a report on disk until the server answers, re-sending through connection failures", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "baton-outbox-"));
     let calls = 0;
-    const outbox = new ReportOutbox(dir, async () => {
+    const outbox = new ReportOutbox(new FileOutboxStore(dir), async () => {
       calls++;
       expect(existsSync(path.join(dir, "r1.json"))).toBe(true); // on disk while it is being sent
       if (calls < 3) throw new BatonConnectionError("http://x/api", "connection refused");
@@ -33,7 +34,7 @@ describe("the report outbox", () => {
   it("drops a report the server refused (sending again would get the same answer), retries a 5xx", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "baton-outbox-"));
     const statuses = [503, 409];
-    const outbox = new ReportOutbox(dir, async () => {
+    const outbox = new ReportOutbox(new FileOutboxStore(dir), async () => {
       throw answered(statuses.shift()!);
     }, () => {}, 5);
     expect(await outbox.deliver(report("r2"))).toEqual({ delivered: false, refused: "refused" });
@@ -43,7 +44,7 @@ describe("the report outbox", () => {
 
   it("a stopped outbox leaves the report for the next worker, which finds and sends it", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "baton-outbox-"));
-    const first = new ReportOutbox(dir, async () => {
+    const first = new ReportOutbox(new FileOutboxStore(dir), async () => {
       throw new BatonConnectionError("http://x/api", "connection refused");
     }, () => {}, 5);
     const pending = first.deliver(report("r3"));
@@ -51,7 +52,7 @@ describe("the report outbox", () => {
     first.stop();
     expect(await pending).toEqual({ delivered: false, stopped: true });
     const sent: string[] = [];
-    const next = new ReportOutbox(dir, async (r) => void sent.push(r.runId), () => {});
+    const next = new ReportOutbox(new FileOutboxStore(dir), async (r) => void sent.push(r.runId), () => {});
     const left = await next.leftovers();
     expect(left.map((r) => r.runId)).toEqual(["r3"]);
     expect(await next.deliver(left[0]!, { persisted: true })).toEqual({ delivered: true });

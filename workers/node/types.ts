@@ -1,5 +1,5 @@
 import type { BatonClient } from "../../server/client";
-import type { LogShipper } from "../../sdk/log-shipper";
+import type { LogShipper } from "../protocol/log-shipper";
 import type { WorkerSettings } from "./settings";
 
 /** A run as `workers.claim` hands it out. */
