@@ -2,9 +2,11 @@
  * Run logs: written in batches by workers, read oldest first with keyset pagination on
  * (timestamp, id), which the logs_flow_run_idx index serves.
  */
-import { and, asc, eq, gt, gte, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, sql } from "drizzle-orm";
 import { flowRuns, logs, taskRuns } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
+import { leaseAllows, leaseOfRuns } from "../engine/leases";
+import { rowsOf } from "../engine/rows";
 import { AppError } from "../errors";
 import { decodeCursor, encodeCursor, preciseTimestamp, timeCursorSchema } from "./refs";
 
@@ -18,8 +20,9 @@ export interface LogInput {
   message: string;
   timestamp?: Date;
   /**
-   * A worker's lease on the flow run. Lines carrying a token the run no longer holds are not
-   * stored, and the reply names their runs, so a worker that lost a run learns to stop it.
+   * A worker's lease on the flow run (a subflow's line: on its top-level run). Lines carrying a
+   * token the run no longer holds are not stored, and the reply names their runs, so a worker
+   * that lost a run learns to stop it.
    */
   leaseToken?: string | null;
 }
@@ -27,64 +30,100 @@ export interface LogInput {
 /**
  * Writes a batch; every run it names must be in the workspace. A task run's log is filed under
  * its flow run too. One batch may mix runs: a stale lease drops only that run's lines.
+ *
+ * One statement resolves each line's run, checks its lease against the governing run's row
+ * (share-locked, see server/engine/leases.ts) and inserts the lines that pass: a reclaim between
+ * a check and the insert cannot let a stale worker's lines in. A line naming a missing run
+ * refuses the whole batch, with nothing stored.
  */
 export async function createLogs(opts: {
   db: DbOrTx;
   workspaceId: string;
   logs: LogInput[];
-}): Promise<{ count: number; leaseLost: string[] }> {
+  /** Lines without a token about a run a worker holds are dropped too (a worker key's batch). */
+  requireLease?: boolean;
+}): Promise<{ count: number; leaseLost: string[]; leaseHeld?: string[] }> {
   if (opts.logs.length === 0) return { count: 0, leaseLost: [] };
   if (opts.logs.length > MAX_LOG_BATCH) {
     throw AppError.badRequest(`logs: at most ${MAX_LOG_BATCH} logs at once`, "logs");
   }
-  const taskIds = [...new Set(opts.logs.flatMap((l) => (l.taskRunId ? [l.taskRunId] : [])))];
-  const tasks = taskIds.length
-    ? await opts.db
-        .select({ id: taskRuns.id, flowRunId: taskRuns.flowRunId })
-        .from(taskRuns)
-        .where(and(inArray(taskRuns.id, taskIds), eq(taskRuns.workspaceId, opts.workspaceId)))
-    : [];
-  const flowOfTask = new Map(tasks.map((t) => [t.id, t.flowRunId]));
-  const flowIds = [...new Set(opts.logs.flatMap((l) => (l.flowRunId ? [l.flowRunId] : [])))];
-  const flows = flowIds.length || flowOfTask.size
-    ? await opts.db
-        .select({ id: flowRuns.id, leaseToken: flowRuns.leaseToken })
-        .from(flowRuns)
-        .where(and(inArray(flowRuns.id, [...new Set([...flowIds, ...flowOfTask.values()])]), eq(flowRuns.workspaceId, opts.workspaceId)))
-    : [];
-  const knownFlows = new Set(flows.filter((f) => flowIds.includes(f.id)).map((f) => f.id));
-  const leaseOf = new Map(flows.map((f) => [f.id, f.leaseToken]));
-  const leaseLost = new Set<string>();
-  const values = opts.logs.flatMap((l, i) => {
-    let flowRunId = l.flowRunId ?? null;
-    if (flowRunId && !knownFlows.has(flowRunId)) {
-      throw new AppError("NOT_FOUND", `Flow run ${flowRunId} was not found`, { field: `logs.${i}.flowRunId` });
+  const now = new Date().toISOString();
+  const lines = opts.logs.map((l, ord) => ({
+    ord,
+    flow_run_id: l.flowRunId ?? null,
+    task_run_id: l.taskRunId ?? null,
+    level: l.level,
+    message: l.message,
+    ts: (l.timestamp ?? null)?.toISOString() ?? now,
+    token: l.leaseToken ?? null,
+  }));
+  const strict = opts.requireLease === true;
+  const lock = strict || lines.some((l) => l.token) ? sql`FOR SHARE OF l` : sql``;
+  const result = await opts.db.execute(sql`
+    WITH RECURSIVE lines AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(lines)}::jsonb) AS x(
+        ord int, flow_run_id uuid, task_run_id uuid, level int, message text, ts timestamptz, token uuid)
+    ),
+    tasks AS (
+      SELECT t.id, t.flow_run_id FROM ${taskRuns} t
+      WHERE t.id IN (SELECT task_run_id FROM lines) AND t.workspace_id = ${opts.workspaceId}::uuid
+    ),
+    ${leaseOfRuns(sql`SELECT flow_run_id FROM lines UNION SELECT flow_run_id FROM tasks`, opts.workspaceId)},
+    leases AS (
+      SELECT lo.run_id, l.id AS lease_run_id, l.lease_token
+      FROM lease_of lo JOIN ${flowRuns} l ON l.id = lo.lease_run_id
+      ${lock}
+    ),
+    resolved AS (
+      SELECT x.*, coalesce(t.flow_run_id, x.flow_run_id) AS run_id,
+        (x.task_run_id IS NOT NULL AND t.id IS NULL) AS task_missing,
+        (x.flow_run_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM lease_of lo WHERE lo.run_id = x.flow_run_id)) AS flow_missing,
+        (t.id IS NOT NULL AND x.flow_run_id IS NOT NULL AND x.flow_run_id <> t.flow_run_id) AS task_elsewhere,
+        le.lease_run_id, le.lease_token,
+        (le.run_id IS NULL OR ${leaseAllows({ token: sql`x.token`, strict }, sql`le.lease_token`)}) AS allowed
+      FROM lines x
+      LEFT JOIN tasks t ON t.id = x.task_run_id
+      LEFT JOIN leases le ON le.run_id = coalesce(t.flow_run_id, x.flow_run_id)
+    ),
+    ins AS (
+      INSERT INTO ${logs} (workspace_id, flow_run_id, task_run_id, level, message, timestamp)
+      SELECT ${opts.workspaceId}::uuid, r.run_id, r.task_run_id, r.level, r.message, r.ts
+      FROM resolved r
+      WHERE r.allowed
+        AND NOT EXISTS (SELECT 1 FROM resolved b WHERE b.task_missing OR b.flow_missing OR b.task_elsewhere)
+      ORDER BY r.ord
+      RETURNING 1
+    )
+    SELECT r.ord, r.flow_run_id, r.task_run_id, r.run_id, r.lease_run_id, r.token, r.task_missing, r.flow_missing, r.task_elsewhere, r.allowed,
+      (SELECT count(*) FROM ins)::int AS inserted
+    FROM resolved r ORDER BY r.ord`);
+  const rows = rowsOf(result) as {
+    ord: number;
+    flow_run_id: string | null;
+    task_run_id: string | null;
+    run_id: string | null;
+    lease_run_id: string | null;
+    token: string | null;
+    task_missing: boolean;
+    flow_missing: boolean;
+    task_elsewhere: boolean;
+    allowed: boolean;
+    inserted: number;
+  }[];
+  for (const r of rows) {
+    const i = r.ord;
+    if (r.flow_missing) throw new AppError("NOT_FOUND", `Flow run ${r.flow_run_id} was not found`, { field: `logs.${i}.flowRunId` });
+    if (r.task_missing) throw new AppError("NOT_FOUND", `Task run ${r.task_run_id} was not found`, { field: `logs.${i}.taskRunId` });
+    if (r.task_elsewhere) {
+      throw AppError.badRequest(`logs.${i}.taskRunId: task run ${r.task_run_id} belongs to another flow run`, `logs.${i}.taskRunId`);
     }
-    if (l.taskRunId) {
-      const owner = flowOfTask.get(l.taskRunId);
-      if (!owner) throw new AppError("NOT_FOUND", `Task run ${l.taskRunId} was not found`, { field: `logs.${i}.taskRunId` });
-      if (flowRunId && flowRunId !== owner) {
-        throw AppError.badRequest(`logs.${i}.taskRunId: task run ${l.taskRunId} belongs to another flow run`, `logs.${i}.taskRunId`);
-      }
-      flowRunId = owner;
-    }
-    if (l.leaseToken && flowRunId && leaseOf.get(flowRunId) !== l.leaseToken) {
-      leaseLost.add(flowRunId);
-      return [];
-    }
-    return [
-      {
-        workspaceId: opts.workspaceId,
-        flowRunId,
-        taskRunId: l.taskRunId ?? null,
-        level: l.level,
-        message: l.message,
-        timestamp: l.timestamp ?? new Date(),
-      },
-    ];
-  });
-  if (values.length) await opts.db.insert(logs).values(values);
-  return { count: values.length, leaseLost: [...leaseLost] };
+  }
+  // A stale token names the run the worker holds (a subflow's line: its top-level run), which
+  // the worker stops; a line without one, about a held run, is dropped and named apart.
+  const refused = rows.filter((r) => !r.allowed);
+  const leaseLost = [...new Set(refused.filter((r) => r.token).map((r) => r.lease_run_id!))];
+  const leaseHeld = [...new Set(refused.filter((r) => !r.token).map((r) => r.run_id!))];
+  return { count: rows[0]?.inserted ?? 0, leaseLost, ...(leaseHeld.length ? { leaseHeld } : {}) };
 }
 
 export async function listLogs(opts: {

@@ -2,16 +2,17 @@
  * Task runs: the steps of a flow run. Created in PENDING, as Prefect does, since the flow run
  * that makes them is already running them. Creating the same (flowRunId, taskKey, dynamicKey)
  * again returns the first one, so a worker that retries a report does not split a task in two.
- * A worker passes its flow run's lease token: the insert checks it against the flow run's row,
- * share-locked in the same statement, so a worker that lost the run adds nothing to it.
+ * A worker passes its flow run's lease token (for a subflow's task, its top-level run's): the
+ * insert checks it against that run's row, share-locked in the same statement, so a worker that
+ * lost the run adds nothing to it.
  */
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { flowRuns, stateHistory, taskRuns } from "../../drizzle/schema";
+import { stateHistory, taskRuns } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import type { TaskRunRow } from "../engine/states";
 import { findCachedResult } from "../engine/cache";
 import { rowsOf } from "../engine/rows";
-import { LeaseLostError } from "../engine/transitions";
+import { leaseAllows, leaseOfRun, leaseRefusal } from "../engine/leases";
 import { AppError } from "../errors";
 import { getFlowRun } from "./flow-runs";
 
@@ -49,6 +50,8 @@ export async function createTaskRun(opts: {
   kind?: string | null;
   /** The flow run's lease token, when a worker creates the task: refused (LEASE_LOST) unless the run still holds it. */
   flowRunLeaseToken?: string;
+  /** Refuse it without a token while the flow run is held by a worker (LEASE_HELD): a worker key's call. */
+  requireLease?: boolean;
   /**
    * Create it RUNNING (a worker about to run it now): one call instead of create, then a state
    * change. A task run that exists already (an earlier attempt's) keeps its state.
@@ -79,19 +82,15 @@ export async function createTaskRun(opts: {
       ? { type: "RUNNING" as const, name: "Running", message: null }
       : { type: "PENDING" as const, name: "Pending", message: null };
   const running = !cached && opts.start === true;
-  const token = opts.flowRunLeaseToken ?? null;
-  // One statement: the parent's lease (locked FOR SHARE when a token is checked, so a reclaim
-  // waits for it or it sees the new token), the insert only under that lease, and the history row.
+  const claim = { token: opts.flowRunLeaseToken ?? null, strict: opts.requireLease === true };
+  // One statement: the governing lease (locked FOR SHARE when it is checked, so a reclaim waits
+  // for it or it sees the new token), the insert only under that lease, and the history row.
   const result = await opts.db.execute(sql`
-    WITH parent AS (
-      SELECT f.id, f.lease_token FROM ${flowRuns} f
-      WHERE f.id = ${opts.flowRunId}::uuid AND f.workspace_id = ${opts.workspaceId}::uuid
-      ${token ? sql`FOR SHARE` : sql``}
-    ),
+    WITH RECURSIVE ${leaseOfRun(opts.flowRunId, opts.workspaceId, claim)},
     ins AS (
       INSERT INTO ${taskRuns} (workspace_id, flow_run_id, task_key, dynamic_key, name, state_type, state_name, state_message,
         result_id, start_time, end_time, run_count, parameters, tags, cache_key, cache_expires_at, upstream_task_run_ids, kind)
-      SELECT ${opts.workspaceId}::uuid, p.id, ${opts.taskKey}, ${dynamicKey}, ${opts.name ?? `${opts.taskKey}-${dynamicKey}`},
+      SELECT ${opts.workspaceId}::uuid, p.run_id, ${opts.taskKey}, ${dynamicKey}, ${opts.name ?? `${opts.taskKey}-${dynamicKey}`},
         ${initial.type}::state_type, ${initial.name}, ${initial.message},
         ${cached?.resultId ?? null}::uuid, ${cached || running ? sql`now()` : sql`NULL`}, ${cached ? sql`now()` : sql`NULL`},
         ${running ? 1 : 0},
@@ -100,8 +99,8 @@ export async function createTaskRun(opts: {
         ${opts.cacheKey ?? null}, ${opts.cacheExpiresAt?.toISOString() ?? null}::timestamptz,
         ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(upstream)}::jsonb))::uuid[],
         ${opts.kind ?? null}
-      FROM parent p
-      WHERE ${token}::uuid IS NULL OR p.lease_token IS NOT DISTINCT FROM ${token}::uuid
+      FROM lease p
+      WHERE ${leaseAllows(claim, sql`p.lease_token`)}
       ON CONFLICT (flow_run_id, task_key, dynamic_key) DO NOTHING
       RETURNING id, workspace_id, state_type, state_name, state_message
     ),
@@ -109,13 +108,12 @@ export async function createTaskRun(opts: {
       INSERT INTO ${stateHistory} (workspace_id, task_run_id, from_type, from_name, to_type, to_name, message, actor)
       SELECT workspace_id, id, NULL, NULL, state_type, state_name, state_message, ${opts.actor} FROM ins
     )
-    SELECT (SELECT count(*) FROM parent)::int AS parents, (SELECT lease_token FROM parent) AS lease_token,
-      (SELECT id FROM ins) AS id`);
-  const row = rowsOf(result)[0] as { parents: number; lease_token: string | null; id: string | null } | undefined;
+    SELECT (SELECT count(*) FROM lease)::int AS parents, (SELECT lease_token FROM lease) AS lease_token,
+      (SELECT lease_run_id FROM lease) AS lease_run_id, (SELECT id FROM ins) AS id`);
+  const row = rowsOf(result)[0] as { parents: number; lease_token: string | null; lease_run_id: string | null; id: string | null } | undefined;
   if (!row || row.parents === 0) throw AppError.notFound("Flow run", opts.flowRunId, "flowRunId");
-  if (token && row.lease_token !== token) {
-    throw new LeaseLostError(opts.flowRunId, "it may not get new task runs from a worker that no longer holds it");
-  }
+  const refused = leaseRefusal(claim, { runId: opts.flowRunId, leaseRunId: row.lease_run_id!, leaseToken: row.lease_token }, "its task runs");
+  if (refused) throw refused;
   let id = row.id;
   const created = Boolean(id);
   if (!id) {

@@ -2,9 +2,9 @@
  * Applying state changes. Every change of a flow run's or task run's state goes through
  * `setRunStates` (or `setRunState` for one): one statement locks the runs, checks each
  * transition against the rules in ./states.ts, the expected version and the lease token (a task
- * run's lease is its flow run's), points the run at its result when one is given (checking it
- * exists in the workspace), updates the runs and writes their history rows — or leaves a run
- * untouched and says why.
+ * run's lease is its flow run's; a subflow's, its top-level run's: see ./leases.ts), points the
+ * run at its result when one is given (checking it exists in the workspace), updates the runs
+ * and writes their history rows — or leaves a run untouched and says why.
  *
  * Workers report in batches (a claim of 16 runs completes as one statement), which is what lets
  * Baton record full state history and still outrun a bare job queue.
@@ -13,6 +13,7 @@ import { sql } from "drizzle-orm";
 import { flowRuns, results, stateHistory, taskRuns, workers } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import { AppError } from "../errors";
+import { LeaseLostError, leaseOfRuns } from "./leases";
 import { mapRow, rowsOf } from "./rows";
 import {
   DEFAULT_STATE_NAMES,
@@ -28,15 +29,7 @@ import {
   type TaskRunRow,
 } from "./states";
 
-/** Raised when a worker reports on a run whose lease it no longer holds. */
-export class LeaseLostError extends AppError {
-  constructor(runId: string, detail: string) {
-    super("CONFLICT", `Lease lost for flow run ${runId}: ${detail}. Stop this run; it is not yours any more.`, {
-      field: "leaseToken",
-      reason: "LEASE_LOST",
-    });
-  }
-}
+export { LeaseLostError } from "./leases";
 
 export interface StateChange {
   runId: string;
@@ -45,15 +38,17 @@ export interface StateChange {
   expectedVersion?: number;
   /**
    * A worker's lease token: the change applies only while the run's lease is this one — for a
-   * task run, the lease of its flow run (whose row is share-locked by the same statement, so a
-   * reclaim cannot slip between the check and the write). A refused token means the run was
+   * task run, the lease of its flow run, and for a subflow (or a subflow's task run) the lease
+   * of the top-level run its worker claimed (that row is share-locked by the same statement, so
+   * a reclaim cannot slip between the check and the write). A refused token means the run was
    * taken from the worker, which must stop it.
    */
   leaseToken?: string;
   /**
-   * Refuse a change without a token to a run that holds a lease (for a task run: whose flow
-   * run does) — what an API caller's report must meet; the engine's own services change leased
-   * runs on purpose and leave it off.
+   * Refuse a change without a token to a run that holds a lease (for a task run or a subflow:
+   * whose governing flow run does) — what an API caller's report must meet; members change a
+   * leased run through their own procedures (cancel), and the engine's own services change
+   * leased runs on purpose, and leave it off.
    */
   strictLease?: boolean;
   /**
@@ -104,12 +99,14 @@ export async function setRunStates(opts: {
   const table = opts.kind === "flow" ? flowRuns : taskRuns;
   const isFlow = opts.kind === "flow";
   const terminal = sql.raw(STATE_TYPES.filter(isTerminal).map((t) => `'${t}'`).join(", "));
-  // A task run's lease is its flow run's. When a token is checked, the flow run's row is locked
-  // FOR SHARE: a claim or the zombie killer changing its lease waits for this statement, and
-  // this statement, waiting on them, re-reads the new token and refuses.
-  const parentLock = !isFlow && items.some((i) => i.token !== null) ? sql` FOR SHARE OF f` : sql``;
+  // A task run's lease is its flow run's, a subflow's its top-level run's (./leases.ts). When a
+  // token is checked, or a missing one refused, that row is locked FOR SHARE: a claim or the
+  // zombie killer changing its lease waits for this statement, and this statement, waiting on
+  // them, re-reads the new token and refuses.
+  const leaseLock = items.some((i) => i.token !== null || i.strict) ? sql` FOR SHARE OF l` : sql``;
+  const flowIds = isFlow ? sql`SELECT id FROM items` : sql`SELECT t.flow_run_id FROM ${taskRuns} t WHERE t.id IN (SELECT id FROM items)`;
   const result = await opts.db.execute(sql`
-    WITH items AS (
+    WITH RECURSIVE items AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(items)}::jsonb) AS x(
         ord int, id uuid, token uuid, strict boolean, result_id uuid, to_type state_type, to_name text, message text,
         expected_version int, scheduled_time timestamptz)
@@ -117,15 +114,16 @@ export async function setRunStates(opts: {
     allowed AS (
       SELECT * FROM jsonb_to_recordset(${ALLOWED_PAIRS}::jsonb) AS a("to" state_type, "from" state_type)
     ),
+    ${leaseOfRuns(flowIds, opts.workspaceId)},
     prev AS (
       -- Lock in id order so two batches touching the same runs cannot deadlock.
-      SELECT r.id, r.state_type, r.state_name, r.state_version,
-        ${isFlow ? sql`r.lease_token, NULL::uuid AS flow_run_id` : sql`f.lease_token, r.flow_run_id`}
+      SELECT r.id, r.state_type, r.state_name, r.state_version, l.lease_token, l.id AS lease_run_id, l.worker_id AS lease_worker_id
       FROM ${table} r
-      ${isFlow ? sql`` : sql`JOIN ${flowRuns} f ON f.id = r.flow_run_id`}
+      JOIN lease_of lo ON lo.run_id = ${isFlow ? sql`r.id` : sql`r.flow_run_id`}
+      JOIN ${flowRuns} l ON l.id = lo.lease_run_id
       WHERE r.id IN (SELECT id FROM items) AND r.workspace_id = ${opts.workspaceId}::uuid
       ORDER BY r.id
-      FOR UPDATE OF r${parentLock}
+      FOR UPDATE OF r${leaseLock}
     ),
     found AS (
       -- The results named, that exist in this workspace.
@@ -161,12 +159,12 @@ export async function setRunStates(opts: {
         from_type, from_name, to_type, to_name, message, actor, created_at)
       SELECT u.workspace_id, u.id, p.state_type, p.state_name, u.state_type, u.state_name, u.state_message,
         -- A report carrying the lease is the lease holder's: history names that worker.
-        ${isFlow ? sql`coalesce(CASE WHEN i.token IS NOT NULL THEN (SELECT 'worker:' || w.name FROM ${workers} w WHERE w.id = u.worker_id) END, ${opts.actor})` : sql`${opts.actor}`},
+        ${isFlow ? sql`coalesce(CASE WHEN i.token IS NOT NULL THEN (SELECT 'worker:' || w.name FROM ${workers} w WHERE w.id = p.lease_worker_id) END, ${opts.actor})` : sql`${opts.actor}`},
         now()
       FROM upd u JOIN prev p ON p.id = u.id JOIN items i ON i.id = u.id
     )
     SELECT i.ord, p.state_type AS prev_type, p.state_name AS prev_name, p.state_version AS prev_version,
-      p.lease_token AS prev_lease_token, p.flow_run_id AS prev_flow_run_id,
+      p.lease_token AS prev_lease_token, p.lease_run_id AS prev_lease_run_id,
       (i.result_id IS NULL OR i.result_id IN (SELECT id FROM found)) AS result_found, u.*
     FROM items i LEFT JOIN prev p ON p.id = i.id LEFT JOIN upd u ON u.id = i.id
     ORDER BY i.ord`);
@@ -190,8 +188,10 @@ function refusal(what: string, change: StateChange, row: Record<string, unknown>
     );
   }
   if (change.leaseToken && row.prev_lease_token !== change.leaseToken) {
-    if (row.prev_flow_run_id) {
-      return new LeaseLostError(row.prev_flow_run_id as string, "its task runs may not be reported by a worker that no longer holds it");
+    const leaseRunId = row.prev_lease_run_id as string;
+    if (leaseRunId !== change.runId) {
+      const whose = what === "Task run" ? "its task runs" : `its subflow run ${change.runId}`;
+      return new LeaseLostError(leaseRunId, `${whose} may not be reported by a worker that no longer holds it`);
     }
     return new LeaseLostError(
       change.runId,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { requireFlowRunInScope, requireTaskRunInScope } from "../../auth/scope";
 import { createLogs, listLogs, MAX_LOG_BATCH } from "../../domain/logs";
-import { createTRPCRouter, zDate, zId, viewerProcedure, workerProcedure } from "../trpc";
+import { createTRPCRouter, isWorkerKey, zDate, zId, viewerProcedure, workerProcedure } from "../trpc";
 import { zCursor, zIsoDateInput } from "./inputs";
 
 /** Python logging levels, as Prefect uses: 10 debug, 20 info, 30 warning, 40 error, 50 critical. */
@@ -29,20 +29,24 @@ export const logsRouter = createTRPCRouter({
               level: zLevel,
               message: z.string().max(100_000, "must be at most 100000 characters"),
               timestamp: zIsoDateInput.optional(),
-              /** A worker's lease on the flow run: lines with a stale one are dropped and their run named in `leaseLost`. */
+              /**
+               * A worker's lease on the flow run (a subflow's: its top-level run's): lines with a stale
+               * one are dropped and that run named in `leaseLost`; a worker key's lines without one,
+               * about a run a worker holds, are dropped and their run named in `leaseHeld`.
+               */
               leaseToken: zId.optional(),
             }),
           )
           .max(MAX_LOG_BATCH, `at most ${MAX_LOG_BATCH} logs at once`),
       }),
     )
-    .output(z.object({ count: z.number().int(), leaseLost: z.array(zId) }))
+    .output(z.object({ count: z.number().int(), leaseLost: z.array(zId), leaseHeld: z.array(zId).optional() }))
     .mutation(async ({ ctx, input }) => {
       if (ctx.access.workPoolIds) {
         for (const runId of new Set(input.logs.map((l) => l.flowRunId))) await requireFlowRunInScope(ctx, runId);
         for (const taskId of new Set(input.logs.flatMap((l) => (l.taskRunId ? [l.taskRunId] : [])))) await requireTaskRunInScope(ctx, taskId);
       }
-      return createLogs({ db: ctx.db, workspaceId: ctx.workspaceId, logs: input.logs });
+      return createLogs({ db: ctx.db, workspaceId: ctx.workspaceId, logs: input.logs, requireLease: isWorkerKey(ctx) });
     }),
 
   list: viewerProcedure

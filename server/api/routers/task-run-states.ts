@@ -1,8 +1,10 @@
 /**
  * Reporting a task run's state (the SDK does, from inside a flow run), with its result, and
- * finding a cached result by cache key. A worker passes its flow run's lease token: a task of
- * a run that was taken from the worker must not keep writing. The lease is checked, and the
- * result attached, in the statement that writes the state (setRunStates).
+ * finding a cached result by cache key. A worker passes its flow run's lease token (a subflow's
+ * task, its top-level run's): a task of a run that was taken from the worker must not keep
+ * writing, and while a worker holds the run nobody else reports its tasks (no token: LEASE_HELD).
+ * The lease is checked, and the result attached, in the statement that writes the state
+ * (setRunStates).
  */
 import { z } from "zod";
 import { AppError } from "../../errors";
@@ -29,7 +31,7 @@ export const taskRunStateProcedures = {
         resultId: zId.optional(),
         /** Or a small JSON result, stored inline with the change (≤ 1 MiB): one call instead of two. */
         result: zInlineResult.optional(),
-        /** The lease token of the task's flow run, when a worker reports. */
+        /** The lease token of the task's flow run (a subflow's: its top-level run's); required while a worker holds it. */
         flowRunLeaseToken: zId.optional(),
         expectedVersion: z.number().int().min(0).optional(),
       }),
@@ -47,8 +49,10 @@ export const taskRunStateProcedures = {
         actor: ctx.actor,
         expectedVersion: input.expectedVersion,
         scheduledTime: input.scheduledTime ? new Date(input.scheduledTime) : undefined,
-        // The flow run's lease, checked against its row in the same statement (a stale one: LEASE_LOST).
+        // The flow run's lease, checked against its row in the same statement (a stale one:
+        // LEASE_LOST); none, while a worker holds the run, is refused (LEASE_HELD).
         leaseToken: input.flowRunLeaseToken,
+        strictLease: true,
         resultId: inlineId ?? input.resultId,
       }));
     }),

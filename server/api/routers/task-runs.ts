@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { requireFlowRunInScope } from "../../auth/scope";
 import { createTaskRun, getTaskRun, listTaskRuns } from "../../domain/task-runs";
-import { createTRPCRouter, zId, zName, zTags, viewerProcedure, workerProcedure } from "../trpc";
+import { createTRPCRouter, isWorkerKey, zId, zName, zTags, viewerProcedure, workerProcedure } from "../trpc";
 import { runFields, zIsoDateInput, zJsonObject } from "./inputs";
 import { taskRunStateProcedures } from "./task-run-states";
 
@@ -34,7 +34,11 @@ export const taskRunsRouter = createTRPCRouter({
         cacheExpiresAt: zIsoDateInput.optional(),
         upstreamTaskRunIds: z.array(zId).max(1000).optional(),
         kind: z.string().trim().min(1).max(100).optional(),
-        /** The lease token of the flow run, when a worker creates the task (a stale one: CONFLICT, LEASE_LOST). */
+        /**
+         * The lease token of the flow run (of a subflow's top-level run), when a worker creates the
+         * task: a stale one is CONFLICT, LEASE_LOST; a worker key without one, on a run a worker
+         * holds, CONFLICT, LEASE_HELD.
+         */
         flowRunLeaseToken: zId.optional(),
         /** Create it RUNNING, for a worker about to run it (an existing task run keeps its state). */
         start: z.boolean().optional(),
@@ -44,7 +48,7 @@ export const taskRunsRouter = createTRPCRouter({
     .output(taskRunOutput.extend({ created: z.boolean() }))
     .mutation(async ({ ctx, input }) => {
       await requireFlowRunInScope(ctx, input.flowRunId);
-      return createTaskRun({ db: ctx.db, workspaceId: ctx.workspaceId, ...input, actor: ctx.actor });
+      return createTaskRun({ db: ctx.db, workspaceId: ctx.workspaceId, ...input, requireLease: isWorkerKey(ctx), actor: ctx.actor });
     }),
 
   list: viewerProcedure
