@@ -29,7 +29,7 @@ export interface Database {
    * dedicated connection per channel; on PGlite the notifications never leave the process.
    * Returns a function that stops listening.
    */
-  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, handler: (payload: string) => void, opts?: ListenOptions): Promise<() => Promise<void>>;
   /**
    * Tries to take a session-level advisory lock on a dedicated connection, for leader election:
    * null if another process holds it. The lock lives as long as the connection: if this process
@@ -38,6 +38,14 @@ export interface Database {
    */
   tryAdvisoryLock(key: number): Promise<AdvisoryLock | null>;
   close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  /**
+   * Told when the LISTEN is back after its connection was lost (a database restart): NOTIFYs
+   * sent meanwhile were lost, so whoever waits on them should look for themselves.
+   */
+  onReconnect?: () => void;
 }
 
 export interface AdvisoryLock {
@@ -84,7 +92,14 @@ async function lockOnConnection(connect: () => Promise<LockConnection>, key: num
   };
 }
 
-/** A LISTEN on a dedicated connection that reconnects if the connection drops. */
+/**
+ * A LISTEN on a dedicated connection that reconnects if the connection drops, for as long as it
+ * takes: a database restart can keep it away for seconds or minutes, and each failed attempt
+ * schedules the next (with backoff up to 5 s). Before, one failed reconnect ended the retries
+ * and the process listened to nothing until it was restarted (found by test/worker/pg-restart).
+ * NOTIFYs sent while no connection listened are lost, so `onReconnect` is told each time the
+ * LISTEN is back: callers treat it as "anything may have happened".
+ */
 async function listenOnConnection(
   connect: () => Promise<{
     query(text: string): Promise<unknown>;
@@ -95,29 +110,69 @@ async function listenOnConnection(
   }>,
   channel: string,
   handler: (payload: string) => void,
+  onReconnect?: () => void,
 ): Promise<() => Promise<void>> {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
   let stopped = false;
   let current: Awaited<ReturnType<typeof connect>> | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let failures = 0;
+  const close = (conn: NonNullable<typeof current>) => {
+    if (conn.release) conn.release(true);
+    else void conn.end?.().catch(() => undefined);
+  };
   const open = async (): Promise<void> => {
     const conn = await connect();
-    current = conn;
+    let lost = false;
+    const onLost = () => {
+      if (lost) return;
+      lost = true;
+      if (current === conn) current = undefined;
+      close(conn);
+      // Listeners fall back to polling meanwhile.
+      if (!stopped) scheduleRetry();
+    };
+    conn.on("error", onLost);
+    conn.on("end", onLost);
     conn.on("notification", (msg) => {
       if (msg.channel === channel) handler(msg.payload ?? "");
     });
-    const reopen = () => {
-      if (stopped || current !== conn) return;
-      current = undefined;
-      // Listeners fall back to polling meanwhile; try again shortly.
-      setTimeout(() => void open().catch(reopen), 1000).unref();
-    };
-    conn.on("error", reopen);
-    conn.on("end", reopen);
-    await conn.query(`LISTEN ${channel}`);
+    try {
+      await conn.query(`LISTEN ${channel}`);
+    } catch (err) {
+      lost = true;
+      close(conn);
+      throw err;
+    }
+    if (stopped) {
+      close(conn);
+      return;
+    }
+    current = conn;
+  };
+  const scheduleRetry = () => {
+    if (stopped || retryTimer) return;
+    const delay = Math.min(5_000, 250 * 2 ** Math.min(failures, 5));
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      open().then(
+        () => {
+          failures = 0;
+          if (!stopped) onReconnect?.();
+        },
+        () => {
+          failures++;
+          scheduleRetry();
+        },
+      );
+    }, delay);
+    retryTimer.unref();
   };
   await open();
   return async () => {
     stopped = true;
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
     const conn = current;
     current = undefined;
     if (!conn) return;
@@ -126,8 +181,7 @@ async function listenOnConnection(
     } catch {
       // The connection is going away anyway.
     }
-    if (conn.release) conn.release(true);
-    else await conn.end?.();
+    close(conn);
   };
 }
 
@@ -247,10 +301,78 @@ function pgLikeDatabase(d: PgLikeDriver): Database {
         conn.release();
       }
     },
-    listen: (channel, handler) => listenOnConnection(d.newClient as never, channel, handler),
+    listen: (channel, handler, opts) => listenOnConnection(d.newClient as never, channel, handler, opts?.onReconnect),
     tryAdvisoryLock: (key) => lockOnConnection(d.newClient, key),
     close: () => d.pool.end(),
   };
+}
+
+/**
+ * Why a connection could not be opened, when trying again shortly may succeed: the database is
+ * restarting (refused, reset, "starting up", "shutting down", in recovery). Not for errors
+ * waiting cannot fix (bad password, no such database).
+ */
+export function transientConnectReason(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const c = e as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown[] };
+    if (c.code === "ECONNREFUSED" || c.code === "ECONNRESET" || c.code === "ENOENT" || c.code === "EPIPE" || c.code === "ETIMEDOUT") return String(c.code);
+    // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now (starting up, recovery).
+    if (c.code === "57P01" || c.code === "57P02" || c.code === "57P03") return `${String(c.message)} (${c.code})`;
+    if (typeof c.message === "string" && /Connection terminated|connection timeout/i.test(c.message)) return c.message;
+    if (Array.isArray(c.errors)) {
+      const inner = c.errors.map(transientConnectReason).find(Boolean);
+      if (inner) return inner;
+    }
+    e = c.cause;
+  }
+  return undefined;
+}
+
+/** How long a query waits for the database to come back before it fails (BATON_DB_CONNECT_WAIT_S). */
+function connectWaitMs(): number {
+  const seconds = Number(process.env.BATON_DB_CONNECT_WAIT_S ?? 30);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 30_000;
+}
+
+/**
+ * Makes the pool wait for a restarting database instead of failing every request at once:
+ * opening a connection is retried with backoff while the failure is transient, up to
+ * BATON_DB_CONNECT_WAIT_S (default 30 s). Nothing was sent on a connection that never opened,
+ * so waiting is safe for every statement; a statement in flight when the database went down
+ * fails as before (whether it committed is unknown, so only its caller may retry it). Before,
+ * a PostgreSQL restart failed every call made while it was down with a 500 — a task's
+ * COMPLETED report among them, which failed its flow run (test/worker/pg-restart.test.ts).
+ */
+function waitForDatabaseOnConnect(pool: { connect: (cb?: (err?: Error, client?: unknown, done?: unknown) => void) => unknown }, label: string): void {
+  const connectOnce = pool.connect.bind(pool) as () => Promise<{ release: unknown }>;
+  let lastLog = 0;
+  const connect = async () => {
+    const giveUpAt = Date.now() + connectWaitMs();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await connectOnce();
+      } catch (err) {
+        const reason = transientConnectReason(err);
+        if (!reason || Date.now() >= giveUpAt) throw err;
+        if (Date.now() - lastLog > 5_000) {
+          lastLog = Date.now();
+          console.error(`[baton] ${label}: the database is not answering (${reason}); queries wait for it up to ${connectWaitMs() / 1000} s (BATON_DB_CONNECT_WAIT_S)`);
+        }
+        const delay = Math.min(1_000, 50 * 2 ** Math.min(attempt, 5));
+        await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, giveUpAt - Date.now()))));
+      }
+    }
+  };
+  pool.connect = ((cb?: (err?: Error, client?: unknown, done?: unknown) => void) => {
+    const connecting = connect();
+    if (!cb) return connecting;
+    connecting.then(
+      (client) => cb(undefined, client, client.release),
+      (err: Error) => cb(err),
+    );
+    return undefined;
+  }) as typeof pool.connect;
 }
 
 async function openNodePostgres(url: string): Promise<Database> {
@@ -260,6 +382,7 @@ async function openNodePostgres(url: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: Number(process.env.BATON_DB_POOL_SIZE ?? 10) });
   // An idle client that errors (server restart) must not crash the process.
   pool.on("error", (err) => console.error(`[baton] postgres pool error: ${err.message}`));
+  waitForDatabaseOnConnect(pool as never, "postgres");
   return pgLikeDatabase({
     driver: "pg",
     db: drizzle(pool, { schema }) as unknown as Db,
@@ -292,6 +415,7 @@ async function openNeon(url: string, wsProxy?: string): Promise<Database> {
   }
   const pool = new neon.Pool({ connectionString: url, max: Number(process.env.BATON_DB_POOL_SIZE ?? 10) });
   pool.on("error", (err: Error) => console.error(`[baton] neon pool error: ${err.message}`));
+  waitForDatabaseOnConnect(pool as never, "neon");
   return pgLikeDatabase({
     driver: "neon",
     db: drizzle(pool, { schema }) as unknown as Db,

@@ -3,6 +3,10 @@
  * runs become due or slots free up in that pool (drizzle/0004_run_notifications.sql); this class
  * LISTENs once per process and wakes the claimers waiting on that pool. Signals arriving in the
  * same tick are folded into one wake-up per pool (debounce), so a burst costs one round of claims.
+ *
+ * When the database restarts, the LISTEN connection goes with it; the database layer reconnects
+ * (retrying until it can) and every waiting claimer is woken then, because whatever was NOTIFYd
+ * while nobody listened is lost. Until then claimers fall back to their polling interval.
  */
 import type { Database } from "../db/client";
 
@@ -21,7 +25,7 @@ export class RunSignals {
   private unlisten?: () => Promise<void>;
 
   async start(database: Pick<Database, "listen">): Promise<void> {
-    this.unlisten = await database.listen(RUNS_CHANNEL, (poolId) => this.signal(poolId));
+    this.unlisten = await database.listen(RUNS_CHANNEL, (poolId) => this.signal(poolId), { onReconnect: () => this.wakeAll() });
   }
 
   async stop(): Promise<void> {
@@ -47,6 +51,11 @@ export class RunSignals {
         for (const wake of set) wake();
       }
     });
+  }
+
+  /** Wakes every waiting claimer (signals may have been missed: look again). */
+  wakeAll(): void {
+    for (const pool of this.waiters.keys()) this.signal(pool);
   }
 
   /**

@@ -2,6 +2,10 @@
  * Real workers against a real HTTP API: a test database, the API over HTTP with fast engine
  * settings and a RunSignals (so long-polling claims wake at once), and `baton worker start`
  * child processes. Every worker started is killed after the file, whatever happened.
+ *
+ * Fault tests can bring their own database (`database`: a private PostgreSQL cluster they may
+ * kill) and run the background services in the same process (`services`: zombie killer,
+ * lazarus… with the engine settings), as the real server does.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,6 +16,8 @@ import { startHttpApiServer, type HttpApiServer } from "../helpers/http-api-serv
 import { useTestDatabase } from "../helpers/db";
 import { fastSettings, sleep } from "../helpers/services";
 import { RunSignals } from "../../server/engine/signals";
+import { startServices, type RunningServices } from "../../server/services";
+import type { Database } from "../../server/db/client";
 import { createBatonClient, type BatonClient } from "../../server/client";
 import { FilesystemBlobStore, setBlobStore } from "../../server/blobs";
 import type { EngineSettings } from "../../server/engine/settings";
@@ -27,9 +33,27 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-export function useWorkerHarness(settings: Partial<EngineSettings> = {}, opts: { auth?: AuthSettings } = {}) {
-  const handle = useTestDatabase();
+export interface HarnessOptions {
+  auth?: AuthSettings;
+  /** Opens the database instead of a clone of the shared test template (closed after the file). */
+  database?: () => Promise<Database>;
+  /** Run the background services here too, with the engine settings; their log lines are kept. */
+  services?: boolean;
+}
+
+export function useWorkerHarness(settings: Partial<EngineSettings> = {}, opts: HarnessOptions = {}) {
+  const own: { database?: Database } = {};
+  const handle = opts.database
+    ? {
+        get database() {
+          if (!own.database) throw new Error("the harness database is not open yet");
+          return own.database;
+        },
+      }
+    : useTestDatabase();
   const signals = new RunSignals();
+  let services: RunningServices | undefined;
+  const serviceLog: string[] = [];
   const engineSettings = fastSettings({ heartbeatIntervalMs: 250, workerTimeoutMs: 5_000, claimFallbackPollMs: 500, ...settings });
   const workers: WorkerProcess[] = [];
   let server: HttpApiServer | undefined;
@@ -37,17 +61,21 @@ export function useWorkerHarness(settings: Partial<EngineSettings> = {}, opts: {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "baton-worker-test-"));
 
   beforeAll(async () => {
+    if (opts.database) own.database = await opts.database();
     setBlobStore(new FilesystemBlobStore(path.join(dataDir, "blobs")));
     await signals.start(handle.database);
     server = await startHttpApiServer(() => handle.database.db, () => ({ settings: engineSettings, signals }), opts.auth);
     client = createBatonClient({ apiUrl: server.apiUrl, batch: false });
+    if (opts.services) services = startServices({ database: handle.database, settings: engineSettings, log: (m) => serviceLog.push(`${new Date().toISOString().slice(11, 23)} ${m}`) });
   }, 60_000);
 
   afterAll(async () => {
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGKILL");
     await Promise.all(workers.map((w) => w.exited));
+    await services?.stop();
     await server?.close();
     await signals.stop();
+    if (opts.database) await own.database?.close();
     setBlobStore(undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
@@ -77,6 +105,11 @@ export function useWorkerHarness(settings: Partial<EngineSettings> = {}, opts: {
     get db() {
       return handle.database.db;
     },
+    get database() {
+      return handle.database;
+    },
+    /** What the background services logged (with `services: true`). */
+    serviceLog,
     engineSettings,
     startWorker,
     /** Takes the API down (connections cut, port closed) for `downMs`, then back on the same port. */
