@@ -1,8 +1,9 @@
 /**
  * Finding the code a run names. `path/to/file.ts:export` is a Baton flow in the worker's
  * checkout (imported through tsx, which the `baton` binary registers), `kind:<name>` a built-in
- * task kind from workers/kinds/<name>.ts. Modules are cached by Node: restart the worker after
- * changing flow code.
+ * task kind from workers/kinds/<name>.ts. Modules are cached by Node for the life of the process:
+ * the worker loads flows only in flow processes (flow-process.ts), one run each, so each run
+ * loads the file as it is then.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";

@@ -1,0 +1,102 @@
+/**
+ * One flow process: started by the worker (flow-process.ts, through flow-child.mjs) before it has
+ * a run, so tsx, the SDK and the API client are loaded and a connection to the API is open when
+ * the run arrives. It runs exactly one run — loading the flow module then, so a fixed file is
+ * picked up by the next run — and exits. Its logs and metrics go to the worker over IPC (the
+ * worker's shipper batches them with the lease), its outcome too.
+ *
+ * Environment (set by the worker; the key is never on argv nor in a message): BATON_API_URL,
+ * BATON_WORKSPACE, BATON_API_KEY, BATON_FLOW_RETRY_REFUSED_MS.
+ */
+import { createBatonClient } from "../../server/client";
+import type { RunContext, RunSink } from "../../sdk/context";
+import { executeFlow } from "../../sdk/flow";
+import { EntrypointError, loadFlow } from "./entrypoints";
+import { serializeError, type RunMessage, type ToChild, type ToParent } from "./flow-ipc";
+
+/** After a stop, how long the run's own code gets to settle (task runs reported CRASHED) before exit. */
+const STOP_SETTLE_MS = 250;
+
+function send(message: ToParent): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.connected) return resolve();
+    process.send!(message, undefined, {}, () => resolve());
+  });
+}
+
+const controller = new AbortController();
+let running: Promise<unknown> | undefined;
+let leaseLostSent = false;
+
+/**
+ * The global fetch, watching for LEASE_LOST: any write of this run refused for its lease ends
+ * the run, even when flow code catches the error and carries on. Only 409 answers are read twice.
+ */
+const leaseWatchingFetch: typeof fetch = async (input, init) => {
+  const res = await fetch(input, init);
+  if (res.status === 409 && !leaseLostSent) {
+    const body = await res.clone().text().catch(() => "");
+    if (body.includes('"LEASE_LOST"')) {
+      leaseLostSent = true;
+      await send({ type: "lease-lost", detail: "the server refused a write of the run: its lease is gone" });
+    }
+  }
+  return res;
+};
+
+const retry = Number(process.env.BATON_FLOW_RETRY_REFUSED_MS ?? 0);
+const client = createBatonClient({ batch: false, fetch: leaseWatchingFetch, retryRefusedMs: Number.isFinite(retry) ? retry : 0 });
+
+const sink: RunSink = {
+  log: (entry) => void send({ type: "log", entry }),
+  metric: (entry) => void send({ type: "metric", entry }),
+};
+
+function stop(message: string): void {
+  if (controller.signal.aborted) return;
+  const reason = new Error(message);
+  reason.name = "RunStopped";
+  controller.abort(reason);
+  if (!running) process.exit(0);
+  // The body may ignore the signal (a timer of its own): it gets a moment, then the process ends.
+  setTimeout(() => process.exit(0), STOP_SETTLE_MS);
+  void running.finally(() => process.exit(0));
+}
+
+async function execute(msg: RunMessage): Promise<void> {
+  const { run } = msg;
+  const ctx: RunContext = {
+    client,
+    sink,
+    flowRunId: run.id,
+    leaseToken: run.leaseToken,
+    signal: controller.signal,
+    taskCounters: new Map(),
+    capabilities: msg.capabilities,
+  };
+  let reply: ToParent;
+  try {
+    if (run.entrypoint.startsWith("kind:")) throw new EntrypointError("task kinds run in the worker process, not in a flow process");
+    const definition = await loadFlow(run.entrypoint, msg.checkout);
+    const { value: _value, ...ref } = await executeFlow(definition, ctx, run.parameters);
+    reply = { type: "done", ok: true, outcome: ref };
+  } catch (err) {
+    reply = { type: "done", ok: false, error: serializeError(err) };
+  }
+  if (controller.signal.aborted) return;
+  await send(reply);
+  // Flow code may leave timers or sockets behind; this process served its one run.
+  process.exit(0);
+}
+
+process.on("message", (msg: ToChild) => {
+  if (msg.type === "stop") stop(msg.message);
+  else if (msg.type === "run" && !running) running = execute(msg);
+});
+// The worker is gone (exited, killed): its run is not ours to finish.
+process.on("disconnect", () => process.exit(0));
+process.on("SIGTERM", () => stop("the flow process was sent SIGTERM"));
+
+// Warm the path a run takes: the HTTP client's first request and an open connection.
+await client.auth.status.query().catch(() => {});
+await send({ type: "ready" });

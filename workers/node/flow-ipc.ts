@@ -1,0 +1,60 @@
+/**
+ * What a worker and one of its flow processes (flow-child.ts) say to each other over the IPC
+ * channel of `child_process.fork`. The API key never travels here: the child has it in its
+ * environment. Errors cross as plain objects and are rebuilt with their name, stack and API
+ * reason, so `isLeaseLost` (outcome.ts) reads a child's refused write as it reads the worker's.
+ */
+
+/** The run a flow process is handed, once, after it said it is ready. */
+export interface RunMessage {
+  type: "run";
+  run: { id: string; entrypoint: string; parameters: Record<string, unknown>; leaseToken: string };
+  /** The worker's code root: entrypoints are looked up inside it. */
+  checkout: string;
+  capabilities: Record<string, unknown>;
+}
+
+/** The worker stops the run (cancel, timeout, lease loss, forced shutdown): abort and exit. */
+export interface StopMessage {
+  type: "stop";
+  message: string;
+}
+
+export type ToChild = RunMessage | StopMessage;
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  /** The API's machine-readable reason (`LEASE_LOST`, …) when the error came from a call. */
+  reason?: string;
+  code?: string;
+}
+
+export type ToParent =
+  /** tsx, the SDK and the API client are loaded; the child waits for its run. */
+  | { type: "ready" }
+  | { type: "log"; entry: { flowRunId: string; taskRunId?: string; level: number; message: string } }
+  | { type: "metric"; entry: { flowRunId: string; taskRunId?: string; name: string; value: number; step?: number } }
+  /** A write of this run was refused with LEASE_LOST (even if the flow code caught the error). */
+  | { type: "lease-lost"; detail: string }
+  | { type: "done"; ok: true; outcome: { resultId?: string; result?: { value: unknown }; message?: string } }
+  | { type: "done"; ok: false; error: SerializedError };
+
+export function serializeError(err: unknown): SerializedError {
+  if (!(err instanceof Error)) return { name: "Error", message: String(err) };
+  const data = (err as { data?: { reason?: string | null; code?: string } }).data;
+  return { name: err.name, message: err.message, stack: err.stack, reason: data?.reason ?? undefined, code: data?.code };
+}
+
+/** An error thrown in a flow process, as the worker sees it: same name, message and stack. */
+export class FlowProcessError extends Error {
+  /** Shaped like an API error's data, so `reasonOf`/`isLeaseLost` read it. */
+  readonly data: { reason?: string; code?: string };
+  constructor(e: SerializedError) {
+    super(e.message);
+    this.name = e.name;
+    if (e.stack) this.stack = e.stack;
+    this.data = { reason: e.reason, code: e.code };
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * TypeScript flow runs in their own process: a child of the worker (flow-child.ts) runs one run
+ * and exits, so cancel, timeout, lease loss and a forced shutdown stop the code for real (a
+ * `while (true) {}` included), and the next run loads the flow file afresh.
+ *
+ * Starting such a process (node, tsx, the SDK, the API client, a first request) costs ~300 ms
+ * of wall time and ~0.4 s of CPU here, ten times the click → COMPLETED target, so the worker
+ * keeps `warmProcesses` of them started ahead (default: its slot count), each handed exactly one
+ * run and replaced in the background. A stop asks the child to abort (its SDK signal fires, task
+ * runs are reported CRASHED) and exit; one whose event loop does not answer is SIGKILLed with its
+ * process group after BATON_WORKER_KILL_GRACE_S. The run's promise settles only once the process
+ * is gone, so a slot is never freed while its code still runs.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { FlowProcessError, type RunMessage, type ToChild, type ToParent } from "./flow-ipc";
+import type { ClaimedRun, WorkerRuntime } from "./types";
+
+const BOOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "flow-child.mjs");
+/** At most this many flow processes start at once, so refilling does not swamp the runs' CPU. */
+const MAX_STARTING = 2;
+
+export type RunOutcome = { resultId?: string; result?: { value: unknown }; message?: string };
+
+/** One started child, waiting for (or running) its one run. */
+class FlowProcess {
+  readonly child: ChildProcess;
+  readonly ready: Promise<boolean>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private isReady = false;
+  /** Where its output goes: the worker's log until it has a run, then the run's log. */
+  private out: (level: number, line: string) => void;
+
+  constructor(private readonly rt: WorkerRuntime) {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      BATON_API_URL: rt.apiUrl,
+      BATON_WORKSPACE: rt.workspace,
+      BATON_FLOW_RETRY_REFUSED_MS: String(rt.settings.retryRefusedSeconds * 1000),
+    };
+    // The worker's key (from --api-key or BATON_API_KEY), so the flow's client calls as it does.
+    if (rt.apiKey) env.BATON_API_KEY = rt.apiKey;
+    else delete env.BATON_API_KEY;
+    this.child = fork(BOOT, [], {
+      env,
+      // A debugger flag of the worker's would make every child fight for its port.
+      execArgv: process.execArgv.filter((a) => !a.startsWith("--inspect")),
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      // Its own process group: a Ctrl-C to the worker (which drains) does not kill the runs, and a
+      // stop reaches whatever the flow started.
+      detached: true,
+    });
+    this.out = (level, line) => rt.log(`flow process ${this.child.pid}${level >= 30 ? " (stderr)" : ""}: ${line}`);
+    createInterface({ input: this.child.stdout! }).on("line", (l) => this.out(20, l));
+    createInterface({ input: this.child.stderr! }).on("line", (l) => this.out(30, l));
+    this.exited = new Promise((resolve) => this.child.once("exit", (code, signal) => resolve({ code, signal })));
+    this.ready = new Promise<boolean>((resolve) => {
+      const onMessage = (m: ToParent) => {
+        if (m.type !== "ready") return;
+        this.isReady = true;
+        this.child.off("message", onMessage);
+        resolve(true);
+      };
+      this.child.on("message", onMessage);
+      void this.exited.then(() => resolve(false));
+      this.child.once("error", () => resolve(false));
+    });
+    void this.exited.then(() => killGroup(this.child.pid, "SIGKILL"));
+    // Idle, it must not keep the worker alive.
+    this.child.unref();
+    this.child.channel?.unref();
+  }
+
+  get readyNow(): boolean {
+    return this.isReady && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Runs `run` in this process; settles once it has ended and, if stopped, the process is gone. */
+  async execute(run: ClaimedRun & { entrypoint: string }, signal: AbortSignal): Promise<RunOutcome> {
+    const { rt, child } = this;
+    this.child.ref();
+    this.child.channel?.ref();
+    this.out = (level, line) => {
+      rt.shipper.log({ flowRunId: run.id, level, message: line });
+      if (level >= 30) rt.log(`${run.name} (stderr): ${line}`);
+    };
+    const graceMs = rt.settings.killGraceSeconds * 1000;
+    return new Promise<RunOutcome>((resolve, reject) => {
+      let stopped: unknown;
+      let killTimer: NodeJS.Timeout | undefined;
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(killTimer);
+        signal.removeEventListener("abort", onAbort);
+        child.off("message", onMessage);
+        fn();
+      };
+      const stop = (reason: unknown) => {
+        if (stopped !== undefined) return;
+        stopped = reason;
+        sendTo(child, { type: "stop", message: reason instanceof Error ? reason.message : String(reason) });
+        killTimer = setTimeout(() => {
+          const message = `still running ${rt.settings.killGraceSeconds} s after it was told to stop: killed (SIGKILL)`;
+          rt.shipper.log({ flowRunId: run.id, level: 30, message });
+          rt.log(`${run.name}: ${message}`);
+          killGroup(child.pid, "SIGKILL");
+        }, graceMs);
+      };
+      const onAbort = () => stop(signal.reason);
+      const onMessage = (m: ToParent) => {
+        switch (m.type) {
+          case "log":
+            rt.shipper.log(m.entry);
+            return;
+          case "metric":
+            rt.shipper.metric(m.entry);
+            return;
+          case "lease-lost":
+            stop(new FlowProcessError({ name: "LeaseLost", message: `lease lost: ${m.detail}`, reason: "LEASE_LOST", code: "CONFLICT" }));
+            return;
+          case "done":
+            if (stopped !== undefined) return;
+            if (m.ok) settle(() => resolve(m.outcome));
+            else settle(() => reject(new FlowProcessError(m.error)));
+            return;
+        }
+      };
+      child.on("message", onMessage);
+      void this.exited.then(({ code, signal: sig }) => {
+        if (stopped !== undefined) settle(() => reject(stopped));
+        else settle(() => reject(new Error(`the flow process (pid ${child.pid}) exited with ${sig ? `signal ${sig}` : `code ${code}`} before the run finished`)));
+      });
+      if (signal.aborted) return stop(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      const message: RunMessage = {
+        type: "run",
+        run: { id: run.id, entrypoint: run.entrypoint, parameters: (run.parameters ?? {}) as Record<string, unknown>, leaseToken: run.leaseToken },
+        checkout: rt.settings.checkout,
+        capabilities: rt.capabilities,
+      };
+      sendTo(child, message);
+    });
+  }
+
+  kill(): void {
+    killGroup(this.child.pid, "SIGKILL");
+  }
+}
+
+function sendTo(child: ChildProcess, message: ToChild): void {
+  if (child.connected) child.send(message, (err) => void err /* gone: its exit settles the run */);
+}
+
+function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Flow processes started ahead of runs, each handed out once and replaced. */
+export class FlowProcessPool {
+  private warm: FlowProcess[] = [];
+  private starting = 0;
+  private closed = false;
+
+  constructor(
+    private readonly rt: WorkerRuntime,
+    private readonly size: number,
+  ) {}
+
+  /** A process for one run: a ready one if any, else the one closest to ready, else a new one. */
+  take(): FlowProcess {
+    const i = this.warm.findIndex((p) => p.readyNow);
+    const taken = i >= 0 ? this.warm.splice(i, 1)[0]! : (this.warm.shift() ?? this.spawn());
+    this.refill();
+    return taken;
+  }
+
+  /** Starts processes until `size` are warm or starting, at most MAX_STARTING at once. */
+  refill(): void {
+    while (!this.closed && this.warm.length < this.size && this.starting < MAX_STARTING) {
+      const p = this.spawn();
+      this.warm.push(p);
+      this.starting++;
+      void p.ready.then((ok) => {
+        this.starting--;
+        if (!ok) {
+          this.warm = this.warm.filter((w) => w !== p);
+          this.rt.log(`a flow process (pid ${p.child.pid}) exited while starting; runs will start one each`);
+          return; // not refilled at once: a child that cannot start would loop
+        }
+        this.refill();
+      });
+      void p.exited.then(() => (this.warm = this.warm.filter((w) => w !== p)));
+    }
+  }
+
+  private spawn(): FlowProcess {
+    return new FlowProcess(this.rt);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const p of this.warm) p.kill();
+    this.warm = [];
+  }
+}
+
+const pools = new WeakMap<WorkerRuntime, FlowProcessPool>();
+
+/** The worker's pool of flow processes, started (and warming) on first use. */
+export function flowProcesses(rt: WorkerRuntime): FlowProcessPool {
+  let pool = pools.get(rt);
+  if (!pool) {
+    pool = new FlowProcessPool(rt, rt.settings.warmProcesses ?? rt.settings.limit);
+    pools.set(rt, pool);
+    pool.refill();
+  }
+  return pool;
+}
+
+/** Stops the warm processes of a worker that is shutting down (running ones finish or are stopped by their runs). */
+export function closeFlowProcesses(rt: WorkerRuntime): void {
+  pools.get(rt)?.close();
+  pools.delete(rt);
+}
+
+/** Runs a TypeScript flow run in a process of its own. */
+export async function runFlowInProcess(run: ClaimedRun & { entrypoint: string }, signal: AbortSignal, rt: WorkerRuntime): Promise<RunOutcome> {
+  const proc = flowProcesses(rt).take();
+  if (!(await proc.ready) && !signal.aborted) {
+    const { code, signal: sig } = await proc.exited;
+    throw new Error(`the flow process could not start (exited with ${sig ? `signal ${sig}` : `code ${code}`}); see the worker's log for its output`);
+  }
+  return proc.execute(run, signal);
+}
