@@ -2,8 +2,15 @@
  * Lazarus brings back runs that got stuck: claimed but never started (PENDING too long on a
  * worker that is still alive), or Late for too long. Each is rescheduled, up to a limit; then it
  * is FAILED with the reason, so nothing waits forever without a word.
+ *
+ * Time stuck counts only while this server was up (ctx.servingSince, as for the zombie
+ * killer): a run that sat in Pending or Late while no server ran (or the database was away)
+ * could not have been started, reported or marked meanwhile, so after a restart it gets the
+ * full timeout again before it is judged stuck. Before, a restart after a long outage
+ * rescheduled (and, at the limit, FAILED) every Pending run at once, its worker alive and
+ * about to report it started.
  */
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, lt, sql, type SQL } from "drizzle-orm";
 import { flowRuns, workers } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import { explainWaitingRun } from "../engine/diagnose";
@@ -13,20 +20,35 @@ import { unlessRaced, type ServiceContext } from "./context";
 
 const ACTOR = "lazarus";
 
+/**
+ * "In this state for longer than `timeoutMs`", counted from the later of the state's timestamp
+ * and servingSince: greatest(state_timestamp, servingSince) < now − timeout. Within a timeout of
+ * servingSince that is nobody, so the query is skipped (null).
+ */
+function stuckFor(ctx: ServiceContext, timeoutMs: number): SQL | null {
+  const cutoff = new Date(Date.now() - timeoutMs);
+  if (ctx.servingSince && ctx.servingSince.getTime() > cutoff.getTime()) return null;
+  return lt(flowRuns.stateTimestamp, cutoff) ?? null;
+}
+
 export async function reviveStuckRuns(ctx: ServiceContext): Promise<number> {
-  const pendingCutoff = new Date(Date.now() - ctx.settings.pendingTimeoutMs);
-  const stuckPending = await ctx.db
-    .select({ run: flowRuns, workerName: workers.name })
-    .from(flowRuns)
-    .leftJoin(workers, eq(workers.id, flowRuns.workerId))
-    .where(and(eq(flowRuns.stateType, "PENDING"), lt(flowRuns.stateTimestamp, pendingCutoff)))
-    .limit(200);
-  const lateCutoff = new Date(Date.now() - ctx.settings.lateRescheduleAfterMs);
-  const stuckLate = await ctx.db
-    .select()
-    .from(flowRuns)
-    .where(and(eq(flowRuns.stateType, "SCHEDULED"), eq(flowRuns.stateName, "Late"), lt(flowRuns.stateTimestamp, lateCutoff)))
-    .limit(200);
+  const pendingStuck = stuckFor(ctx, ctx.settings.pendingTimeoutMs);
+  const stuckPending = pendingStuck
+    ? await ctx.db
+        .select({ run: flowRuns, workerName: workers.name })
+        .from(flowRuns)
+        .leftJoin(workers, eq(workers.id, flowRuns.workerId))
+        .where(and(eq(flowRuns.stateType, "PENDING"), pendingStuck))
+        .limit(200)
+    : [];
+  const lateStuck = stuckFor(ctx, ctx.settings.lateRescheduleAfterMs);
+  const stuckLate = lateStuck
+    ? await ctx.db
+        .select()
+        .from(flowRuns)
+        .where(and(eq(flowRuns.stateType, "SCHEDULED"), eq(flowRuns.stateName, "Late"), lateStuck))
+        .limit(200)
+    : [];
 
   let handled = 0;
   for (const { run, workerName } of stuckPending) {
