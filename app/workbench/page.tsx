@@ -13,7 +13,7 @@ export const dynamic = "force-dynamic";
 
 export default async function WorkbenchPage() {
   // Lending the tab to a pool claims and reports runs: editors and owners only.
-  const { canEdit } = await getViewer();
+  const { canEdit, workspace } = await getViewer();
   return (
     <>
       <header className="page-header">
@@ -22,7 +22,7 @@ export default async function WorkbenchPage() {
           <p>Run task kinds in this tab, on WebGPU when the browser offers it and on WASM otherwise.</p>
         </div>
       </header>
-      <Workbench canWork={canEdit} />
+      <Workbench canWork={canEdit} workspace={workspace} />
     </>
   );
 }

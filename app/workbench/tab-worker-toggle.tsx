@@ -34,7 +34,7 @@ function describe(status: TabWorkerStatus): string {
   }
 }
 
-export function TabWorkerToggle({ runtime, info }: { runtime: TaskRuntime; info: RuntimeInfo }) {
+export function TabWorkerToggle({ runtime, info, workspace }: { runtime: TaskRuntime; info: RuntimeInfo; workspace: string }) {
   const [pool, setPool] = useState("browser");
   const [status, setStatus] = useState<TabWorkerStatus>({ phase: "stopped" });
   const worker = useRef<TabWorker | null>(null);
@@ -57,7 +57,7 @@ export function TabWorkerToggle({ runtime, info }: { runtime: TaskRuntime; info:
       return;
     }
     const capabilities = { runtime: "browser", webgpu: info.webgpu, kinds: info.kinds };
-    worker.current = new TabWorker({ runtime, pool, name: tabWorkerName(), capabilities, onStatus: setStatus });
+    worker.current = new TabWorker({ runtime, pool, workspace, name: tabWorkerName(), capabilities, onStatus: setStatus });
     worker.current.start();
   }
 

@@ -8,7 +8,7 @@ import { TabWorkerToggle } from "./tab-worker-toggle";
 import "./workbench.css";
 import { useTaskRuntime } from "./use-runtime";
 
-export function Workbench({ canWork = true }: { canWork?: boolean }) {
+export function Workbench({ canWork = true, workspace }: { canWork?: boolean; workspace: string }) {
   const { runtime, info, error } = useTaskRuntime();
   if (error) return <p className="feedback-error">{error}</p>;
   if (!runtime || !info) return <p className="muted" data-testid="runtime-loading">Starting the task worker…</p>;
@@ -27,7 +27,7 @@ export function Workbench({ canWork = true }: { canWork?: boolean }) {
         </p>
       </section>
       <RunPanel runtime={runtime} info={info} />
-      {canWork ? <TabWorkerToggle runtime={runtime} info={info} /> : null}
+      {canWork ? <TabWorkerToggle runtime={runtime} info={info} workspace={workspace} /> : null}
     </>
   );
 }

@@ -51,10 +51,13 @@ export interface StartBatonOptions {
   env?: Record<string, string>;
   /** Listen on this port (a restarted server where workers expect it); default: a free one. */
   port?: number;
+  /** Use this data directory (a restarted server on the same database); the caller removes it. Default: a fresh one, removed on stop. */
+  dataDir?: string;
 }
 
 export async function startBaton(opts: StartBatonOptions = {}): Promise<BatonProcess> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "baton-e2e-"));
+  const ownData = !opts.dataDir;
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "baton-e2e-"));
   const port = opts.port ?? (await freePort());
   const env: NodeJS.ProcessEnv = { ...process.env, BATON_DATA_DIR: dataDir, NODE_ENV: "production" };
   // The embedded database and auth off, whatever the developer's shell says, unless asked.
@@ -84,7 +87,7 @@ export async function startBaton(opts: StartBatonOptions = {}): Promise<BatonPro
     output: () => output,
     stop: async () => {
       await stopGroup(child);
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (ownData) fs.rmSync(dataDir, { recursive: true, force: true });
     },
     kill: async () => {
       const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once("exit", () => resolve())));
