@@ -10,7 +10,8 @@
  */
 import { createBatonClient } from "../../server/client";
 import type { RunContext, RunSink } from "../../sdk/context";
-import { executeFlow } from "../../sdk/flow";
+// The SDK's index, as flow files import it: all of it is loaded before the run arrives.
+import { executeFlow, FLOW } from "../../sdk";
 import { EntrypointError, loadFlow } from "./entrypoints";
 import { serializeError, type RunMessage, type ToChild, type ToParent } from "./flow-ipc";
 
@@ -97,6 +98,17 @@ process.on("message", (msg: ToChild) => {
 process.on("disconnect", () => process.exit(0));
 process.on("SIGTERM", () => stop("the flow process was sent SIGTERM"));
 
-// Warm the path a run takes: the HTTP client's first request and an open connection.
-await client.auth.status.query().catch(() => {});
+/**
+ * Warms the path a run takes: a flow module imported through tsx and run by executeFlow (its
+ * logs dropped), the HTTP client's first request and an open connection to the API.
+ */
+async function warmUp(): Promise<void> {
+  const { warmup } = await import("./flow-warmup");
+  const quiet: RunSink = { log: () => {}, metric: () => {} };
+  const ctx: RunContext = { client, sink: quiet, flowRunId: "warmup", signal: new AbortController().signal, taskCounters: new Map() };
+  await executeFlow(warmup[FLOW], ctx, {});
+  await client.auth.status.query().catch(() => {});
+}
+
+await warmUp();
 await send({ type: "ready" });
