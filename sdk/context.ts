@@ -12,7 +12,8 @@ export const LOG_LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn:
 
 /** Where logs and metrics go: batched to the API by the worker (see sdk/log-shipper.ts). */
 export interface RunSink {
-  log(entry: { flowRunId: string; taskRunId?: string; level: number; message: string }): void;
+  /** `leaseToken`: the run's governing lease (a subflow's: its top-level run's), for the server to check. */
+  log(entry: { flowRunId: string; taskRunId?: string; level: number; message: string; leaseToken?: string }): void;
   metric(entry: { flowRunId: string; taskRunId?: string; name: string; value: number; step?: number }): void;
 }
 
@@ -22,7 +23,12 @@ export interface RunContext {
   flowRunId: string;
   /** Set while a task body runs. */
   taskRunId?: string;
-  /** The worker's lease on the top-level flow run; task reports carry it. Absent in subflows. */
+  /**
+   * The worker's lease on the top-level flow run it claimed. Every write about this run carries
+   * it — task runs, states, logs, results, artifacts, subflow runs — and so do a subflow's (a
+   * subflow runs inside its parent's worker: its writes are checked against the top-level run).
+   * Absent only for a run no worker holds (a flow called at the top level).
+   */
   leaseToken?: string;
   /** Aborted when the run is cancelled, loses its lease or times out. */
   signal: AbortSignal;
@@ -49,7 +55,7 @@ export function log(level: LogLevel, message: string): void {
     console.log(`${level.toUpperCase().padEnd(5)} ${message}`);
     return;
   }
-  ctx.sink.log({ flowRunId: ctx.flowRunId, taskRunId: ctx.taskRunId, level: LOG_LEVELS[level], message });
+  ctx.sink.log({ flowRunId: ctx.flowRunId, taskRunId: ctx.taskRunId, level: LOG_LEVELS[level], message, leaseToken: ctx.leaseToken });
 }
 
 /** A logger bound to the current run, in the manner of Prefect's `get_run_logger()`. */

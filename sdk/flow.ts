@@ -1,9 +1,11 @@
 /**
  * `flow()`: a named unit of workflow logic, in Prefect's shape. A worker runs a deployed flow
  * through `executeFlow` (the flow run exists and the worker holds its lease). Calling a flow
- * from inside a flow run makes a subflow: a child flow run with `parentFlowRunId`. Called at the
- * top level with BATON_API_URL set, a flow records a flow run of its own; without it, it is a
- * plain function call.
+ * from inside a flow run makes a subflow: a child flow run with `parentFlowRunId`, run here and
+ * now, every write about it carrying the top-level run's lease. Called at the top level with
+ * BATON_API_URL set, a flow records a flow run of its own — or, inside a process job that was
+ * handed its run's lease (BATON_FLOW_RUN_ID, BATON_LEASE_TOKEN), a subflow of that run under its
+ * lease; without BATON_API_URL it is a plain function call.
  */
 import type { z } from "zod";
 import { createBatonClient, type BatonClient } from "../server/client";
@@ -44,7 +46,7 @@ export function flow<S extends z.ZodType | undefined = undefined, R = unknown>(
   };
   const call = async (params?: ParamsOf<S>): Promise<R> => {
     const parent = currentRun();
-    if (parent) return (await runChildFlow(definition, params ?? {}, parent)) as R;
+    if (parent) return (await runChildFlow(definition, params ?? {}, { ...parent, parentFlowRunId: parent.flowRunId })) as R;
     if (process.env.BATON_API_URL) return (await runTopLevel(definition, params ?? {})) as R;
     return (await definition.body(definition.parse(params ?? {}))) as R;
   };
@@ -62,47 +64,65 @@ export function isFlow(value: unknown): value is Flow<unknown, unknown> {
 export async function executeFlow(definition: FlowDefinition, ctx: RunContext, rawParams: unknown): Promise<{ value: unknown } & ResultRef> {
   const params = definition.parse(rawParams);
   const value = await withRun(ctx, () => definition.body(params));
-  return { value, ...(await resultRef(ctx.client, value, ctx.flowRunId)) };
+  return { value, ...(await resultRef(ctx.client, value, ctx.flowRunId, ctx.leaseToken)) };
+}
+
+/** Where a child flow run is made and what it inherits: its parent's client, sink, lease, signal. */
+interface ChildOf {
+  client: BatonClient;
+  sink: RunSink;
+  parentFlowRunId?: string;
+  /** The top-level run's lease (the parent's), carried by every write about the child. */
+  leaseToken?: string;
+  signal?: AbortSignal;
+  capabilities?: Record<string, unknown>;
 }
 
 /** A child flow run: created under the parent, run here and now, its states reported as it goes. */
-async function runChildFlow(definition: FlowDefinition, params: unknown, parent: RunContext | undefined, client = parent?.client, sink?: RunSink): Promise<unknown> {
-  if (!client) throw new Error("no Baton client for this flow run");
+async function runChildFlow(definition: FlowDefinition, params: unknown, parent: ChildOf): Promise<unknown> {
+  const { client, leaseToken } = parent;
   const parsed = definition.parse(params);
   const run = await client.flowRuns.create.mutate({
     flow: definition.name,
     createFlow: true,
-    parentFlowRunId: parent?.flowRunId,
+    parentFlowRunId: parent.parentFlowRunId,
+    parentLeaseToken: parent.parentFlowRunId ? leaseToken : undefined,
     parameters: JSON.parse(JSON.stringify(parsed)) as Record<string, unknown>,
     tags: definition.options.tags,
     timeoutSeconds: definition.options.timeoutSeconds,
   });
-  await client.flowRuns.setState.mutate({ id: run.id, state: { type: "RUNNING" } });
+  // The subflow holds no lease of its own: its states are checked against the top-level run's.
+  const lease = parent.parentFlowRunId ? leaseToken : undefined;
+  await client.flowRuns.setState.mutate({ id: run.id, state: { type: "RUNNING" }, leaseToken: lease });
   const ctx: RunContext = {
     client,
-    sink: sink ?? parent!.sink,
+    sink: parent.sink,
     flowRunId: run.id,
-    signal: parent?.signal ?? new AbortController().signal,
+    leaseToken: lease,
+    signal: parent.signal ?? new AbortController().signal,
     taskCounters: new Map(),
-    capabilities: parent?.capabilities,
+    capabilities: parent.capabilities,
   };
   try {
     const value = await withRun(ctx, () => definition.body(parsed));
-    await client.flowRuns.setState.mutate({ id: run.id, state: { type: "COMPLETED" }, ...(await resultRef(client, value, run.id)) });
+    await client.flowRuns.setState.mutate({ id: run.id, state: { type: "COMPLETED" }, leaseToken: lease, ...(await resultRef(client, value, run.id, lease)) });
     return value;
   } catch (err) {
-    await client.flowRuns.setState.mutate({ id: run.id, state: { type: "FAILED", message: errorMessage(err) } }).catch(() => {});
+    await client.flowRuns.setState.mutate({ id: run.id, state: { type: "FAILED", message: errorMessage(err) }, leaseToken: lease }).catch(() => {});
     throw err;
   }
 }
 
 async function runTopLevel(definition: FlowDefinition, params: unknown): Promise<unknown> {
   // BATON_API_URL, BATON_WORKSPACE and BATON_API_KEY from the environment, as a process job's
-  // command gets them from its worker.
+  // command gets them from its worker — with the job's run and lease, under which this flow is
+  // that run's subflow (a worker key may make no run of its own).
   const client = createBatonClient();
-  const shipper = new LogShipper(client);
+  const parentFlowRunId = process.env.BATON_FLOW_RUN_ID || undefined;
+  const leaseToken = parentFlowRunId ? process.env.BATON_LEASE_TOKEN || undefined : undefined;
+  const shipper = new LogShipper(client, { leaseOf: () => leaseToken });
   try {
-    return await runChildFlow(definition, params, undefined, client, shipper);
+    return await runChildFlow(definition, params, { client, sink: shipper, parentFlowRunId, leaseToken });
   } finally {
     await shipper.flush();
   }

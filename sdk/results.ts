@@ -7,11 +7,15 @@ import { uploadResult, type BatonClient } from "../server/client";
 /** Above this, a JSON result goes to the blob store instead of the results table. */
 export const INLINE_LIMIT = 64 * 1024;
 
-/** `flowRunId`: the run the result is for (a worker key scoped to pools must say). */
-export async function persistResult(client: BatonClient, value: unknown, flowRunId?: string): Promise<string> {
+/**
+ * `flowRunId`: the run the result is for (a worker key scoped to pools must say); `leaseToken`:
+ * the worker's lease on it, which the server checks where it stores the result.
+ */
+export async function persistResult(client: BatonClient, value: unknown, flowRunId?: string, leaseToken?: string): Promise<string> {
+  // The streamed upload does not carry the lease yet (server/client.ts uploadResult takes no token).
   if (value instanceof Uint8Array) return (await uploadResult(client, value, { flowRunId, mediaType: "application/octet-stream" })).id;
   const json = JSON.stringify(value ?? null);
-  if (Buffer.byteLength(json) <= INLINE_LIMIT) return (await client.results.create.mutate({ flowRunId, value: JSON.parse(json) })).id;
+  if (Buffer.byteLength(json) <= INLINE_LIMIT) return (await client.results.create.mutate({ flowRunId, value: JSON.parse(json), leaseToken: flowRunId ? leaseToken : undefined })).id;
   return (await uploadResult(client, Buffer.from(json), { flowRunId, mediaType: "application/json" })).id;
 }
 
@@ -22,12 +26,12 @@ export type ResultRef = { result: { value: unknown } } | { resultId: string };
  * Small JSON goes inline with the report that completes the run (one call); bytes and large
  * values are stored first (`persistResult`) and the report names them.
  */
-export async function resultRef(client: BatonClient, value: unknown, flowRunId?: string): Promise<ResultRef> {
+export async function resultRef(client: BatonClient, value: unknown, flowRunId?: string, leaseToken?: string): Promise<ResultRef> {
   if (!(value instanceof Uint8Array)) {
     const json = JSON.stringify(value ?? null);
     if (Buffer.byteLength(json) <= INLINE_LIMIT) return { result: { value: JSON.parse(json) as unknown } };
   }
-  return { resultId: await persistResult(client, value, flowRunId) };
+  return { resultId: await persistResult(client, value, flowRunId, leaseToken) };
 }
 
 export async function loadResult(client: BatonClient, id: string): Promise<unknown> {

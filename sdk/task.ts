@@ -87,7 +87,7 @@ async function runTracked<A extends unknown[], R>(ctx: RunContext, opts: TaskOpt
     throw err;
   }
   // Small results ride with the COMPLETED report; large ones are stored first.
-  await report({ type: "COMPLETED" }, await resultRef(client, value, ctx.flowRunId));
+  await report({ type: "COMPLETED" }, await resultRef(client, value, ctx.flowRunId, ctx.leaseToken));
   return value;
 }
 

@@ -8,7 +8,10 @@
  * or an editor. The answer is tRPC's envelope, `{"result":{"data":<Result>}}` or `{"error":…}`,
  * so clients read both endpoints the same way.
  *
- *   curl -X POST "$BATON_API_URL/results/upload?mediaType=application/json&flowRunId=…" \
+ * A worker names its lease on the run (`leaseToken`, as in results.create): the row is written
+ * only under it, checked in the inserting statement, and refused bytes are removed again.
+ *
+ *   curl -X POST "$BATON_API_URL/results/upload?mediaType=application/json&flowRunId=…&leaseToken=…" \
  *        -H "authorization: Bearer $BATON_API_KEY" --data-binary @embeddings.json
  */
 import { z } from "zod";
@@ -18,7 +21,7 @@ import { AppError, translateDatabaseError } from "../errors";
 import { resolveAccess, resolveIdentity, type AuthSettings } from "../auth/identity";
 import { requireFlowRunInScope } from "../auth/scope";
 import { WORKSPACE_HEADER, requireWorkerOr } from "./trpc";
-import { resultOutput, resultView } from "./routers/results";
+import { resultLease, resultOutput, resultView } from "./routers/results";
 
 export { RESULT_UPLOAD_PATH } from "./http-limits";
 
@@ -30,6 +33,7 @@ const query = z.object({
     .regex(/^[\w.+-]+\/[\w.+-]+$/, "must be a media type such as application/json")
     .optional(),
   flowRunId: z.uuid({ error: "must be a UUID" }).optional(),
+  leaseToken: z.uuid({ error: "must be a UUID" }).optional(),
 });
 
 const STATUS: Record<string, number> = { BAD_REQUEST: 400, UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, PAYLOAD_TOO_LARGE: 413 };
@@ -75,7 +79,8 @@ export async function handleResultUpload(req: Request, db: Db, auth: AuthSetting
     // The same checks as results.create: a worker key for the run's pool, or an editor.
     requireWorkerOr(access, "editor");
     await requireFlowRunInScope({ db, access, workspaceId: access.workspaceId }, parsed.data.flowRunId);
-    const row = await createStreamedResult({ db, workspaceId: access.workspaceId, chunks: chunksOf(req.body), mediaType: parsed.data.mediaType });
+    const lease = resultLease(parsed.data.flowRunId, parsed.data.leaseToken, access.role === "worker");
+    const row = await createStreamedResult({ db, workspaceId: access.workspaceId, chunks: chunksOf(req.body), mediaType: parsed.data.mediaType, lease });
     return Response.json({ result: { data: resultOutput.parse(resultView(row)) } }, { headers: { "x-content-type-options": "nosniff" } });
   } catch (err) {
     const e = translateDatabaseError(err);

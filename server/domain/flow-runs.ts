@@ -3,12 +3,14 @@
  * transaction), reading them with the names of what they belong to, and cancelling them.
  * Every state change goes through server/engine/transitions.ts, under the rules in server/engine/states.ts.
  */
-import { and, asc, eq, type SQL } from "drizzle-orm";
+import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { deployments, flowRuns, flows, stateHistory, workPools, workQueues } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import type { FlowRunRow } from "../engine/states";
-import { recordInitialState, setRunState } from "../engine/transitions";
+import { NO_LEASE, insertSelectParts, leaseAllows, leaseOfRun, leaseRefusal } from "../engine/leases";
+import { rowsOf } from "../engine/rows";
+import { setRunState } from "../engine/transitions";
 import { AppError } from "../errors";
 import { generateRunName } from "./run-names";
 
@@ -72,6 +74,12 @@ export interface CreateFlowRunOptions {
   workPoolId?: string | null;
   workQueueId?: string | null;
   parentFlowRunId?: string | null;
+  /** For a subflow: the task run of the parent that stands for the call. */
+  parentTaskRunId?: string | null;
+  /** For a subflow made by a worker: the lease token of its parent (of its top-level run). */
+  parentLeaseToken?: string | null;
+  /** Refuse a subflow without that token while a worker holds the parent (a worker key's call). */
+  requireLease?: boolean;
   parameters?: Record<string, unknown>;
   tags?: string[];
   priority?: number;
@@ -97,55 +105,68 @@ export interface RunPolicy {
 /**
  * Creates a run in SCHEDULED. With an idempotency key already used for this flow, returns the
  * run made the first time instead (a retried request must not start the work twice).
+ *
+ * A subflow made by a worker carries the lease of its parent (its top-level run's): one
+ * statement checks it against that row, share-locked, inserts the run only under it and writes
+ * the first history row, so a worker that lost the run adds nothing to it.
  */
 export async function createFlowRun(opts: CreateFlowRunOptions): Promise<FlowRunView> {
+  const claim = { token: opts.parentLeaseToken ?? null, strict: opts.requireLease === true };
+  if (!opts.parentFlowRunId && claim.token) throw AppError.badRequest("parentLeaseToken: only a subflow (parentFlowRunId) carries its parent's lease", "parentLeaseToken");
+  const values: Partial<typeof flowRuns.$inferInsert> = {
+    workspaceId: opts.workspaceId,
+    flowId: opts.flowId,
+    deploymentId: opts.deploymentId ?? null,
+    workPoolId: opts.workPoolId ?? null,
+    workQueueId: opts.workQueueId ?? null,
+    parentFlowRunId: opts.parentFlowRunId ?? null,
+    parentTaskRunId: opts.parentTaskRunId ?? null,
+    name: opts.name ?? generateRunName(),
+    stateType: "SCHEDULED",
+    stateName: "Scheduled",
+    parameters: opts.parameters ?? {},
+    tags: [...new Set(opts.tags ?? [])],
+    priority: opts.priority ?? 0,
+    scheduledTime: opts.scheduledTime ?? new Date(),
+    idempotencyKey: opts.idempotencyKey ?? null,
+    autoScheduled: opts.autoScheduled ?? false,
+    ...opts.policy,
+    createdBy: opts.actor,
+  };
+  const { names, params } = insertSelectParts(flowRuns, values);
+  const parent = opts.parentFlowRunId ? sql`${leaseOfRun(opts.parentFlowRunId, opts.workspaceId, claim)},` : sql`${NO_LEASE},`;
+  const result = await opts.db.execute(sql`
+    WITH RECURSIVE ${parent}
+    ins AS (
+      INSERT INTO ${flowRuns} (${names})
+      SELECT ${params} FROM lease p
+      WHERE ${leaseAllows(claim, sql`p.lease_token`)}
+      -- A concurrent request with the same key waits here for the first to commit, then reads it below.
+      ON CONFLICT (flow_id, idempotency_key) DO NOTHING
+      RETURNING id, workspace_id
+    ),
+    hist AS (
+      INSERT INTO ${stateHistory} (workspace_id, flow_run_id, from_type, from_name, to_type, to_name, actor)
+      SELECT workspace_id, id, NULL, NULL, 'SCHEDULED', 'Scheduled', ${opts.actor} FROM ins
+    )
+    SELECT (SELECT count(*) FROM lease)::int AS parents, (SELECT lease_run_id FROM lease) AS lease_run_id,
+      (SELECT lease_token FROM lease) AS lease_token, (SELECT id FROM ins) AS id`);
+  const row = rowsOf(result)[0] as { parents: number; lease_run_id: string | null; lease_token: string | null; id: string | null };
+  // parent_flow_run_id has no foreign key (a parent may be deleted before its children's history is read).
+  if (row.parents === 0) throw AppError.notFound("Flow run", opts.parentFlowRunId!, "parentFlowRunId");
   if (opts.parentFlowRunId) {
-    // parent_flow_run_id has no foreign key (a parent may be deleted before its children's history is read).
-    await getFlowRun({ db: opts.db, workspaceId: opts.workspaceId, id: opts.parentFlowRunId, field: "parentFlowRunId" });
+    const refused = leaseRefusal(claim, { runId: opts.parentFlowRunId, leaseRunId: row.lease_run_id!, leaseToken: row.lease_token }, "its subflow runs");
+    if (refused) throw refused;
   }
-  const id = await opts.db.transaction(async (tx) => {
-    const [inserted] = await tx
-      .insert(flowRuns)
-      .values({
-        workspaceId: opts.workspaceId,
-        flowId: opts.flowId,
-        deploymentId: opts.deploymentId ?? null,
-        workPoolId: opts.workPoolId ?? null,
-        workQueueId: opts.workQueueId ?? null,
-        parentFlowRunId: opts.parentFlowRunId ?? null,
-        name: opts.name ?? generateRunName(),
-        stateType: "SCHEDULED",
-        stateName: "Scheduled",
-        parameters: opts.parameters ?? {},
-        tags: [...new Set(opts.tags ?? [])],
-        priority: opts.priority ?? 0,
-        scheduledTime: opts.scheduledTime ?? new Date(),
-        idempotencyKey: opts.idempotencyKey ?? null,
-        autoScheduled: opts.autoScheduled ?? false,
-        ...opts.policy,
-        createdBy: opts.actor,
-      })
-      // A concurrent request with the same key waits here for the first to commit, then reads it below.
-      .onConflictDoNothing({ target: [flowRuns.flowId, flowRuns.idempotencyKey] })
-      .returning({ id: flowRuns.id });
-    if (!inserted) {
-      const [existing] = await tx
-        .select({ id: flowRuns.id })
-        .from(flowRuns)
-        .where(and(eq(flowRuns.flowId, opts.flowId), eq(flowRuns.idempotencyKey, opts.idempotencyKey!)));
-      if (!existing) throw AppError.conflict("a run with this idempotency key was being created; try again", "idempotencyKey");
-      return existing.id;
-    }
-    await recordInitialState({
-      db: tx,
-      workspaceId: opts.workspaceId,
-      kind: "flow",
-      runId: inserted.id,
-      state: { type: "SCHEDULED", name: "Scheduled" },
-      actor: opts.actor,
-    });
-    return inserted.id;
-  });
+  let id = row.id;
+  if (!id) {
+    const [existing] = await opts.db
+      .select({ id: flowRuns.id })
+      .from(flowRuns)
+      .where(and(eq(flowRuns.flowId, opts.flowId), eq(flowRuns.idempotencyKey, opts.idempotencyKey!)));
+    if (!existing) throw AppError.conflict("a run with this idempotency key was being created; try again", "idempotencyKey");
+    id = existing.id;
+  }
   return getFlowRun({ db: opts.db, workspaceId: opts.workspaceId, id });
 }
 

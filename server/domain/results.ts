@@ -2,13 +2,20 @@
  * Run results: small values inline in the results table (JSON), large ones and raw bytes in
  * the blob store under `<workspace>/<result id>`, with size and sha256 kept beside the row so a
  * reader can check what it got. A flow run or task run points at its result (`result_id`).
+ *
+ * A worker writing a result for a run it holds passes the run and its lease: the row is inserted
+ * only under that lease, checked in the inserting statement (server/engine/leases.ts), and a
+ * refused blob's bytes are removed again. A result that rides with a state change is checked by
+ * that change (withInlineResult: both commit or neither does).
  */
 import { createHash, randomUUID } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { flowRuns, results, taskRuns } from "../../drizzle/schema";
 import { getBlobStore } from "../blobs";
 import { BlobTooLargeError } from "../blobs/store";
 import type { Db, DbOrTx } from "../db/client";
+import { insertSelectParts, leaseAllows, leaseOfRun, leaseRefusal, type LeaseClaim } from "../engine/leases";
+import { mapRow, rowsOf } from "../engine/rows";
 import { AppError } from "../errors";
 
 export type ResultRow = typeof results.$inferSelect;
@@ -24,6 +31,8 @@ export async function createResult(opts: {
   /** … bytes stored in the blob store. */
   data?: Uint8Array;
   mediaType?: string | null;
+  /** The run it is for, when a worker writes it: refused unless the worker's lease still holds. */
+  lease?: ResultLease;
 }): Promise<ResultRow> {
   const id = randomUUID();
   if (opts.data) {
@@ -31,18 +40,52 @@ export async function createResult(opts: {
     const store = getBlobStore();
     await store.put(blobKey, opts.data);
     const sha256 = createHash("sha256").update(opts.data).digest("hex");
-    return insertBlobRow(opts.db, { id, workspaceId: opts.workspaceId, blobKey, mediaType: opts.mediaType, sizeBytes: opts.data.byteLength, sha256 });
+    return insertBlobRow(opts.db, { id, workspaceId: opts.workspaceId, blobKey, mediaType: opts.mediaType, sizeBytes: opts.data.byteLength, sha256 }, opts.lease);
   }
   const json = JSON.stringify(opts.value ?? null);
   const size = Buffer.byteLength(json);
   if (size > MAX_INLINE_RESULT_BYTES) {
     throw AppError.badRequest(`an inline result may be at most ${MAX_INLINE_RESULT_BYTES} bytes of JSON (got ${size}); send it as data`, "value");
   }
-  const [row] = await opts.db
-    .insert(results)
-    .values({ id, workspaceId: opts.workspaceId, storage: "inline", value: opts.value ?? null, mediaType: "application/json", sizeBytes: size })
-    .returning();
-  return row!;
+  return insertResultRow(
+    opts.db,
+    { id, workspaceId: opts.workspaceId, storage: "inline", value: opts.value ?? null, mediaType: "application/json", sizeBytes: size },
+    opts.lease,
+  );
+}
+
+/** The run a worker's result is for, and what it says about that run's lease. */
+export interface ResultLease extends LeaseClaim {
+  flowRunId: string;
+}
+
+/**
+ * The row, in one statement with the lease check when there is a lease to check: nothing is
+ * written under a lease the worker no longer holds (CONFLICT, LEASE_LOST; no token on a held
+ * run when one is required: LEASE_HELD).
+ */
+async function insertResultRow(db: DbOrTx, values: typeof results.$inferInsert, lease: ResultLease | undefined): Promise<ResultRow> {
+  if (!lease || (!lease.token && !lease.strict)) {
+    const [row] = await db.insert(results).values(values).returning();
+    return row!;
+  }
+  const { names, params } = insertSelectParts(results, values);
+  const found = rowsOf(
+    await db.execute(sql`
+      WITH RECURSIVE ${leaseOfRun(lease.flowRunId, values.workspaceId, lease)},
+      ins AS (
+        INSERT INTO ${results} (${names})
+        SELECT ${params} FROM lease p WHERE ${leaseAllows(lease, sql`p.lease_token`)}
+        RETURNING *
+      )
+      SELECT (SELECT count(*) FROM lease)::int AS runs, (SELECT lease_run_id FROM lease) AS lease_run_id,
+        (SELECT lease_token FROM lease) AS lease_token, ins.*
+      FROM (SELECT 1) one LEFT JOIN ins ON true`),
+  )[0]!;
+  if (found.runs === 0) throw AppError.notFound("Flow run", lease.flowRunId, "flowRunId");
+  const refused = leaseRefusal(lease, { runId: lease.flowRunId, leaseRunId: found.lease_run_id as string, leaseToken: found.lease_token as string | null }, "its results");
+  if (refused) throw refused;
+  return mapRow(results, found);
 }
 
 /** Bytes per blob result. Larger artefacts belong in an object store of their own. */
@@ -59,6 +102,8 @@ export async function createStreamedResult(opts: {
   chunks: AsyncIterable<Uint8Array>;
   mediaType?: string | null;
   maxBytes?: number;
+  /** The run it is for, when a worker writes it: refused (and the bytes removed) unless its lease holds. */
+  lease?: ResultLease;
 }): Promise<ResultRow> {
   const id = randomUUID();
   const blobKey = `${opts.workspaceId}/${id}`;
@@ -73,24 +118,21 @@ export async function createStreamedResult(opts: {
     }
     throw err;
   }
-  return insertBlobRow(opts.db, { id, workspaceId: opts.workspaceId, blobKey, mediaType: opts.mediaType, sizeBytes: written.sizeBytes, sha256: written.sha256 });
+  return insertBlobRow(opts.db, { id, workspaceId: opts.workspaceId, blobKey, mediaType: opts.mediaType, sizeBytes: written.sizeBytes, sha256: written.sha256 }, opts.lease);
 }
 
 /**
  * The row of a blob result whose bytes are in the store already (a row never points at bytes
- * that are not there); if the row cannot be written the bytes go again, so a refused request
- * leaves nothing behind in the store.
+ * that are not there); if the row cannot be written (or its lease is refused) the bytes go
+ * again, so a refused request leaves nothing behind in the store.
  */
 async function insertBlobRow(
   db: DbOrTx,
   blob: { id: string; workspaceId: string; blobKey: string; mediaType?: string | null; sizeBytes: number; sha256: string },
+  lease: ResultLease | undefined,
 ): Promise<ResultRow> {
   try {
-    const [row] = await db
-      .insert(results)
-      .values({ ...blob, storage: "blob", mediaType: blob.mediaType ?? "application/octet-stream" })
-      .returning();
-    return row!;
+    return await insertResultRow(db, { ...blob, storage: "blob", mediaType: blob.mediaType ?? "application/octet-stream" }, lease);
   } catch (err) {
     await getBlobStore()
       .delete(blob.blobKey)

@@ -14,7 +14,8 @@
  * The walk is a recursive CTE: a statement embedding it must begin `WITH RECURSIVE`. For a
  * top-level run (the hot path) it is one index lookup.
  */
-import { SQL, sql } from "drizzle-orm";
+import { SQL, getTableColumns, sql, type Table } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
 import { flowRuns } from "../../drizzle/schema";
 import { AppError } from "../errors";
 
@@ -114,3 +115,24 @@ export function leaseRefusal(
   }
   return undefined;
 }
+
+/**
+ * The column list and the values of a row for `INSERT INTO t (<names>) SELECT <params> FROM lease
+ * WHERE <leaseAllows>`: each value encoded as its column encodes it and cast to the column's
+ * type (an INSERT ... SELECT does not infer parameter types); undefined values are left to their
+ * column defaults.
+ */
+export function insertSelectParts<T extends Table>(table: T, values: Partial<T["$inferInsert"]>): { names: SQL; params: SQL } {
+  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  const given = Object.entries(values).filter(([, v]) => v !== undefined);
+  return {
+    names: sql.join(given.map(([key]) => sql.identifier(columns[key]!.name)), sql`, `),
+    params: sql.join(
+      given.map(([key, v]) => sql`${v === null ? sql`NULL` : sql.param(v, columns[key]!)}::${sql.raw(columns[key]!.getSQLType())}`),
+      sql`, `,
+    ),
+  };
+}
+
+/** A `lease` CTE for a write about no run: one row, no lease, so `leaseAllows` passes. */
+export const NO_LEASE = sql`lease AS (SELECT NULL::uuid AS run_id, NULL::uuid AS lease_run_id, NULL::uuid AS lease_token)`;

@@ -2,7 +2,9 @@
  * A `process` pool's run: the pool's command (baseJobTemplate.command, e.g. ["python3",
  * "train.py"], with the deployment's jobVariables over the template) in its own process group, as Prefect's process worker does. It gets the run's
  * parameters as JSON (BATON_PARAMETERS, and the file BATON_PARAMETERS_FILE) and BATON_FLOW_RUN_ID,
- * BATON_API_URL, BATON_API_KEY (the worker's key, when it has one), BATON_OUTPUT_DIR; each output line becomes a log (stderr as warnings); a line
+ * BATON_LEASE_TOKEN (the worker's lease on the run: what the job's own calls about it carry, as
+ * the SDK's do), BATON_API_URL, BATON_API_KEY (the worker's key, when it has one), BATON_OUTPUT_DIR;
+ * each output line becomes a log (stderr as warnings); a line
  * `BATON_METRIC {"name": "loss", "value": 0.3, "step": 1}` becomes a metric point; files left in
  * the output directory become artifacts (their bytes in the blob store); exit code 0 is
  * COMPLETED, anything else FAILED. Stopping it sends SIGTERM to the group, then SIGKILL.
@@ -60,6 +62,8 @@ export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: Wo
       ...process.env,
       ...template.env,
       BATON_FLOW_RUN_ID: run.id,
+      // The job's reports about its run (logs, results, artifacts, subflows) carry the lease.
+      BATON_LEASE_TOKEN: run.leaseToken,
       BATON_FLOW_RUN_NAME: run.name,
       BATON_API_URL: rt.apiUrl,
       BATON_WORKSPACE: rt.workspace,
@@ -145,6 +149,7 @@ async function uploadOutputs(run: ClaimedRun, outputDir: string, rt: WorkerRunti
       const result = await uploadResult(rt.client, bytes, { flowRunId: run.id, mediaType: mediaTypeOf(rel) });
       await rt.client.artifacts.create.mutate({
         flowRunId: run.id,
+        leaseToken: run.leaseToken,
         type: "file",
         description: rel,
         data: { path: rel, resultId: result.id, sizeBytes: bytes.byteLength, mediaType: result.mediaType, sha256: result.sha256 },

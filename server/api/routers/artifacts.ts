@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { requireFlowRunInScope, requireTaskRunInScope } from "../../auth/scope";
 import { createArtifact, getArtifact, listArtifacts } from "../../domain/artifacts";
-import { createTRPCRouter, zDate, zId, viewerProcedure, workerProcedure } from "../trpc";
+import { createTRPCRouter, isWorkerKey, zDate, zId, viewerProcedure, workerProcedure } from "../trpc";
 
 export const artifactOutput = z.object({
   id: zId,
@@ -32,6 +32,12 @@ export const artifactsRouter = createTRPCRouter({
         type: z.string().trim().min(1, "must not be empty").max(100),
         description: z.string().max(10_000).nullish(),
         data: z.unknown().optional(),
+        /**
+         * The worker's lease on the run (a subflow's: its top-level run's): stored only under it
+         * (stale: CONFLICT, LEASE_LOST); a worker key must send it while a worker holds the run
+         * (else CONFLICT, LEASE_HELD).
+         */
+        leaseToken: zId.optional(),
       }),
     )
     .output(artifactOutput)
@@ -40,7 +46,8 @@ export const artifactsRouter = createTRPCRouter({
         if (input.taskRunId) await requireTaskRunInScope(ctx, input.taskRunId);
         if (input.flowRunId || !input.taskRunId) await requireFlowRunInScope(ctx, input.flowRunId);
       }
-      return createArtifact({ db: ctx.db, workspaceId: ctx.workspaceId, ...input });
+      const { leaseToken, ...artifact } = input;
+      return createArtifact({ db: ctx.db, workspaceId: ctx.workspaceId, ...artifact, lease: { token: leaseToken ?? null, strict: isWorkerKey(ctx) } });
     }),
 
   list: viewerProcedure

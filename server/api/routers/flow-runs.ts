@@ -65,6 +65,12 @@ export const flowRunsRouter = createTRPCRouter({
         idempotencyKey: zIdempotencyKey.optional(),
         name: zName.optional(),
         parentFlowRunId: zId.optional(),
+        /**
+         * For a subflow made by a worker: the lease token of the parent (of its top-level run),
+         * checked in the insert (stale: CONFLICT, LEASE_LOST); a worker key must send it while a
+         * worker holds the parent (else CONFLICT, LEASE_HELD).
+         */
+        parentLeaseToken: zId.optional(),
         ...runPolicyInput,
       }),
     )
@@ -88,6 +94,7 @@ export const flowRunsRouter = createTRPCRouter({
         ...placement,
         ...rest,
         policy: { maxRetries, retryDelaySeconds, retryBackoff, retryJitter, timeoutSeconds, requirements },
+        requireLease: isWorkerKey(ctx),
         actor: ctx.actor,
       });
     }),

@@ -5,9 +5,9 @@
  */
 import { z } from "zod";
 import { requireFlowRunInScope, requireResultInScope, requireTaskRunInScope } from "../../auth/scope";
-import { MAX_BLOB_BYTES, createResult, getResult, readResultData, resultIdOfRun, type ResultRow } from "../../domain/results";
+import { MAX_BLOB_BYTES, createResult, getResult, readResultData, resultIdOfRun, type ResultLease, type ResultRow } from "../../domain/results";
 import { AppError } from "../../errors";
-import { createTRPCRouter, zDate, zId, workerProcedure, workerReadProcedure } from "../trpc";
+import { createTRPCRouter, isWorkerKey, zDate, zId, workerProcedure, workerReadProcedure } from "../trpc";
 
 export { MAX_BLOB_BYTES } from "../../domain/results";
 
@@ -37,6 +37,15 @@ export function resultView(row: ResultRow, data?: Uint8Array) {
   };
 }
 
+/** The lease a result is written under: the run it names, and the writer's token (required of worker keys). */
+export function resultLease(flowRunId: string | undefined, leaseToken: string | undefined, workerKey: boolean): ResultLease | undefined {
+  if (!flowRunId) {
+    if (leaseToken) throw AppError.badRequest("leaseToken: name the run it is the lease of (flowRunId)", "leaseToken");
+    return undefined;
+  }
+  return { flowRunId, token: leaseToken ?? null, strict: workerKey };
+}
+
 export const resultsRouter = createTRPCRouter({
   create: workerProcedure
     .input(
@@ -47,6 +56,12 @@ export const resultsRouter = createTRPCRouter({
           value: z.unknown().optional(),
           base64: z.string().max(Math.ceil((MAX_BLOB_BYTES * 4) / 3) + 4, `at most ${MAX_BLOB_BYTES} bytes`).optional(),
           mediaType: z.string().trim().min(1).max(200).optional(),
+          /**
+           * The worker's lease on that run (a subflow's: its top-level run's): the result is stored
+           * only under it (stale: CONFLICT, LEASE_LOST); a worker key must send it while a worker
+           * holds the run (else CONFLICT, LEASE_HELD).
+           */
+          leaseToken: zId.optional(),
         }),
     )
     .output(resultOutput)
@@ -55,7 +70,8 @@ export const resultsRouter = createTRPCRouter({
       // Checked after the caller's scope, so a key outside it learns nothing from the answer.
       if ((input.value === undefined) === (input.base64 === undefined)) throw AppError.badRequest("input: give exactly one of value and base64", "value");
       const data = input.base64 !== undefined ? new Uint8Array(Buffer.from(input.base64, "base64")) : undefined;
-      const row = await createResult({ db: ctx.db, workspaceId: ctx.workspaceId, value: input.value, data, mediaType: input.mediaType });
+      const lease = resultLease(input.flowRunId, input.leaseToken, isWorkerKey(ctx));
+      const row = await createResult({ db: ctx.db, workspaceId: ctx.workspaceId, value: input.value, data, mediaType: input.mediaType, lease });
       return resultView(row);
     }),
 
