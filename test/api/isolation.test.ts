@@ -35,6 +35,7 @@ function sample(schema: Record<string, unknown>, key: string, path: string, ids:
   const router = path.split(".")[0];
   const byName: Record<string, unknown> = {
     flowRunId: ids.runId,
+    runId: ids.runId,
     parentFlowRunId: ids.runId,
     taskRunId: ids.taskRunId,
     workerId: ids.workerId,

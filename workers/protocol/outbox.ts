@@ -51,8 +51,21 @@ export class MemoryOutboxStore implements OutboxStore {
 
 export type Delivery = { delivered: true } | { delivered: false; refused: string } | { delivered: false; stopped: true };
 
+/** The server took the call and refused this report (its answer in a batch): sending it again would get the same. */
+export class ReportRefused extends Error {
+  override name = "ReportRefused";
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly reason: string | null,
+  ) {
+    super(message);
+  }
+}
+
 /** Whether the server answered (so sending again would get the same answer). */
 export function serverAnswered(err: unknown): boolean {
+  if (err instanceof ReportRefused) return true;
   if (!(err instanceof TRPCClientError)) return false;
   const status = (err.data as { httpStatus?: number } | undefined)?.httpStatus;
   return typeof status === "number" && status < 500 && status !== 429 && status !== 408;

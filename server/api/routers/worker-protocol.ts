@@ -5,13 +5,16 @@
  */
 import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
-import { deployments, workers } from "../../../drizzle/schema";
+import { deployments, flowRuns, workers } from "../../../drizzle/schema";
 import type { FlowRunRow } from "../../engine/states";
 import { claimWithWait, heartbeatWorker, registerWorker, resolveQueueIds, workerGoodbye } from "../../engine/workers";
 import { AppError } from "../../errors";
 import { getWorkPool } from "../../domain/work-pools";
+import { MAX_LOG_BATCH } from "../../domain/logs";
+import { applyRunReports } from "../../domain/run-reports";
+import { requireFlowRunInScope } from "../../auth/scope";
 import { requirePoolInScope, workerProcedure, zDate, zId, type WorkspaceContext } from "../trpc";
-import { zJsonObject, zNullableDate, zRef, zStateType } from "./inputs";
+import { zInlineResult, zIsoDateInput, zJsonObject, zNullableDate, zRef, zStateType } from "./inputs";
 
 export const MAX_CLAIM_WAIT_MS = 60_000;
 
@@ -148,6 +151,69 @@ export const workerProtocolProcedures = {
         abort: signal,
       });
       return withEntrypoints(ctx, runs);
+    }),
+
+  /**
+   * Final reports, many runs at once: each run's last log lines and end state (with its result)
+   * under its lease, one transaction per run, one answer per run — a refused report (lease gone,
+   * run moved on) does not hold back the others. The worker's outbox sends what it holds in one
+   * call; at most 100 reports and 1000 lines a call.
+   */
+  report: workerProcedure
+    .input(
+      z.object({
+        reports: z
+          .array(
+            z.object({
+              runId: zId,
+              leaseToken: zId,
+              state: z.object({
+                type: z.enum(["COMPLETED", "FAILED", "CRASHED", "CANCELLED"]),
+                name: z.string().trim().min(1).max(100).optional(),
+                message: z.string().max(10_000).optional(),
+              }),
+              resultId: zId.optional(),
+              result: zInlineResult.optional(),
+              logs: z
+                .array(
+                  z.object({
+                    taskRunId: zId.nullish(),
+                    level: z.number().int("must be a whole number").min(0).max(100),
+                    message: z.string().max(100_000, "must be at most 100000 characters"),
+                    timestamp: zIsoDateInput.optional(),
+                  }),
+                )
+                .max(MAX_LOG_BATCH)
+                .optional(),
+            }),
+          )
+          .min(1)
+          .max(100, "at most 100 reports at once")
+          .refine((rs) => rs.reduce((n, r) => n + (r.logs?.length ?? 0), 0) <= MAX_LOG_BATCH, { message: `at most ${MAX_LOG_BATCH} log lines in one call` }),
+      }),
+    )
+    .output(
+      z.object({
+        answers: z.array(
+          z.discriminatedUnion("ok", [
+            z.object({ runId: zId, ok: z.literal(true), stateType: zStateType, stateName: z.string() }),
+            z.object({ runId: zId, ok: z.literal(false), code: z.string(), reason: z.string().nullable(), field: z.string().nullable(), message: z.string() }),
+          ]),
+        ),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      // Runs the caller cannot see refuse the call, naming the report (the worker re-sends the
+      // others): an outsider learns nothing of another workspace's runs, not even that they exist.
+      const ids = [...new Set(input.reports.map((r) => r.runId))];
+      const known = new Set(
+        (await ctx.db.select({ id: flowRuns.id }).from(flowRuns).where(and(eq(flowRuns.workspaceId, ctx.workspaceId), inArray(flowRuns.id, ids)))).map((r) => r.id),
+      );
+      for (const [i, r] of input.reports.entries()) {
+        if (!known.has(r.runId)) throw new AppError("NOT_FOUND", `Flow run ${r.runId} was not found`, { field: `reports.${i}.runId` });
+        await requireFlowRunInScope(ctx, r.runId, `reports.${i}.runId`);
+      }
+      return { answers: await applyRunReports({ db: ctx.db, workspaceId: ctx.workspaceId, actor: ctx.actor, reports: input.reports }) };
     }),
 
   goodbye: workerProcedure
