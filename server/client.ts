@@ -35,7 +35,9 @@ export interface BatonClientOptions {
   fetch?: typeof fetch;
   /**
    * Keep retrying a refused connection (server down or restarting) this long before failing:
-   * the request never reached the server, so retrying is safe for every call. Default 0.
+   * the request never reached the server, so retrying is safe for every call. Within the same
+   * time, a connection reset or closed mid-call (a proxy or network cutting it) is retried too,
+   * for the calls that may safely arrive twice (see SAFE_TO_RESEND). Default 0.
    */
   retryRefusedMs?: number;
   /** Told once per call that starts retrying. */
@@ -219,6 +221,40 @@ function networkReason(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Transport failures after which the request may or may not have reached the server: the
+ * connection was reset or closed while the call was in flight (a proxy dropping connections, a
+ * network partition healing, a server killed mid-answer).
+ */
+const CUT_MID_CALL = new Set(["connection reset", "connection closed", "network error"]);
+
+/**
+ * The mutations that may arrive twice without doing anything twice, so a call cut mid-way is
+ * sent again (queries always may):
+ *   - workers.register (an upsert by name), heartbeat (sets a time), goodbye;
+ *   - flowRuns.setState and taskRuns.setState: they carry the lease, so a repeat can only be
+ *     refused ("already COMPLETED"), never applied twice; the refusal is what a caller that
+ *     lost the first answer gets (the outbox then drops the report: the run has its state);
+ *   - taskRuns.create: keyed by (flow run, task key, dynamic key), a repeat returns the first;
+ *   - logs.create: a repeat may store a batch twice. Chosen: duplicated log lines over lost
+ *     ones (a log line is not a side effect; a gap in the log is worse).
+ * Not resent: workers.claim (a lost answer's runs are leased already; a resend would claim
+ * more), run creation (a second run), results and artifacts (a second row), and the rest.
+ */
+const SAFE_TO_RESEND = new Set(["workers.register", "workers.heartbeat", "workers.goodbye", "flowRuns.setState", "taskRuns.setState", "taskRuns.create", "logs.create"]);
+
+function safeToResend(input: Parameters<typeof fetch>[0], init: Parameters<typeof fetch>[1]): boolean {
+  const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+  if (method === "GET") return true;
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  const match = /\/trpc\/([^?]+)/.exec(url);
+  if (!match) return false;
+  // A batched call names its procedures joined by commas: every one must be safe.
+  return decodeURIComponent(match[1]!)
+    .split(",")
+    .every((p) => SAFE_TO_RESEND.has(p));
+}
+
 /** Responses to requests that carried an API key: a 401 then means the key, not its absence. */
 const keyedResponses = new WeakSet<Response>();
 
@@ -226,7 +262,9 @@ const keyedResponses = new WeakSet<Response>();
  * Wraps fetch so that failures below tRPC carry the API URL and a reason a person can act on.
  * With `retryRefusedMs`, a refused connection (the server is down or restarting: the request
  * never reached it, so sending it again cannot do anything twice) is retried with backoff for
- * up to that long — what a worker wants, so runs carry on through a server restart.
+ * up to that long — what a worker wants, so runs carry on through a server restart. A call cut
+ * mid-way (reset, closed) is retried the same way when it is safe to resend (SAFE_TO_RESEND);
+ * before, a reset failed the call at once: a task's report among them, failing its flow run.
  */
 function checkedFetch(apiUrl: string, fetchImpl: typeof fetch, withKey: boolean, retryRefusedMs = 0, onRetry?: (reason: string) => void): typeof fetch {
   return async (input, init) => {
@@ -241,7 +279,8 @@ function checkedFetch(apiUrl: string, fetchImpl: typeof fetch, withKey: boolean,
         const reason = networkReason(err);
         const body = init?.body;
         const replayable = body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array;
-        if (reason === "connection refused" && replayable && Date.now() < giveUpAt && !init?.signal?.aborted) {
+        const retryable = reason === "connection refused" || (reason !== undefined && CUT_MID_CALL.has(reason) && safeToResend(input, init));
+        if (retryable && replayable && Date.now() < giveUpAt && !init?.signal?.aborted) {
           if (attempt === 0) onRetry?.(reason);
           const delay = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6));
           await new Promise((resolve) => setTimeout(resolve, Math.min(delay, Math.max(0, giveUpAt - Date.now()))));

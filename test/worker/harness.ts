@@ -8,7 +8,7 @@
  * lazarus… with the engine settings), as the real server does.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
@@ -145,4 +145,25 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Reads a side-effect file of test/worker/fixtures/counted.ts: per flow run id, its lines in
+ * order as "start <lease>" / "end <lease>" (the lease tells one attempt from another).
+ */
+export function sideEffects(marker: string): Map<string, string[]> {
+  const byRun = new Map<string, string[]>();
+  let text = "";
+  try {
+    text = readFileSync(marker, "utf8");
+  } catch {
+    return byRun;
+  }
+  for (const line of text.split("\n").filter(Boolean)) {
+    const [what, runId, lease] = line.split(" ");
+    const list = byRun.get(runId!) ?? [];
+    list.push(`${what} ${lease}`);
+    byRun.set(runId!, list);
+  }
+  return byRun;
 }

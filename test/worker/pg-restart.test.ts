@@ -8,14 +8,14 @@
  * every run COMPLETED within the deadline (none stuck, none lost); and the server kept
  * serving after each restart, its run wake-ups (LISTEN) included.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../server/db/client";
 import { sleep } from "../helpers/services";
 import { startPrivatePostgres, type PrivatePostgres } from "../helpers/private-postgres";
-import { useWorkerHarness, waitFor, type WorkerProcess } from "./harness";
+import { sideEffects, useWorkerHarness, waitFor, type WorkerProcess } from "./harness";
 
 const WORKER_TIMEOUT_MS = 4_000;
 let cluster: PrivatePostgres | undefined;
@@ -29,24 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.destroy();
 });
-
-/** Reads the side-effect file: per run id, the lines of its bodies in order. */
-export function sideEffects(marker: string): Map<string, string[]> {
-  const byRun = new Map<string, string[]>();
-  let text = "";
-  try {
-    text = readFileSync(marker, "utf8");
-  } catch {
-    return byRun;
-  }
-  for (const line of text.split("\n").filter(Boolean)) {
-    const [what, runId, lease] = line.split(" ");
-    const list = byRun.get(runId!) ?? [];
-    list.push(`${what} ${lease}`);
-    byRun.set(runId!, list);
-  }
-  return byRun;
-}
 
 describe("PostgreSQL restarted with runs in flight", () => {
   const h = useWorkerHarness(
