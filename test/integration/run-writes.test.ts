@@ -6,8 +6,11 @@
  */
 import { asc, eq, sql } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
-import { flowRuns, stateHistory, taskRuns, workspaces } from "../../drizzle/schema";
+import { artifacts, flowRuns, logs, results, stateHistory, taskRuns, workspaces } from "../../drizzle/schema";
 import { openDatabase, type Database } from "../../server/db/client";
+import { createArtifact } from "../../server/domain/artifacts";
+import { createFlowRun } from "../../server/domain/flow-runs";
+import { createLogs } from "../../server/domain/logs";
 import { createResult } from "../../server/domain/results";
 import { createTaskRun } from "../../server/domain/task-runs";
 import { claimFlowRuns } from "../../server/engine/claim";
@@ -158,4 +161,80 @@ describe("writes about a run check its lease and its result in the writing state
     expect(await historyOf("flowRunId", run.id)).toEqual(["Running", "Completed"]);
   });
 
+  it("a reclaim racing writes about a subflow: logs, results, artifacts, subflow runs and states wait on the top-level row, then the old lease is refused and the new one taken", async () => {
+    if (isPglite()) return; // one connection: nothing can interleave
+    const db = t.database.db;
+    const { run, token } = await leasedRun("race-sub");
+    const sub = await createFlowRun({ db, workspaceId: WS, flowId: run.flowId, parentFlowRunId: run.id, parentLeaseToken: token, requireLease: true, actor: "test" });
+    await setRunState({ db, workspaceId: WS, kind: "flow", runId: sub.id, to: { type: "RUNNING" }, actor: "test", leaseToken: token, strictLease: true });
+    const fresh = "00000000-0000-4000-8000-0000000f4e54";
+    const other: Database = await openDatabase(t.config);
+    const count = async () => ({
+      logs: (await db.select().from(logs).where(eq(logs.flowRunId, sub.id))).length,
+      artifacts: (await db.select().from(artifacts).where(eq(artifacts.flowRunId, sub.id))).length,
+      results: (await db.select().from(results)).length,
+      runs: (await db.select().from(flowRuns).where(eq(flowRuns.parentFlowRunId, sub.id))).length,
+    });
+    const before = await count();
+    // Each write as the old holder would make it, all carrying the old lease.
+    const writes = (lease: string) => ({
+      log: createLogs({ db, workspaceId: WS, requireLease: true, logs: [{ flowRunId: sub.id, level: 20, message: `by ${lease}`, leaseToken: lease }] }),
+      artifact: createArtifact({ db, workspaceId: WS, flowRunId: sub.id, type: "markdown", data: lease, lease: { token: lease, strict: true } }),
+      result: createResult({ db, workspaceId: WS, value: lease, lease: { flowRunId: sub.id, token: lease, strict: true } }),
+      subflow: createFlowRun({ db, workspaceId: WS, flowId: run.flowId, parentFlowRunId: sub.id, parentLeaseToken: lease, requireLease: true, actor: "test" }),
+      state: setRunState({ db, workspaceId: WS, kind: "flow", runId: sub.id, to: { type: "COMPLETED" }, actor: "test", leaseToken: lease, strictLease: true }),
+    });
+    try {
+      const settled: Record<string, unknown> = {};
+      let pending: Promise<unknown>[] = [];
+      await other.db.transaction(async (tx) => {
+        // Another worker's claim takes the top-level run: its new lease, not yet committed.
+        await tx.update(flowRuns).set({ leaseToken: fresh }).where(eq(flowRuns.id, run.id));
+        pending = Object.entries(writes(token)).map(([kind, p]) =>
+          p.then(
+            (v) => void (settled[kind] = v),
+            (e: unknown) => void (settled[kind] = e),
+          ),
+        );
+        await sleep(400);
+        // None went through on the lease it would have read before the claim.
+        expect(settled).toEqual({});
+      });
+      await Promise.all(pending);
+      for (const kind of ["artifact", "result", "subflow", "state"]) {
+        expect(settled[kind], kind).toBeInstanceOf(AppError);
+        expect((settled[kind] as AppError).reason, kind).toBe("LEASE_LOST");
+        expect((settled[kind] as AppError).message).toContain(`Lease lost for flow run ${run.id}`);
+      }
+      expect(settled.log).toEqual({ count: 0, leaseLost: [run.id] });
+      expect(await count()).toEqual(before);
+      expect(await row(flowRuns, sub.id)).toMatchObject({ stateType: "RUNNING" });
+
+      // The new holder's writes, under the new lease, all go through.
+      const next = writes(fresh);
+      expect(await next.log).toEqual({ count: 1, leaseLost: [] });
+      await Promise.all([next.artifact, next.result, next.subflow]);
+      expect((await next.state).stateType).toBe("COMPLETED");
+      expect(await count()).toEqual({ logs: before.logs + 1, artifacts: before.artifacts + 1, results: before.results + 1, runs: before.runs + 1 });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("a subflow's lease is its top-level run's: none from a worker key on a held run is LEASE_HELD, a member's write without one is no lease check", async () => {
+    const db = t.database.db;
+    const { run, token } = await leasedRun("sub-held");
+    const sub = await createFlowRun({ db, workspaceId: WS, flowId: run.flowId, parentFlowRunId: run.id, parentLeaseToken: token, actor: "test" });
+    const held = await failure(createFlowRun({ db, workspaceId: WS, flowId: run.flowId, parentFlowRunId: sub.id, requireLease: true, actor: "test" }));
+    expect(held).toMatchObject({ code: "CONFLICT", reason: "LEASE_HELD", field: "leaseToken" });
+    expect(held.message).toMatch(new RegExp(`Flow run ${sub.id} \\(through its top-level run ${run.id}\\) is held by a worker`));
+    expect((await failure(createArtifact({ db, workspaceId: WS, flowRunId: sub.id, type: "x", lease: { strict: true } }))).reason).toBe("LEASE_HELD");
+    expect((await failure(taskOf(sub.id, "t", "00000000-0000-4000-8000-00000000beef"))).reason).toBe("LEASE_LOST");
+    // Without strict (a member), the same writes are taken.
+    expect((await createArtifact({ db, workspaceId: WS, flowRunId: sub.id, type: "x" })).flowRunId).toBe(sub.id);
+    expect((await taskOf(sub.id, "by-hand")).flowRunId).toBe(sub.id);
+    // A subflow of a subflow: the walk reaches the top-level run.
+    const deeper = await createFlowRun({ db, workspaceId: WS, flowId: run.flowId, parentFlowRunId: sub.id, parentLeaseToken: token, requireLease: true, actor: "test" });
+    expect((await taskOf(deeper.id, "deep", token)).flowRunId).toBe(deeper.id);
+  });
 });
