@@ -46,8 +46,19 @@ describe("auth on", () => {
       "FORBIDDEN",
       /defines what workers execute/,
     );
+    // Nor send a deployment's code an owner approved to the machines of another pool.
+    await owner.client.workPools.create.mutate({ name: "gpu-a", type: "node" });
+    await owner.client.workPools.create.mutate({ name: "gpu-b", type: "node" });
+    await owner.client.deployments.create.mutate({ flow: "etl", name: "nightly", workPool: "gpu-a", entrypoint: "flows/etl.ts:etl", jobVariables: { env: { MODE: "prod" } } });
+    await expectTrpcError(viewer.client.deployments.update.mutate({ deployment: "etl/nightly", workPool: "gpu-b" }), "FORBIDDEN", /workPool defines what workers execute/);
+    expect((await owner.client.deployments.get.query({ deployment: "etl/nightly" })).workPoolName).toBe("gpu-a");
+    // Its other fields, and the pool of a deployment that runs only built-in kinds, are theirs to change.
+    await viewer.client.deployments.update.mutate({ deployment: "etl/nightly", workPool: "gpu-a", description: "every night" });
+    await owner.client.deployments.create.mutate({ flow: "etl", name: "embed", workPool: "gpu-a", entrypoint: "kind:encode" });
+    expect((await viewer.client.deployments.update.mutate({ deployment: "etl/embed", workPool: "gpu-b" })).workPoolName).toBe("gpu-b");
     await owner.client.members.update.mutate({ userId: vera.userId, mayDefineExecution: true });
     await viewer.client.workPools.update.mutate({ workPool: "proc", baseJobTemplate: { command: ["python3", "train.py"] } });
+    expect((await viewer.client.deployments.update.mutate({ deployment: "etl/nightly", workPool: "gpu-b" })).workPoolName).toBe("gpu-b");
 
     // The last owner stays an owner.
     const me = members.find((m) => m.email === "owner@example.com")!;

@@ -122,9 +122,16 @@ export const deploymentsRouter = createTRPCRouter({
   update: editorProcedure
     .input(deploymentRef.extend({ name: zName.optional(), ...editableFields }))
     .output(deploymentOutput)
-    .mutation(({ ctx, input: { deployment, ...patch } }) => {
+    .mutation(async ({ ctx, input: { deployment, ...patch } }) => {
       if (patch.jobVariables !== undefined) requireExecutionPrivilege(ctx, "jobVariables");
       checkExecutionFields(ctx, patch);
+      // Sending code an owner approved (a file entrypoint, job variables) to another pool's
+      // machines decides where it executes: the same privilege as setting it.
+      if (patch.workPool !== undefined && !ctx.access.mayDefineExecution) {
+        const current = await getDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ref: deployment });
+        const definesExecution = Object.keys(current.jobVariables ?? {}).length > 0 || Boolean(current.entrypoint && !current.entrypoint.startsWith("kind:"));
+        if (definesExecution && current.workPoolId !== patch.workPool && current.workPoolName !== patch.workPool) requireExecutionPrivilege(ctx, "workPool");
+      }
       return updateDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ref: deployment, patch });
     }),
 
