@@ -5,9 +5,8 @@
 import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import { concurrencyLimits, flowRuns, workers, workPools, workQueues } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
+import { ACTIVE_STATE_TYPES as ACTIVE } from "./state-types";
 import type { FlowRunRow } from "./states";
-
-const ACTIVE = ["PENDING", "RUNNING", "CANCELLING"] as const;
 
 function satisfies(requirements: Record<string, unknown>, capabilities: Record<string, unknown>): boolean {
   return Object.entries(requirements).every(([key, want]) => {

@@ -7,12 +7,12 @@
  * see); SCHEDULED may be named Late or AwaitingRetry, RUNNING may be named Retrying.
  */
 import { flowRuns, taskRuns } from "../../drizzle/schema";
-import { STATE_TYPES, type StateType } from "./state-types";
+import { STATE_TYPES, isTerminalState, type StateType } from "./state-types";
 
 export { STATE_TYPES, type StateType };
 
-export const TERMINAL_STATES: ReadonlySet<StateType> = new Set(["COMPLETED", "FAILED", "CANCELLED", "CRASHED"]);
-export const isTerminal = (type: StateType) => TERMINAL_STATES.has(type);
+// The state sets (terminal, active, claimable, …) live in ./state-types.ts, shared with the SQL and the UI.
+export const isTerminal = isTerminalState;
 
 export const DEFAULT_STATE_NAMES: Record<StateType, string> = {
   SCHEDULED: "Scheduled",
