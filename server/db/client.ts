@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import * as schema from "../../drizzle/schema";
 import type { DatabaseConfig, DbDriver } from "../config";
+import { installEngineSql, type SqlConnection } from "../engine/sql/install";
 import { lockDataDir } from "./pglite-lock";
 
 export type Schema = typeof schema;
@@ -240,7 +241,11 @@ async function openPglite(dataDir: string): Promise<Database> {
     db: db as unknown as Db,
     driver: "pglite",
     // This process owns the PGlite directory (the lock above), so migrations need no lock.
-    migrate: () => migrate(db, { migrationsFolder: migrationsFolder() }),
+    // Then the engine's functions from their sources (server/engine/sql/install.ts).
+    migrate: async () => {
+      await migrate(db, { migrationsFolder: migrationsFolder() });
+      await installEngineSql(client as unknown as SqlConnection);
+    },
     listen: async (channel, handler) => {
       const unsubscribe = await client.listen(channel, handler);
       return async () => {
@@ -294,6 +299,8 @@ function pgLikeDatabase(d: PgLikeDriver): Database {
         await conn.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
         try {
           await d.migrateOn(conn);
+          // The engine's functions from their sources (server/engine/sql/install.ts), under the same lock.
+          await installEngineSql(conn as unknown as SqlConnection);
         } finally {
           await conn.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
         }

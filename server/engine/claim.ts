@@ -1,12 +1,12 @@
 /**
- * Claiming runs for a worker: one call to `baton_claim_flow_runs` (defined in drizzle/0003_claim_function.sql;
- * migrations are append-only, so its current version is the latest migration that replaces it,
- * drizzle/0010_claim_fresh_heartbeat.sql),
- * which picks due runs with FOR UPDATE SKIP LOCKED in priority order, honours paused pools and
- * queues, concurrency limits and capabilities, moves them to PENDING (or RUNNING), hands out a
- * lease token and records the transitions — in one round trip. A worker that said goodbye, or
- * whose last heartbeat is older than the worker timeout, is handed nothing (an empty claim):
- * the zombie killer would take such runs back while they ran. Its next heartbeat revives it.
+ * Claiming runs for a worker: one call to the SQL function `baton_claim_flow_runs`, whose one
+ * definition — and the reasons and benchmark figures behind its shape — is
+ * ./sql/claim-flow-runs.ts (installed at migrate by ./sql/install.ts; change it there, not in a
+ * migration). It picks due runs with FOR UPDATE SKIP LOCKED in priority order, honours paused
+ * pools and queues, concurrency limits and capabilities, moves them to PENDING (or RUNNING),
+ * hands out a lease token and records the transitions — in one round trip. A worker that said
+ * goodbye, or whose last heartbeat is older than the worker timeout, is handed nothing (an empty
+ * claim): the zombie killer would take such runs back while they ran. Its next heartbeat revives it.
  */
 import { sql } from "drizzle-orm";
 import { flowRuns } from "../../drizzle/schema";
