@@ -5,7 +5,8 @@
  *    client and its first request — answered by a stub HTTP server here, so no database is
  *    involved), N times one after another: wall time, the child's CPU and RSS at ready.
  * 2. A run in a warm child: from handing it a one-line flow (no tasks, so no API calls) to its
- *    outcome — loading the flow module fresh, running it, the IPC round trip.
+ *    outcome — loading the flow module fresh, running it, the IPC round trip; then the same run
+ *    again in the same child (what a reused process costs).
  *
  * Prints the figures; the BENCHMARKS.md section quotes them with the date and load average.
  */
@@ -47,6 +48,8 @@ async function main() {
   const cpu: number[] = [];
   const rss: number[] = [];
   const runs: number[] = [];
+  const reruns: number[] = [];
+  const runMessage = { type: "run", run: { id: "00000000-0000-4000-8000-000000000000", entrypoint: "noop.ts:noop", parameters: {}, leaseToken: "00000000-0000-4000-8000-000000000001" }, checkout, capabilities: {} };
   for (let i = 0; i < N + 1; i++) {
     const t0 = tick();
     const child = fork(BOOT, [], { env: { ...process.env, BATON_API_URL: apiUrl, BATON_WORKSPACE: "default" }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
@@ -68,10 +71,16 @@ async function main() {
     const ready = tick() - t0;
     const u = usage(child.pid!);
     const r0 = tick();
-    child.send({ type: "run", run: { id: "00000000-0000-4000-8000-000000000000", entrypoint: "noop.ts:noop", parameters: {}, leaseToken: "00000000-0000-4000-8000-000000000001" }, checkout, capabilities: {} });
+    child.send(runMessage);
     const done = await next("done");
     const ran = tick() - r0;
     if (!(done.type === "done" && done.ok)) throw new Error(`the noop run failed: ${JSON.stringify(done)}`);
+    // The same process again, its flow module already loaded: what a reused process costs a run.
+    const a0 = tick();
+    child.send(runMessage);
+    await next("done");
+    const again = tick() - a0;
+    child.send({ type: "exit" });
     await exited;
     // The first start warms the disk caches (tsx's transform cache included): not counted.
     if (i === 0) continue;
@@ -79,6 +88,7 @@ async function main() {
     cpu.push(u.cpuMs);
     rss.push(u.rssMb);
     runs.push(ran);
+    reruns.push(again);
   }
   api.close();
   rmSync(checkout, { recursive: true, force: true });
@@ -87,6 +97,7 @@ async function main() {
   console.log(`  fork → ready: p50 ${f(pct(starts, 50))} ms, p90 ${f(pct(starts, 90))} ms, min ${f(Math.min(...starts))} ms`);
   console.log(`  CPU of the child until ready: p50 ${f(pct(cpu, 50))} ms; RSS at ready: p50 ${f(pct(rss, 50))} MB`);
   console.log(`  a no-task flow in a warm child, run message → outcome: p50 ${f(pct(runs, 50))} ms, p90 ${f(pct(runs, 90))} ms`);
+  console.log(`  the same flow again in that child (module loaded): p50 ${f(pct(reruns, 50))} ms, p90 ${f(pct(reruns, 90))} ms`);
 }
 
 main().then(

@@ -126,16 +126,24 @@ describe("flow runs in their own process", () => {
     expect(first.stateType).toBe("FAILED");
     expect(first.stateMessage).toMatch(/fixable\.ts|Expected|Unexpected|error/i);
 
-    writeFileSync(file, source(`"fixed: v2"`));
-    const fixed = await h.client.deployments.run.mutate({ deployment: "fixable/f" });
-    const second = await finished(fixed.id);
-    expect(second.stateType, `${second.stateMessage}\n${fixer.output()}`).toBe("COMPLETED");
-    expect(await h.client.results.ofRun.query({ flowRunId: fixed.id })).toMatchObject({ value: "fixed: v2" });
-
-    writeFileSync(file, source(`"changed: v3"`));
-    const changed = await h.client.deployments.run.mutate({ deployment: "fixable/f" });
-    expect((await finished(changed.id)).stateType).toBe("COMPLETED");
-    expect(await h.client.results.ofRun.query({ flowRunId: changed.id })).toMatchObject({ value: "changed: v3" });
+    // Each version answers with the pid of the process that ran it.
+    const runOnce = async () => {
+      const r = await h.client.deployments.run.mutate({ deployment: "fixable/f" });
+      const done = await finished(r.id);
+      expect(done.stateType, `${done.stateMessage}\n${fixer.output()}`).toBe("COMPLETED");
+      const [version, pid] = String((await h.client.results.ofRun.query({ flowRunId: r.id }))?.value).split(" ");
+      return { version, pid: Number(pid) };
+    };
+    writeFileSync(file, source(`"v2 " + process.pid`));
+    const v2 = await runOnce();
+    expect(v2.version).toBe("v2");
+    // Unchanged code: the same process serves the next run.
+    expect(await runOnce()).toEqual(v2);
+    writeFileSync(file, source(`"v3 " + process.pid`));
+    const v3 = await runOnce();
+    expect(v3.version).toBe("v3");
+    expect(v3.pid).not.toBe(v2.pid);
+    await waitFor(() => !isAlive(v2.pid), 5_000);
     // One worker process throughout.
     expect(fixer.child.exitCode).toBeNull();
     expect(fixer.output().match(/polling pool/g)).toHaveLength(1);

@@ -1,9 +1,11 @@
 /**
  * One flow process: started by the worker (flow-process.ts, through flow-child.mjs) before it has
  * a run, so tsx, the SDK and the API client are loaded and a connection to the API is open when
- * the run arrives. It runs exactly one run — loading the flow module then, so a fixed file is
- * picked up by the next run — and exits. Its logs and metrics go to the worker over IPC (the
- * worker's shipper batches them with the lease), its outcome too.
+ * the run arrives. It runs one run at a time, loading the flow module then; the worker hands it
+ * another only while no file it loaded has changed on disk (flow-loaded-hook.mjs tells which),
+ * so a fixed flow file is loaded by a fresh process. A stopped run ends the process. Logs and
+ * metrics go to the worker over IPC (the worker's shipper batches them with the lease), the
+ * outcome too.
  *
  * Environment (set by the worker; the key is never on argv nor in a message): BATON_API_URL,
  * BATON_WORKSPACE, BATON_API_KEY, BATON_FLOW_RETRY_REFUSED_MS.
@@ -25,20 +27,21 @@ function send(message: ToParent): Promise<void> {
   });
 }
 
-const controller = new AbortController();
-let running: Promise<unknown> | undefined;
-let leaseLostSent = false;
+/** The run in progress, if any: one at a time. */
+let current: { controller: AbortController; leaseToken: string; running: Promise<void>; leaseLostSent: boolean } | undefined;
 
 /**
- * The global fetch, watching for LEASE_LOST: any write of this run refused for its lease ends
- * the run, even when flow code catches the error and carries on. Only 409 answers are read twice.
+ * The global fetch, watching for LEASE_LOST: a write carrying the current run's lease that is
+ * refused for it ends the run, even when flow code catches the error and carries on. Only 409
+ * answers are read twice.
  */
 const leaseWatchingFetch: typeof fetch = async (input, init) => {
   const res = await fetch(input, init);
-  if (res.status === 409 && !leaseLostSent) {
+  const run = current;
+  if (res.status === 409 && run && !run.leaseLostSent && typeof init?.body === "string" && init.body.includes(run.leaseToken)) {
     const body = await res.clone().text().catch(() => "");
     if (body.includes('"LEASE_LOST"')) {
-      leaseLostSent = true;
+      run.leaseLostSent = true;
       await send({ type: "lease-lost", detail: "the server refused a write of the run: its lease is gone" });
     }
   }
@@ -53,18 +56,20 @@ const sink: RunSink = {
   metric: (entry) => void send({ type: "metric", entry }),
 };
 
+/** Aborts the run and ends the process: a stopped process is never handed another run. */
 function stop(message: string): void {
-  if (controller.signal.aborted) return;
+  const run = current;
+  if (!run) process.exit(0);
+  if (run.controller.signal.aborted) return;
   const reason = new Error(message);
   reason.name = "RunStopped";
-  controller.abort(reason);
-  if (!running) process.exit(0);
+  run.controller.abort(reason);
   // The body may ignore the signal (a timer of its own): it gets a moment, then the process ends.
   setTimeout(() => process.exit(0), STOP_SETTLE_MS);
-  void running.finally(() => process.exit(0));
+  void run.running.finally(() => process.exit(0));
 }
 
-async function execute(msg: RunMessage): Promise<void> {
+async function execute(msg: RunMessage, controller: AbortController): Promise<void> {
   const { run } = msg;
   const ctx: RunContext = {
     client,
@@ -85,14 +90,19 @@ async function execute(msg: RunMessage): Promise<void> {
     reply = { type: "done", ok: false, error: serializeError(err) };
   }
   if (controller.signal.aborted) return;
+  // Free for the next run before the worker hears this one is done (it may send one at once).
+  current = undefined;
   await send(reply);
-  // Flow code may leave timers or sockets behind; this process served its one run.
-  process.exit(0);
 }
 
 process.on("message", (msg: ToChild) => {
   if (msg.type === "stop") stop(msg.message);
-  else if (msg.type === "run" && !running) running = execute(msg);
+  else if (msg.type === "exit") process.exit(0);
+  else if (msg.type === "run" && !current) {
+    const controller = new AbortController();
+    current = { controller, leaseToken: msg.run.leaseToken, leaseLostSent: false, running: Promise.resolve() };
+    current.running = execute(msg, controller);
+  }
 });
 // The worker is gone (exited, killed): its run is not ours to finish.
 process.on("disconnect", () => process.exit(0));

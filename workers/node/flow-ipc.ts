@@ -5,7 +5,7 @@
  * reason, so `isLeaseLost` (outcome.ts) reads a child's refused write as it reads the worker's.
  */
 
-/** The run a flow process is handed, once, after it said it is ready. */
+/** A run for a flow process, handed over once it said it is ready (and again after each run, if reused). */
 export interface RunMessage {
   type: "run";
   run: { id: string; entrypoint: string; parameters: Record<string, unknown>; leaseToken: string };
@@ -20,7 +20,12 @@ export interface StopMessage {
   message: string;
 }
 
-export type ToChild = RunMessage | StopMessage;
+/** The worker retires an idle process (its code changed on disk, it served its runs, or the worker stops). */
+export interface ExitMessage {
+  type: "exit";
+}
+
+export type ToChild = RunMessage | StopMessage | ExitMessage;
 
 export interface SerializedError {
   name: string;
@@ -34,6 +39,8 @@ export interface SerializedError {
 export type ToParent =
   /** tsx, the SDK and the API client are loaded; the child waits for its run. */
   | { type: "ready" }
+  /** A file the process loaded (from flow-loaded-hook.mjs): reused only while each is unchanged. */
+  | { type: "loaded"; file: string; mtimeMs: number; size: number }
   | { type: "log"; entry: { flowRunId: string; taskRunId?: string; level: number; message: string } }
   | { type: "metric"; entry: { flowRunId: string; taskRunId?: string; name: string; value: number; step?: number } }
   /** A write of this run was refused with LEASE_LOST (even if the flow code caught the error). */

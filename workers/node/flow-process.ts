@@ -1,17 +1,22 @@
 /**
  * TypeScript flow runs in their own process: a child of the worker (flow-child.ts) runs one run
- * and exits, so cancel, timeout, lease loss and a forced shutdown stop the code for real (a
- * `while (true) {}` included), and the next run loads the flow file afresh.
+ * at a time, so cancel, timeout, lease loss and a forced shutdown stop the code for real (a
+ * `while (true) {}` included), and a fixed flow file is loaded by a fresh process.
  *
- * Starting such a process (node, tsx, the SDK, the API client, a first request) costs ~300 ms
- * of wall time and ~0.4 s of CPU here, ten times the click → COMPLETED target, so the worker
- * keeps `warmProcesses` of them started ahead (default: its slot count), each handed exactly one
- * run and replaced in the background. A stop asks the child to abort (its SDK signal fires, task
- * runs are reported CRASHED) and exit; one whose event loop does not answer is SIGKILLed with its
- * process group after BATON_WORKER_KILL_GRACE_S. The run's promise settles only once the process
- * is gone, so a slot is never freed while its code still runs.
+ * Starting such a process (node, tsx, the SDK, the API client, a first request) costs ~0.4–0.6 s
+ * of wall time and about as much CPU here — ten times the click → COMPLETED target, and on 2
+ * cores a cap of a few runs per second if every run paid it (measured: 2.5 runs/s against 13.4
+ * in-process, BENCHMARKS.md). So the worker keeps `warmProcesses` of them started ahead (default:
+ * its slot count), and a process that finished a run cleanly goes back to the pool for another,
+ * up to `flowProcessRuns` runs, but only while every file it loaded is unchanged on disk (size
+ * and mtime, checked when it is handed out). `flowProcessRuns: 1` gives every run a process of its
+ * own. A stop asks the child to abort (its SDK signal fires, task runs are reported CRASHED) and
+ * exit; one whose event loop does not answer is SIGKILLed with its process group after
+ * BATON_WORKER_KILL_GRACE_S. The run's promise settles only once a stopped process is gone, so a
+ * slot is never freed while its code still runs.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { statSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -30,6 +35,11 @@ class FlowProcess {
   readonly ready: Promise<boolean>;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private isReady = false;
+  /** Runs it finished; stopped or dead, it is never handed another. */
+  private served = 0;
+  private broken = false;
+  /** The files it loaded, as they were then: it serves another run only while all are unchanged. */
+  private readonly loaded = new Map<string, { mtimeMs: number; size: number }>();
   /** Where its output goes: the worker's log until it has a run, then the run's log. */
   private out: (level: number, line: string) => void;
 
@@ -52,10 +62,14 @@ class FlowProcess {
       // stop reaches whatever the flow started.
       detached: true,
     });
-    this.out = (level, line) => rt.log(`flow process ${this.child.pid}${level >= 30 ? " (stderr)" : ""}: ${line}`);
+    this.out = () => {};
+    this.idle();
     createInterface({ input: this.child.stdout! }).on("line", (l) => this.out(20, l));
     createInterface({ input: this.child.stderr! }).on("line", (l) => this.out(30, l));
     this.exited = new Promise((resolve) => this.child.once("exit", (code, signal) => resolve({ code, signal })));
+    this.child.on("message", (m: ToParent) => {
+      if (m.type === "loaded" && !this.loaded.has(m.file)) this.loaded.set(m.file, { mtimeMs: m.mtimeMs, size: m.size });
+    });
     this.ready = new Promise<boolean>((resolve) => {
       const onMessage = (m: ToParent) => {
         if (m.type !== "ready") return;
@@ -68,13 +82,47 @@ class FlowProcess {
       this.child.once("error", () => resolve(false));
     });
     void this.exited.then(() => killGroup(this.child.pid, "SIGKILL"));
-    // Idle, it must not keep the worker alive.
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get readyNow(): boolean {
+    return this.isReady && this.alive;
+  }
+
+  /** Whether it may serve another run: alive, not stopped, under `maxRuns`. */
+  reusable(maxRuns: number): boolean {
+    return this.alive && !this.broken && this.served < maxRuns;
+  }
+
+  /** Whether any file it loaded has changed (or gone) since: then its code is not the code on disk. */
+  stale(): boolean {
+    for (const [file, was] of this.loaded) {
+      try {
+        const now = statSync(file);
+        if (now.mtimeMs !== was.mtimeMs || now.size !== was.size) return true;
+      } catch {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Back in the pool: its output goes to the worker's log again, and it no longer keeps the worker up. */
+  idle(): void {
+    this.out = (level, line) => this.rt.log(`flow process ${this.child.pid}${level >= 30 ? " (stderr)" : ""}: ${line}`);
     this.child.unref();
     this.child.channel?.unref();
   }
 
-  get readyNow(): boolean {
-    return this.isReady && this.child.exitCode === null && this.child.signalCode === null;
+  /** Ends an idle process: it exits on its own; one that does not is killed. */
+  retire(): void {
+    if (this.child.connected) this.child.send({ type: "exit" } satisfies ToChild, () => {});
+    const timer = setTimeout(() => this.kill(), 2_000);
+    timer.unref();
+    void this.exited.then(() => clearTimeout(timer));
   }
 
   /** Runs `run` in this process; settles once it has ended and, if stopped, the process is gone. */
@@ -102,6 +150,7 @@ class FlowProcess {
       const stop = (reason: unknown) => {
         if (stopped !== undefined) return;
         stopped = reason;
+        this.broken = true;
         sendTo(child, { type: "stop", message: reason instanceof Error ? reason.message : String(reason) });
         killTimer = setTimeout(() => {
           const message = `still running ${rt.settings.killGraceSeconds} s after it was told to stop: killed (SIGKILL)`;
@@ -124,6 +173,7 @@ class FlowProcess {
             return;
           case "done":
             if (stopped !== undefined) return;
+            this.served++;
             if (m.ok) settle(() => resolve(m.outcome));
             else settle(() => reject(new FlowProcessError(m.error)));
             return;
@@ -131,6 +181,7 @@ class FlowProcess {
       };
       child.on("message", onMessage);
       void this.exited.then(({ code, signal: sig }) => {
+        this.broken = true;
         if (stopped !== undefined) settle(() => reject(stopped));
         else settle(() => reject(new Error(`the flow process (pid ${child.pid}) exited with ${sig ? `signal ${sig}` : `code ${code}`} before the run finished`)));
       });
@@ -146,7 +197,7 @@ class FlowProcess {
     });
   }
 
-  kill(): void {
+  private kill(): void {
     killGroup(this.child.pid, "SIGKILL");
   }
 }
@@ -164,51 +215,78 @@ function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
   }
 }
 
-/** Flow processes started ahead of runs, each handed out once and replaced. */
+/** Flow processes started ahead of runs, and those back from a run, each handed out to one run at a time. */
 export class FlowProcessPool {
   private warm: FlowProcess[] = [];
   private starting = 0;
+  /** Handed out and not yet released. */
+  private busy = 0;
   private closed = false;
 
   constructor(
     private readonly rt: WorkerRuntime,
+    /** How many processes to keep, idle and busy together (busy ones come back after their run). */
     private readonly size: number,
+    /** How many runs one process may serve, one after another. */
+    private readonly maxRuns: number,
   ) {}
 
-  /** A process for one run: a ready one if any, else the one closest to ready, else a new one. */
+  /**
+   * A process for one run: an idle one whose code is still the code on disk (a ready one first),
+   * else the one closest to ready, else a new one. A stale one met on the way is retired.
+   */
   take(): FlowProcess {
-    const i = this.warm.findIndex((p) => p.readyNow);
-    const taken = i >= 0 ? this.warm.splice(i, 1)[0]! : (this.warm.shift() ?? this.spawn());
+    let taken: FlowProcess | undefined;
+    for (let p = this.warm.find((w) => w.readyNow); p && !taken; p = this.warm.find((w) => w.readyNow)) {
+      this.remove(p);
+      if (p.stale()) p.retire();
+      else taken = p;
+    }
+    taken ??= this.warm.shift() ?? new FlowProcess(this.rt);
+    this.busy++;
     this.refill();
     return taken;
   }
 
-  /** Starts processes until `size` are warm or starting, at most MAX_STARTING at once. */
+  /** After its run: back to the pool if it may serve another and the pool has room, else retired. */
+  release(p: FlowProcess): void {
+    this.busy--;
+    if (!this.closed && p.reusable(this.maxRuns) && this.warm.length + this.busy < this.size) {
+      p.idle();
+      this.warm.unshift(p);
+      return;
+    }
+    if (p.alive) p.retire();
+    this.refill();
+  }
+
+  /** Starts processes until `size` are idle, starting or busy, at most MAX_STARTING at once. */
   refill(): void {
-    while (!this.closed && this.warm.length < this.size && this.starting < MAX_STARTING) {
-      const p = this.spawn();
+    while (!this.closed && this.warm.length + this.busy < this.size && this.starting < MAX_STARTING) {
+      const p = new FlowProcess(this.rt);
       this.warm.push(p);
       this.starting++;
       void p.ready.then((ok) => {
         this.starting--;
         if (!ok) {
-          this.warm = this.warm.filter((w) => w !== p);
+          this.remove(p);
           this.rt.log(`a flow process (pid ${p.child.pid}) exited while starting; runs will start one each`);
           return; // not refilled at once: a child that cannot start would loop
         }
         this.refill();
       });
-      void p.exited.then(() => (this.warm = this.warm.filter((w) => w !== p)));
+      void p.exited.then(() => this.remove(p));
     }
   }
 
-  private spawn(): FlowProcess {
-    return new FlowProcess(this.rt);
+  private remove(p: FlowProcess): FlowProcess {
+    this.warm = this.warm.filter((w) => w !== p);
+    return p;
   }
 
   close(): void {
     this.closed = true;
-    for (const p of this.warm) p.kill();
+    for (const p of this.warm) p.retire();
     this.warm = [];
   }
 }
@@ -219,7 +297,7 @@ const pools = new WeakMap<WorkerRuntime, FlowProcessPool>();
 export function flowProcesses(rt: WorkerRuntime): FlowProcessPool {
   let pool = pools.get(rt);
   if (!pool) {
-    pool = new FlowProcessPool(rt, rt.settings.warmProcesses ?? rt.settings.limit);
+    pool = new FlowProcessPool(rt, rt.settings.warmProcesses ?? rt.settings.limit, rt.settings.flowProcessRuns);
     pools.set(rt, pool);
     pool.refill();
   }
@@ -234,10 +312,15 @@ export function closeFlowProcesses(rt: WorkerRuntime): void {
 
 /** Runs a TypeScript flow run in a process of its own. */
 export async function runFlowInProcess(run: ClaimedRun & { entrypoint: string }, signal: AbortSignal, rt: WorkerRuntime): Promise<RunOutcome> {
-  const proc = flowProcesses(rt).take();
+  const pool = flowProcesses(rt);
+  const proc = pool.take();
   if (!(await proc.ready) && !signal.aborted) {
     const { code, signal: sig } = await proc.exited;
     throw new Error(`the flow process could not start (exited with ${sig ? `signal ${sig}` : `code ${code}`}); see the worker's log for its output`);
   }
-  return proc.execute(run, signal);
+  try {
+    return await proc.execute(run, signal);
+  } finally {
+    pool.release(proc);
+  }
 }

@@ -26,6 +26,11 @@ const schema = z.object({
    * the slot count. 0: every run starts its own (~300 ms more per run).
    */
   warmProcesses: z.coerce.number().int("must be a whole number").min(0, "must be at least 0").max(1000).optional(),
+  /**
+   * How many runs one flow process may serve, one after another, while none of the files it
+   * loaded has changed on disk (a stopped run always ends its process). 1: a fresh process per run.
+   */
+  flowProcessRuns: z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(1_000_000).default(100),
   /** Extra capabilities as JSON, merged over the detected ones (e.g. '{"gpu": false}'). */
   capabilities: z
     .string()
@@ -62,10 +67,11 @@ export function loadWorkerSettings(flags: Partial<Record<keyof z.input<typeof sc
     retryRefusedSeconds: flags.retryRefusedSeconds ?? env.BATON_WORKER_RETRY_REFUSED_S,
     capabilities: flags.capabilities ?? env.BATON_WORKER_CAPABILITIES,
     warmProcesses: flags.warmProcesses ?? env.BATON_WORKER_WARM_PROCESSES,
+    flowProcessRuns: flags.flowProcessRuns ?? env.BATON_WORKER_FLOW_PROCESS_RUNS,
   };
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
   if (!parsed.success) {
-    const names: Record<string, string> = { pool: "--pool", limit: "--limit (BATON_WORKER_LIMIT)", claimWaitMs: "BATON_WORKER_CLAIM_WAIT_MS", killGraceSeconds: "BATON_WORKER_KILL_GRACE_S", retryRefusedSeconds: "BATON_WORKER_RETRY_REFUSED_S", capabilities: "BATON_WORKER_CAPABILITIES", warmProcesses: "BATON_WORKER_WARM_PROCESSES" };
+    const names: Record<string, string> = { pool: "--pool", limit: "--limit (BATON_WORKER_LIMIT)", claimWaitMs: "BATON_WORKER_CLAIM_WAIT_MS", killGraceSeconds: "BATON_WORKER_KILL_GRACE_S", retryRefusedSeconds: "BATON_WORKER_RETRY_REFUSED_S", capabilities: "BATON_WORKER_CAPABILITIES", warmProcesses: "BATON_WORKER_WARM_PROCESSES", flowProcessRuns: "BATON_WORKER_FLOW_PROCESS_RUNS" };
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? "");
     throw new WorkerSettingsError(`${names[key] ?? key} ${issue.message}`);
