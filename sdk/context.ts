@@ -14,7 +14,7 @@ export const LOG_LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn:
 export interface RunSink {
   /** `leaseToken`: the run's governing lease (a subflow's: its top-level run's), for the server to check. */
   log(entry: { flowRunId: string; taskRunId?: string; level: number; message: string; leaseToken?: string }): void;
-  metric(entry: { flowRunId: string; taskRunId?: string; name: string; value: number; step?: number }): void;
+  metric(entry: { flowRunId: string; taskRunId?: string; name: string; value: number; step?: number; leaseToken?: string }): void;
 }
 
 export interface RunContext {
@@ -75,7 +75,7 @@ export function metric(name: string, value: number, step?: number): void {
     console.log(`METRIC ${name}=${value}${step !== undefined ? ` step=${step}` : ""}`);
     return;
   }
-  ctx.sink.metric({ flowRunId: ctx.flowRunId, taskRunId: ctx.taskRunId, name, value, step });
+  ctx.sink.metric({ flowRunId: ctx.flowRunId, taskRunId: ctx.taskRunId, name, value, step, leaseToken: ctx.leaseToken });
 }
 
 /** Throws the abort reason when the current run has been told to stop. */

@@ -12,11 +12,10 @@ export const INLINE_LIMIT = 64 * 1024;
  * the worker's lease on it, which the server checks where it stores the result.
  */
 export async function persistResult(client: BatonClient, value: unknown, flowRunId?: string, leaseToken?: string): Promise<string> {
-  // The streamed upload does not carry the lease yet (server/client.ts uploadResult takes no token).
-  if (value instanceof Uint8Array) return (await uploadResult(client, value, { flowRunId, mediaType: "application/octet-stream" })).id;
+  if (value instanceof Uint8Array) return (await uploadResult(client, value, { flowRunId, leaseToken, mediaType: "application/octet-stream" })).id;
   const json = JSON.stringify(value ?? null);
   if (Buffer.byteLength(json) <= INLINE_LIMIT) return (await client.results.create.mutate({ flowRunId, value: JSON.parse(json), leaseToken: flowRunId ? leaseToken : undefined })).id;
-  return (await uploadResult(client, Buffer.from(json), { flowRunId, mediaType: "application/json" })).id;
+  return (await uploadResult(client, Buffer.from(json), { flowRunId, leaseToken, mediaType: "application/json" })).id;
 }
 
 /** How a run's result travels with its COMPLETED report: inline when small, else stored first. */

@@ -137,13 +137,15 @@ type ResultCreated = Awaited<ReturnType<BatonClient["results"]["create"]["mutate
 export async function uploadResult(
   client: BatonClient,
   bytes: Uint8Array,
-  opts: { mediaType?: string; flowRunId?: string } = {},
+  /** `leaseToken`: the worker's lease on the run (a subflow's: its top-level run's); the server writes the row only under it. */
+  opts: { mediaType?: string; flowRunId?: string; leaseToken?: string } = {},
 ): Promise<ResultCreated> {
   const up = uploaders.get(client);
-  if (!up) return client.results.create.mutate({ flowRunId: opts.flowRunId, base64: Buffer.from(bytes).toString("base64"), mediaType: opts.mediaType });
+  if (!up) return client.results.create.mutate({ flowRunId: opts.flowRunId, base64: Buffer.from(bytes).toString("base64"), mediaType: opts.mediaType, leaseToken: opts.leaseToken });
   const query = new URLSearchParams();
   if (opts.mediaType) query.set("mediaType", opts.mediaType);
   if (opts.flowRunId) query.set("flowRunId", opts.flowRunId);
+  if (opts.flowRunId && opts.leaseToken) query.set("leaseToken", opts.leaseToken);
   const res = await up.fetch(`${up.apiUrl}/results/upload?${query}`, {
     method: "POST",
     headers: { ...up.headers, "content-type": "application/octet-stream" },

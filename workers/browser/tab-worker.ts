@@ -125,18 +125,18 @@ export class TabWorker {
     const json = JSON.stringify(value);
     // Small results ride inline with the report: one call, kept with it in the outbox.
     if (json.length <= INLINE_RESULT_MAX) return { result: { value } };
-    return { resultId: await this.uploadResult(json, run.id, signal) };
+    return { resultId: await this.uploadResult(json, run.id, run.leaseToken, signal) };
   }
 
   /** Larger results (embeddings of many texts) stream as a JSON blob to the blob store, with this tab's session. */
-  private async uploadResult(json: string, flowRunId: string, signal: AbortSignal): Promise<string> {
+  private async uploadResult(json: string, flowRunId: string, leaseToken: string, signal: AbortSignal): Promise<string> {
     const bytes = new TextEncoder().encode(json);
     let res: Response;
     // A server that is down or restarting: keep trying (fetch fails with a TypeError when
     // nothing answered), as a Node worker retries a refused connection.
     for (let attempt = 0; ; attempt++) {
       try {
-        res = await fetch(`${location.origin}/api/results/upload?mediaType=application/json&flowRunId=${flowRunId}`, {
+        res = await fetch(`${location.origin}/api/results/upload?mediaType=application/json&flowRunId=${flowRunId}&leaseToken=${leaseToken}`, {
           method: "POST",
           headers: { "content-type": "application/octet-stream", ...this.headers },
           body: bytes,

@@ -146,7 +146,7 @@ async function uploadOutputs(run: ClaimedRun, outputDir: string, rt: WorkerRunti
     const rel = path.relative(outputDir, file);
     try {
       const bytes = await readFile(file);
-      const result = await uploadResult(rt.client, bytes, { flowRunId: run.id, mediaType: mediaTypeOf(rel) });
+      const result = await uploadResult(rt.client, bytes, { flowRunId: run.id, leaseToken: run.leaseToken, mediaType: mediaTypeOf(rel) });
       await rt.client.artifacts.create.mutate({
         flowRunId: run.id,
         leaseToken: run.leaseToken,

@@ -34,6 +34,7 @@ interface MetricEntry {
   value: number;
   step?: number;
   timestamp: string;
+  leaseToken?: string;
 }
 
 const MAX_BUFFERED = 50_000;
@@ -59,7 +60,8 @@ export class LogShipper implements RunSink {
     } = {},
   ) {}
 
-  log(entry: { flowRunId: string; taskRunId?: string; level: number; message: string }): void {
+  /** `leaseToken`: the run's governing lease (a subflow's line carries its top-level run's); else the worker's lease on the run. */
+  log(entry: { flowRunId: string; taskRunId?: string; level: number; message: string; leaseToken?: string }): void {
     if (this.logs.length >= MAX_BUFFERED) this.logs.shift();
     // A line that shows an API key this process holds (a job printing its environment) keeps it out.
     const message = (this.opts.redact ?? ((t: string) => t))(entry.message.slice(0, 100_000));
@@ -67,16 +69,16 @@ export class LogShipper implements RunSink {
       ...entry,
       message,
       timestamp: new Date().toISOString(),
-      leaseToken: this.opts.leaseOf?.(entry.flowRunId),
+      leaseToken: entry.leaseToken ?? this.opts.leaseOf?.(entry.flowRunId),
     });
     this.opts.echo?.(message);
     this.schedule();
   }
 
-  metric(entry: { flowRunId: string; taskRunId?: string; name: string; value: number; step?: number }): void {
+  metric(entry: { flowRunId: string; taskRunId?: string; name: string; value: number; step?: number; leaseToken?: string }): void {
     if (!Number.isFinite(entry.value)) return;
     if (this.metrics.length >= MAX_BUFFERED) this.metrics.shift();
-    this.metrics.push({ ...entry, timestamp: new Date().toISOString() });
+    this.metrics.push({ ...entry, leaseToken: entry.leaseToken ?? this.opts.leaseOf?.(entry.flowRunId), timestamp: new Date().toISOString() });
     this.log({ ...entry, level: 10, message: `metric ${entry.name}=${entry.value}${entry.step !== undefined ? ` step=${entry.step}` : ""}` });
   }
 
@@ -123,9 +125,9 @@ export class LogShipper implements RunSink {
     const byRun = new Map<string, MetricEntry[]>();
     for (const m of metrics) byRun.set(`${m.flowRunId}:${m.taskRunId ?? ""}`, [...(byRun.get(`${m.flowRunId}:${m.taskRunId ?? ""}`) ?? []), m]);
     for (const points of byRun.values()) {
-      const { flowRunId, taskRunId } = points[0]!;
+      const { flowRunId, taskRunId, leaseToken } = points[0]!;
       await this.client.artifacts.create
-        .mutate({ flowRunId, taskRunId, type: "metrics", data: { points: points.map(({ name, value, step, timestamp }) => ({ name, value, step, timestamp })) } })
+        .mutate({ flowRunId, taskRunId, leaseToken: leaseToken ?? this.opts.leaseOf?.(flowRunId), type: "metrics", data: { points: points.map(({ name, value, step, timestamp }) => ({ name, value, step, timestamp })) } })
         .catch(() => {});
     }
     if (this.logs.length) this.schedule();
