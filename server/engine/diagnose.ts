@@ -5,6 +5,7 @@
 import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import { concurrencyLimits, flowRuns, workers, workPools, workQueues } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
+import { AppError } from "../errors";
 import { ACTIVE_STATE_TYPES as ACTIVE } from "./state-types";
 import type { FlowRunRow } from "./states";
 
@@ -75,4 +76,17 @@ export async function explainWaitingRun(opts: {
     }
   }
   return `workers are online in pool "${pool.name}" but busy; it will start when one has a free slot`;
+}
+
+/** Whether a run is waiting to start and, if so, why: its schedule, or what no worker can give it. */
+export async function explainFlowRun(opts: { db: DbOrTx; workspaceId: string; id: string; workerTimeoutMs: number }) {
+  const [run] = await opts.db.select().from(flowRuns).where(and(eq(flowRuns.id, opts.id), eq(flowRuns.workspaceId, opts.workspaceId)));
+  if (!run) throw AppError.notFound("Flow run", opts.id, "id");
+  const waiting = run.stateType === "SCHEDULED";
+  const reason = !waiting
+    ? null
+    : run.scheduledTime > new Date()
+      ? `it is scheduled for ${run.scheduledTime.toISOString()}`
+      : await explainWaitingRun({ db: opts.db, run, workerTimeoutMs: opts.workerTimeoutMs });
+  return { stateType: run.stateType, stateName: run.stateName, waiting, reason };
 }

@@ -2,17 +2,12 @@
  * Reporting a flow run's state (workers and API clients), and asking why a run has not started.
  * Failures go through the retry policy; a worker's report must carry its lease token.
  */
-import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { flowRuns } from "../../../drizzle/schema";
-import { explainWaitingRun } from "../../engine/diagnose";
-import { failFlowRun } from "../../engine/retries";
-import { setRunState } from "../../engine/transitions";
-import { AppError } from "../../errors";
+import { explainFlowRun } from "../../engine/diagnose";
 import { requireFlowRunInScope } from "../../auth/scope";
+import { reportFlowRunState } from "../../domain/run-reports";
 import { viewerProcedure, workerProcedure, zId } from "../trpc";
 import { zInlineResult, zStateType } from "./inputs";
-import { withInlineResult } from "../../domain/results";
 
 export const flowRunStateProcedures = {
   setState: workerProcedure
@@ -37,33 +32,11 @@ export const flowRunStateProcedures = {
     .output(z.object({ id: zId, stateType: zStateType, stateName: z.string(), stateVersion: z.number().int(), stateMessage: z.string().nullable() }))
     .mutation(async ({ ctx, input }) => {
       await requireFlowRunInScope(ctx, input.id, "id");
-      if (input.result && input.resultId) throw AppError.badRequest("result: give result or resultId, not both", "result");
-      // strictLease: a run a worker holds changes only through that worker's reports, with its
-      // lease token (members cancel it instead), so nobody can forge its outcome.
-      const common = { db: ctx.db, workspaceId: ctx.workspaceId, runId: input.id, actor: ctx.actor, leaseToken: input.leaseToken, expectedVersion: input.expectedVersion, strictLease: true };
-      const { type, name, message } = input.state;
-      if (type === "FAILED" || type === "CRASHED") {
-        return failFlowRun({ ...common, type, name, message: message ?? (type === "FAILED" ? "failed" : "crashed") });
-      }
-      // The state and the result commit together: a result missing from the workspace leaves the
-      // run as it was (NOT_FOUND on resultId), never COMPLETED without its result.
-      return withInlineResult(ctx.db, ctx.workspaceId, input.result, (db, inlineId) =>
-        setRunState({ ...common, db, kind: "flow", to: { type, name, message }, resultId: inlineId ?? input.resultId }),
-      );
+      return reportFlowRunState({ db: ctx.db, workspaceId: ctx.workspaceId, runId: input.id, actor: ctx.actor, ...input });
     }),
 
   explain: viewerProcedure
     .input(z.object({ id: zId }))
     .output(z.object({ stateType: zStateType, stateName: z.string(), waiting: z.boolean(), reason: z.string().nullable() }))
-    .query(async ({ ctx, input }) => {
-      const [run] = await ctx.db.select().from(flowRuns).where(and(eq(flowRuns.id, input.id), eq(flowRuns.workspaceId, ctx.workspaceId)));
-      if (!run) throw AppError.notFound("Flow run", input.id, "id");
-      const waiting = run.stateType === "SCHEDULED";
-      const reason = !waiting
-        ? null
-        : run.scheduledTime > new Date()
-          ? `it is scheduled for ${run.scheduledTime.toISOString()}`
-          : await explainWaitingRun({ db: ctx.db, run, workerTimeoutMs: ctx.engine.settings.workerTimeoutMs });
-      return { stateType: run.stateType, stateName: run.stateName, waiting, reason };
-    }),
+    .query(({ ctx, input }) => explainFlowRun({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id, workerTimeoutMs: ctx.engine.settings.workerTimeoutMs })),
 };
