@@ -1,6 +1,6 @@
 /**
- * Options shared by flows and tasks, and the retry arithmetic (the same as the engine's:
- * delay × backoff^(attempt−1), spread by ± jitter).
+ * Options shared by flows and tasks, and how a run waits and stops. The retry delay itself is
+ * common/retry-delay.ts, the function the engine uses too.
  */
 export interface Requirements {
   gpu?: boolean;
@@ -22,12 +22,6 @@ export interface RunOptions {
   tags?: string[];
   /** What the machine must offer: flows are only claimed by workers that have it. */
   requires?: Requirements;
-}
-
-export function retryDelayMs(opts: RunOptions, attempt: number, random: () => number = Math.random): number {
-  const base = (opts.retryDelaySeconds ?? 0) * Math.pow(Math.max(1, opts.backoff ?? 1), Math.max(0, attempt - 1));
-  const jitter = Math.min(1, Math.max(0, opts.jitter ?? 0));
-  return Math.max(0, base * (1 + jitter * (2 * random() - 1)) * 1000);
 }
 
 /** Rejects after `seconds` (aborting `controller`), unless `work` settles first. */

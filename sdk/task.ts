@@ -5,7 +5,8 @@
  * instead of running twice. Outside a flow run a task is a plain function call (with retries).
  */
 import { currentRun, log, throwIfAborted, withRun, type RunContext } from "./context";
-import { errorMessage, retryDelayMs, sleep, withTimeout, type RunOptions } from "./policy";
+import { retryDelayMs } from "../common/retry-delay";
+import { errorMessage, sleep, withTimeout, type RunOptions } from "./policy";
 import { loadResult, resultRef, summariseArgs } from "./results";
 
 export interface TaskOptions<A extends unknown[]> extends RunOptions {
@@ -107,7 +108,7 @@ export async function runAttempts<R>(
       return await withTimeout(attempt, opts.timeoutSeconds, signal);
     } catch (err) {
       if (signal.aborted || n > (opts.retries ?? 0)) throw err;
-      const delayMs = retryDelayMs(opts, n);
+      const delayMs = retryDelayMs({ delaySeconds: opts.retryDelaySeconds, backoff: opts.backoff, jitter: opts.jitter }, n);
       log("warn", `${name} failed (attempt ${n} of ${(opts.retries ?? 0) + 1}): ${errorMessage(err)}; retrying in ${(delayMs / 1000).toFixed(1)} s`);
       if (beforeRetry) await beforeRetry(n, err, delayMs);
       else await sleep(delayMs, signal);

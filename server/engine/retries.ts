@@ -1,8 +1,9 @@
 /**
  * Failure and retry policy. A failed (or crashed) run with retries left is recorded as failed,
- * then put back as SCHEDULED "AwaitingRetry" after delay × backoff^(attempt−1), spread by
- * ± jitter so that many runs failing together do not retry in lock-step.
+ * then put back as SCHEDULED "AwaitingRetry" after the delay common/retry-delay.ts computes
+ * (the same function the SDK's task retries use).
  */
+import { retryDelayMs as delayAfterAttempt } from "../../common/retry-delay";
 import type { DbOrTx } from "../db/client";
 import type { FlowRunRow } from "./states";
 import { setRunState } from "./transitions";
@@ -17,9 +18,7 @@ export interface RetryPolicy {
 
 /** Milliseconds to wait before the next attempt, after `runCount` attempts so far. */
 export function retryDelayMs(policy: RetryPolicy, random: () => number = Math.random): number {
-  const base = policy.retryDelaySeconds * Math.pow(Math.max(1, policy.retryBackoff), Math.max(0, policy.runCount - 1));
-  const spread = policy.retryJitter > 0 ? 1 + Math.min(1, policy.retryJitter) * (2 * random() - 1) : 1;
-  return Math.max(0, base * spread * 1000);
+  return delayAfterAttempt({ delaySeconds: policy.retryDelaySeconds, backoff: policy.retryBackoff, jitter: policy.retryJitter }, policy.runCount, random);
 }
 
 /** Whether another attempt is allowed. A run that never started (runCount 0) has used none. */
