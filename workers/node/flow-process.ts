@@ -29,7 +29,7 @@ const MAX_STARTING = 2;
 
 export type RunOutcome = { resultId?: string; result?: { value: unknown }; message?: string };
 
-/** One started child, waiting for (or running) its one run. */
+/** One started child: idle in the pool, or running one run. */
 class FlowProcess {
   readonly child: ChildProcess;
   readonly ready: Promise<boolean>;
