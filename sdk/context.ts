@@ -4,11 +4,10 @@
  * their run without it being passed around — as Prefect's run context does.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { LOG_LEVELS, type LogLevel } from "../common/log-levels";
 import type { BatonClient } from "../server/client";
 
-export type LogLevel = "debug" | "info" | "warn" | "error";
-
-export const LOG_LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+export type { LogLevel };
 
 /** Where logs and metrics go: batched to the API by the worker (see sdk/log-shipper.ts). */
 export interface RunSink {

@@ -10,6 +10,7 @@
  * handed to it: the claim matches requirements against the capabilities registered here.
  */
 import { createTRPCClient, httpLink } from "@trpc/client";
+import { LOG_LEVELS, type LogLevel } from "@/common/log-levels";
 import type { AppRouter } from "@/server/api/root";
 import { WorkerSession, type RunHandle, type RunOutcome } from "@/workers/protocol/session";
 import type { TaskEvent, TaskRuntime } from "./client";
@@ -38,7 +39,6 @@ export const KIND_PREFIX = "kind:";
 const INLINE_RESULT_MAX = 512 * 1024;
 /** Retries of a result upload the server did not answer: with the backoff, about ten minutes. */
 const UPLOAD_RETRIES = 66;
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 /** The same header as server/api/trpc.ts. */
 const WORKSPACE_HEADER = "x-baton-workspace";
 
@@ -107,7 +107,7 @@ export class TabWorker {
   }
 
   private async execute({ run, signal, logs }: RunHandle): Promise<RunOutcome> {
-    const line = (level: keyof typeof LEVELS, message: string) => logs.log({ flowRunId: run.id, level: LEVELS[level], message });
+    const line = (level: LogLevel, message: string) => logs.log({ flowRunId: run.id, level: LOG_LEVELS[level], message });
     const kind = run.entrypoint?.startsWith(KIND_PREFIX) ? run.entrypoint.slice(KIND_PREFIX.length) : undefined;
     const status = { phase: "running" as const, workerId: this.session!.workerId!, completed: this.completed, runId: run.id, runName: run.name, kind: kind ?? "?", progress: 0, device: undefined as string | undefined };
     this.opts.onStatus(status);

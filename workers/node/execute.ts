@@ -4,6 +4,7 @@
  * command. Returns the result to report; throws when the run failed, and rejects with the
  * signal's reason once a stopped run's code has stopped. The caller owns states and the lease.
  */
+import { LOG_LEVELS } from "../../common/log-levels";
 import type { TaskContext } from "../kinds/types";
 import { resultRef } from "../../sdk/results";
 import { EntrypointError, loadKind } from "./entrypoints";
@@ -42,16 +43,15 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 
 /** The TaskContext a kind gets: logs and metrics to the run, progress as a log line every 10 %. */
 function kindContext(flowRunId: string, signal: AbortSignal, rt: WorkerRuntime): TaskContext {
-  const levels = { debug: 10, info: 20, warn: 30, error: 40 } as const;
   let lastTenth = -1;
   return {
-    log: (level, message) => rt.shipper.log({ flowRunId, level: levels[level], message }),
+    log: (level, message) => rt.shipper.log({ flowRunId, level: LOG_LEVELS[level], message }),
     metric: (name, value, step) => rt.shipper.metric({ flowRunId, name, value, step }),
     progress: (fraction, message) => {
       const tenth = Math.floor(Math.min(1, Math.max(0, fraction)) * 10);
       if (tenth === lastTenth && !message) return;
       lastTenth = tenth;
-      rt.shipper.log({ flowRunId, level: 20, message: `progress ${Math.round(fraction * 100)}%${message ? `: ${message}` : ""}` });
+      rt.shipper.log({ flowRunId, level: LOG_LEVELS.info, message: `progress ${Math.round(fraction * 100)}%${message ? `: ${message}` : ""}` });
     },
     signal,
     device: rt.capabilities.gpu ? "cuda" : "cpu",
