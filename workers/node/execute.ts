@@ -5,6 +5,7 @@
  * signal's reason once a stopped run's code has stopped. The caller owns states and the lease.
  */
 import { LOG_LEVELS } from "../../common/log-levels";
+import { createKindContext } from "../kinds/context";
 import type { TaskContext } from "../kinds/types";
 import { resultRef } from "../../sdk/results";
 import { EntrypointError, loadKind } from "./entrypoints";
@@ -41,19 +42,12 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** The TaskContext a kind gets: logs and metrics to the run, progress as a log line every 10 %. */
+/** A kind's logs and metrics go to the run through the worker's shipper. */
 function kindContext(flowRunId: string, signal: AbortSignal, rt: WorkerRuntime): TaskContext {
-  let lastTenth = -1;
-  return {
+  return createKindContext({
     log: (level, message) => rt.shipper.log({ flowRunId, level: LOG_LEVELS[level], message }),
     metric: (name, value, step) => rt.shipper.metric({ flowRunId, name, value, step }),
-    progress: (fraction, message) => {
-      const tenth = Math.floor(Math.min(1, Math.max(0, fraction)) * 10);
-      if (tenth === lastTenth && !message) return;
-      lastTenth = tenth;
-      rt.shipper.log({ flowRunId, level: LOG_LEVELS.info, message: `progress ${Math.round(fraction * 100)}%${message ? `: ${message}` : ""}` });
-    },
     signal,
     device: rt.capabilities.gpu ? "cuda" : "cpu",
-  };
+  });
 }
