@@ -4,16 +4,16 @@
  * `while (true) {}` included), and a fixed flow file is loaded by a fresh process.
  *
  * Starting such a process (node, tsx, the SDK, the API client, a first request) costs ~0.4–0.6 s
- * of wall time and about as much CPU here — ten times the click → COMPLETED target, and on 2
- * cores a cap of a few runs per second if every run paid it (measured: 2.5 runs/s against 13.4
- * in-process, BENCHMARKS.md). So the worker keeps `warmProcesses` of them started ahead (default:
- * its slot count), and a process that finished a run cleanly goes back to the pool for another,
- * up to `flowProcessRuns` runs, but only while every file it loaded is unchanged on disk (size
- * and mtime, checked when it is handed out). `flowProcessRuns: 1` gives every run a process of its
- * own. A stop asks the child to abort (its SDK signal fires, task runs are reported CRASHED) and
- * exit; one whose event loop does not answer is SIGKILLed with its process group after
- * BATON_WORKER_KILL_GRACE_S. The run's promise settles only once a stopped process is gone, so a
- * slot is never freed while its code still runs.
+ * of wall time and about as much CPU here: ten times the click → COMPLETED target, and on 2
+ * cores a cap of a few runs per second if every run paid it (measured: 2.2 runs/s against 28.9
+ * in-process, BENCHMARKS.md). So the worker starts `warmProcesses` ahead (default: its slot
+ * count), and a process that finished a run cleanly goes back to the pool (up to one per slot)
+ * for up to `flowProcessRuns` runs, but only while every file it loaded is unchanged on disk
+ * (size and mtime, checked when it is handed out; node_modules is not watched).
+ * `flowProcessRuns: 1` gives every run a process of its own. A stop asks the child to abort (its
+ * SDK signal fires, task runs are reported CRASHED) and exit; one whose event loop does not
+ * answer is SIGKILLed with its process group after BATON_WORKER_KILL_GRACE_S. The run's promise
+ * settles only once a stopped process is gone, so a slot is never freed while its code still runs.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { statSync } from "node:fs";
@@ -225,10 +225,14 @@ export class FlowProcessPool {
 
   constructor(
     private readonly rt: WorkerRuntime,
-    /** How many processes to keep, idle and busy together (busy ones come back after their run). */
-    private readonly size: number,
-    /** How many runs one process may serve, one after another. */
-    private readonly maxRuns: number,
+    private readonly opts: {
+      /** How many processes to keep, idle and busy together: the worker's slots. */
+      keep: number;
+      /** How many to start ahead of runs (within `keep`). */
+      warm: number;
+      /** How many runs one process may serve, one after another. */
+      maxRuns: number;
+    },
   ) {}
 
   /**
@@ -251,7 +255,7 @@ export class FlowProcessPool {
   /** After its run: back to the pool if it may serve another and the pool has room, else retired. */
   release(p: FlowProcess): void {
     this.busy--;
-    if (!this.closed && p.reusable(this.maxRuns) && this.warm.length + this.busy < this.size) {
+    if (!this.closed && p.reusable(this.opts.maxRuns) && this.warm.length + this.busy < this.opts.keep) {
       p.idle();
       this.warm.unshift(p);
       return;
@@ -260,9 +264,10 @@ export class FlowProcessPool {
     this.refill();
   }
 
-  /** Starts processes until `size` are idle, starting or busy, at most MAX_STARTING at once. */
+  /** Starts processes until `warm` are idle or starting (and `keep` exist), at most MAX_STARTING at once. */
   refill(): void {
-    while (!this.closed && this.warm.length + this.busy < this.size && this.starting < MAX_STARTING) {
+    const { warm, keep } = this.opts;
+    while (!this.closed && this.warm.length < warm && this.warm.length + this.busy < keep && this.starting < MAX_STARTING) {
       const p = new FlowProcess(this.rt);
       this.warm.push(p);
       this.starting++;
@@ -297,7 +302,8 @@ const pools = new WeakMap<WorkerRuntime, FlowProcessPool>();
 export function flowProcesses(rt: WorkerRuntime): FlowProcessPool {
   let pool = pools.get(rt);
   if (!pool) {
-    pool = new FlowProcessPool(rt, rt.settings.warmProcesses ?? rt.settings.limit, rt.settings.flowProcessRuns);
+    const { limit, warmProcesses, flowProcessRuns } = rt.settings;
+    pool = new FlowProcessPool(rt, { keep: limit, warm: Math.min(limit, warmProcesses ?? limit), maxRuns: flowProcessRuns });
     pools.set(rt, pool);
     pool.refill();
   }

@@ -22,8 +22,8 @@ const schema = z.object({
   /** After SIGTERM, a process job gets this long before SIGKILL; so does a flow process told to stop. */
   killGraceSeconds: z.coerce.number().min(0).default(10),
   /**
-   * Flow processes kept started ahead of runs (each serves one run; see flow-process.ts). Unset:
-   * the slot count. 0: every run starts its own (~300 ms more per run).
+   * Flow processes started ahead of runs (see flow-process.ts); at most the slot count, which is
+   * the default. 0: none ahead (a run that finds no idle process waits ~0.5 s for a new one).
    */
   warmProcesses: z.coerce.number().int("must be a whole number").min(0, "must be at least 0").max(1000).optional(),
   /**
