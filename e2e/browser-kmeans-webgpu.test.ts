@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createBatonClient, type BatonClient } from "../server/client";
 import { cluster, type ClusterResult } from "../workers/kinds/cluster";
 import { encode } from "../workers/kinds/encode";
+import { createRng } from "../workers/kinds/random";
 import type { TaskContext } from "../workers/kinds/types";
 import { ensureProductionBuild, startBaton, type BatonProcess } from "./helpers/baton-process";
 import { saveScreenshot } from "./helpers/browser";
@@ -26,29 +27,16 @@ let page: Page;
 
 const nodeContext = (): TaskContext => ({ log: () => {}, metric: () => {}, progress: () => {}, signal: new AbortController().signal });
 
-/** mulberry32: a seeded generator, so the data sets are the same on every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /** Gaussian blobs around `centers` random centres; values rounded to keep the JSON small. */
 function blobs(seed: number, n: number, dim: number, centers: number, spread: number): number[][] {
-  const r = rng(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-  const mids = Array.from({ length: centers }, () => Array.from({ length: dim }, () => (r() - 0.5) * 10));
-  return Array.from({ length: n }, (_, i) => mids[i % centers]!.map((m) => Math.round((m + gauss() * spread) * 1e6) / 1e6));
+  const r = createRng(seed);
+  const mids = Array.from({ length: centers }, () => Array.from({ length: dim }, () => (r.next() - 0.5) * 10));
+  return Array.from({ length: n }, (_, i) => mids[i % centers]!.map((m) => Math.round((m + r.normal() * spread) * 1e6) / 1e6));
 }
 
 function uniform(seed: number, n: number, dim: number): number[][] {
-  const r = rng(seed);
-  return Array.from({ length: n }, () => Array.from({ length: dim }, () => Math.round(r() * 1e6) / 1e6));
+  const r = createRng(seed);
+  return Array.from({ length: n }, () => Array.from({ length: dim }, () => Math.round(r.next() * 1e6) / 1e6));
 }
 
 beforeAll(async () => {

@@ -8,6 +8,7 @@
  * WebGPU) run, so the same file checks both paths. Weights are random but seeded: the point is a
  * real model through the real loading code, not good embeddings.
  */
+import { createRng } from "../../workers/kinds/random";
 import { FLOAT, INT64, encodeModel, floatTensor, int64Tensor, node, valueInfo, type Node, type Tensor } from "./onnx";
 
 export interface TinyBertShape {
@@ -19,23 +20,11 @@ export interface TinyBertShape {
   maxPositions: number;
 }
 
-/** mulberry32: a small seeded generator, so `npm run models:tiny` always writes the same bytes. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function buildTinyBert(shape: TinyBertShape, seed = 42): Uint8Array {
-  const rand = rng(seed);
-  // Box-Muller normal samples; 12 decimal digits are plenty and keep the file reproducible.
-  const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  const randn = (n: number, scale: number) => Float32Array.from({ length: n }, () => Number((normal() * scale).toFixed(12)));
+  // The kinds' seeded generator, so `npm run models:tiny` always writes the same bytes; Box–Muller
+  // normal samples, 12 decimal digits: plenty, and they keep the file reproducible.
+  const rng = createRng(seed);
+  const randn = (n: number, scale: number) => Float32Array.from({ length: n }, () => Number((rng.normal() * scale).toFixed(12)));
 
   const H = shape.hidden;
   const headDim = H / shape.heads;
