@@ -109,6 +109,14 @@ async function main(): Promise<void> {
     chaos.push(line);
     console.log(line);
   };
+  // Interrupted: take the children and the cluster down with us.
+  const bail = () => {
+    for (const w of workers) w?.child.kill("SIGKILL");
+    server?.child.kill("SIGKILL");
+    void cluster.destroy().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", bail);
+  process.once("SIGTERM", bail);
   try {
     const url = await cluster.createDatabase("baton_soak");
     const port = await freeTcpPort();
@@ -200,6 +208,9 @@ async function main(): Promise<void> {
       }
     };
     let lastCensus = 0;
+    // Once every run is made, the soak ends when no body has ended for 90 s (the rest are stuck).
+    let lastDone = -1;
+    let lastProgressAt = Date.now();
     let serverKills = 0;
     let nextWorkerKill = Date.now() + 10_000 + Math.random() * 10_000;
     const deadline = Date.now() + 15 * 60_000;
@@ -207,6 +218,13 @@ async function main(): Promise<void> {
       const done = await completedCount();
       if (!making && done >= ids.length) break;
       if (Date.now() > deadline) break;
+      if (done !== lastDone) {
+        lastDone = done;
+        lastProgressAt = Date.now();
+      } else if (!making && Date.now() - lastProgressAt > 90_000) {
+        note(`no body ended for 90 s with ${ids.length - done} run(s) not done: stopping`);
+        break;
+      }
       if (Date.now() - lastCensus > 15_000) {
         lastCensus = Date.now();
         console.log(`${((Date.now() - t0) / 1000).toFixed(0)} s: ${done} bodies done of ${ids.length} made; ${await census()}`);
@@ -233,7 +251,7 @@ async function main(): Promise<void> {
     await maker;
 
     // Let the zombie killer and retries settle the last killed worker's runs, then judge.
-    const settleUntil = Date.now() + 60_000;
+    const settleUntil = Date.now() + 30_000;
     let states = new Map<string, string>();
     while (Date.now() < settleUntil) {
       states = new Map();
