@@ -277,6 +277,12 @@ export const deployments = pgTable(
     jobVariables: jsonb("job_variables").$type<Record<string, unknown>>().notNull().default({}),
     tags: tags(),
     paused: boolean("paused").notNull().default(false),
+    /**
+     * Why the scheduler could not make its last scheduled run (bad default parameters, no work
+     * pool, …) and since when; cleared when it next makes one.
+     */
+    scheduleError: text("schedule_error"),
+    scheduleErrorAt: ts("schedule_error_at"),
     createdAt: created(),
     updatedAt: updated(),
   },

@@ -1,4 +1,4 @@
-/** `baton deployment …`: list, inspect and run deployments (a flow plus where, when and how). */
+/** `baton deployment …`: list, inspect, run and delete deployments (a flow plus where, when and how). */
 import { Command, Option } from "commander";
 import { apiContext, print, printJson } from "../context";
 import { collect, parseInteger } from "../options";
@@ -41,7 +41,7 @@ function describeInterval(seconds: number): string {
 }
 
 export function deploymentCommand(): Command {
-  const cmd = new Command("deployment").description("List, inspect and run deployments");
+  const cmd = new Command("deployment").description("List, inspect, run and delete deployments");
 
   cmd
     .command("ls")
@@ -74,8 +74,8 @@ export function deploymentCommand(): Command {
             },
             {
               header: "STATUS",
-              value: (d) => (d.paused ? "paused" : "ready"),
-              paint: (d) => (d.paused ? out.yellow : out.green),
+              value: (d) => (d.paused ? "paused" : d.scheduleError ? "not scheduling" : "ready"),
+              paint: (d) => (d.paused ? out.yellow : d.scheduleError ? out.red : out.green),
               shrink: false,
             },
             { header: "UPDATED", value: (d) => relativeTime(d.updatedAt), shrink: false },
@@ -105,6 +105,7 @@ export function deploymentCommand(): Command {
           ["Work pool", d.workPoolName],
           ["Work queue", d.workQueueName],
           ["Status", d.paused ? out.yellow("paused") : out.green("ready")],
+          ["Schedule error", d.scheduleError ? out.red(`${d.scheduleError} (since ${timestampWithRelative(d.scheduleErrorAt)})`) : undefined],
           ["Tags", d.tags.join(", ")],
           ["Enforce schema", d.enforceParameterSchema ? "yes" : "no"],
           ["Created", timestampWithRelative(d.createdAt)],
@@ -192,6 +193,19 @@ export function deploymentCommand(): Command {
         }
       },
     );
+
+  cmd
+    .command("delete")
+    .description("Delete a deployment and its schedules; its runs still waiting to start are cancelled")
+    .argument("<name>", "FLOW/DEPLOYMENT, or the deployment's id")
+    .option("--json", "print JSON")
+    .action(async (name: string, opts: { json?: boolean }, command: Command) => {
+      const { client } = apiContext(command);
+      const result = await client.deployments.delete.mutate({ deployment: name });
+      if (opts.json) return printJson(result);
+      const n = result.withdrawnRuns;
+      print(`Deleted deployment ${out.bold(name)}; withdrew ${n} scheduled run${n === 1 ? "" : "s"} (now CANCELLED).`);
+    });
 
   return cmd;
 }

@@ -4,8 +4,9 @@
  * the deployment and its schedules in one transaction, so a refused request leaves nothing.
  */
 import { and, asc, eq, type SQL } from "drizzle-orm";
-import { deployments, flows, workPools, workQueues } from "../../drizzle/schema";
+import { deployments, flowRuns, flows, workPools, workQueues } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
+import { setRunStates } from "../engine/transitions";
 import { AppError } from "../errors";
 import { checkSchedules, replaceSchedules, schedulesOf, type ScheduleInput, type ScheduleRow } from "./deployment-schedules";
 import { findFlow, findOrCreateFlow } from "./flows";
@@ -205,8 +206,51 @@ export async function updateDeployment(opts: {
   return getDeployment({ db: opts.db, workspaceId: opts.workspaceId, ref: current.id });
 }
 
-export async function deleteDeployment(opts: { db: DbOrTx; workspaceId: string; ref: string }): Promise<void> {
+/** At most this many runs change state in one statement when a deployment is deleted. */
+const WITHDRAW_BATCH = 1000;
+
+/**
+ * Deletes a deployment and its schedules, and withdraws the runs of it still waiting to start
+ * (SCHEDULED: future, late or awaiting a retry): without its entrypoint and job variables no
+ * worker could run them. Each becomes CANCELLED through the state machine, so its history says
+ * why; the runs that already started or finished stay, their deployment_id set to null.
+ *
+ * The deployment row is locked first: a scheduler or `deployments.run` making a run of it at the
+ * same moment waits on that lock (the run's foreign key) and then fails, so no run slips in
+ * between the withdrawal and the delete. A run a worker claims meanwhile changes version, and
+ * the withdrawal leaves it to its worker.
+ */
+export async function deleteDeployment(opts: {
+  db: DbOrTx;
+  workspaceId: string;
+  ref: string;
+  actor: string;
+}): Promise<{ withdrawnRuns: number }> {
   const found = await findDeployment(opts);
-  // Its schedules go with it; its runs stay, with deployment_id set to null.
-  await opts.db.delete(deployments).where(eq(deployments.id, found.id));
+  return opts.db.transaction(async (tx) => {
+    await tx.select({ id: deployments.id }).from(deployments).where(eq(deployments.id, found.id)).for("update");
+    const waiting = await tx
+      .select({ id: flowRuns.id, stateVersion: flowRuns.stateVersion })
+      .from(flowRuns)
+      .where(and(eq(flowRuns.deploymentId, found.id), eq(flowRuns.stateType, "SCHEDULED")));
+    const flowName = (await findFlow({ db: tx, workspaceId: opts.workspaceId, ref: found.flowId })).name;
+    const message = `withdrawn: its deployment ${flowName}/${found.name} was deleted`;
+    let withdrawnRuns = 0;
+    for (let i = 0; i < waiting.length; i += WITHDRAW_BATCH) {
+      const results = await setRunStates({
+        db: tx,
+        workspaceId: opts.workspaceId,
+        kind: "flow",
+        actor: opts.actor,
+        changes: waiting.slice(i, i + WITHDRAW_BATCH).map((r) => ({
+          runId: r.id,
+          expectedVersion: r.stateVersion,
+          to: { type: "CANCELLED" as const, message },
+        })),
+      });
+      withdrawnRuns += results.filter((r) => r.ok).length;
+    }
+    await tx.delete(deployments).where(eq(deployments.id, found.id));
+    return { withdrawnRuns };
+  });
 }

@@ -10,14 +10,18 @@
  *
  * Runs missed while the server was down follow the schedule's `catchup` policy: `skip` them,
  * or run `once` now for all that were missed.
+ *
+ * Each run is made by `createDeploymentRun`, as `deployments.run` makes one: the same defaults,
+ * parameter check and policy. When it refuses (default parameters the schema rejects, no work
+ * pool), the scheduler makes none of that deployment's runs, stores the reason on the deployment
+ * (`scheduleError`, shown wherever the deployment is) and logs it once; the next run it makes
+ * clears it.
  */
 import { Cron } from "croner";
-import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { deploymentSchedules, deployments, flowRuns } from "../../drizzle/schema";
-import { deploymentRunPolicy } from "../domain/deployment-policy";
-import { createFlowRun } from "../domain/flow-runs";
-import { resolveQueue } from "../domain/work-queues";
-import { getWorkPool } from "../domain/work-pools";
+import { createDeploymentRun } from "../domain/deployment-runs";
+import { AppError } from "../errors";
 import type { ServiceContext } from "./context";
 
 type Schedule = typeof deploymentSchedules.$inferSelect;
@@ -87,27 +91,27 @@ async function materialise(ctx: ServiceContext, schedule: Schedule, deployment: 
   const known = new Set(existing.map((e) => e.key));
   const todo = plan.filter((p) => !known.has(p.key));
 
-  const pool = deployment.workPoolId
-    ? await getWorkPool({ db: ctx.db, workspaceId: deployment.workspaceId, ref: deployment.workPoolId }).catch(() => undefined)
-    : undefined;
-  const workQueueId = deployment.workQueueId ?? (pool ? (await resolveQueue({ db: ctx.db, pool })).id : null);
-  for (const { time, key } of todo) {
-    await createFlowRun({
-      db: ctx.db,
-      workspaceId: deployment.workspaceId,
-      flowId: deployment.flowId,
-      deploymentId: deployment.id,
-      workPoolId: deployment.workPoolId,
-      workQueueId,
-      parameters: deployment.parameters,
-      tags: [...deployment.tags, "auto-scheduled"],
-      scheduledTime: time,
-      idempotencyKey: key,
-      autoScheduled: true,
-      policy: deploymentRunPolicy(deployment.parameterSchema),
-      actor: "scheduler",
-    });
+  let made = 0;
+  try {
+    for (const { time, key } of todo) {
+      await createDeploymentRun({
+        db: ctx.db,
+        deployment,
+        tags: ["auto-scheduled"],
+        scheduledTime: time,
+        idempotencyKey: key,
+        autoScheduled: true,
+        requireWorkPool: true,
+        actor: "scheduler",
+      });
+      made++;
+    }
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    await recordScheduleError(ctx, deployment, err.message);
+    return made;
   }
+  if (todo.length > 0 && deployment.scheduleError !== null) await clearScheduleError(ctx, deployment);
   const newest = upcoming.at(-1);
   if (newest) {
     await ctx.db
@@ -121,6 +125,24 @@ async function materialise(ctx: ServiceContext, schedule: Schedule, deployment: 
       );
   }
   return todo.length;
+}
+
+/** Stores why no run could be made; written (and logged) only when the reason changes, not every tick. */
+async function recordScheduleError(ctx: ServiceContext, deployment: Deployment, reason: string): Promise<void> {
+  const changed = await ctx.db
+    .update(deployments)
+    .set({ scheduleError: reason, scheduleErrorAt: new Date() })
+    .where(and(eq(deployments.id, deployment.id), sql`${deployments.scheduleError} IS DISTINCT FROM ${reason}`))
+    .returning({ id: deployments.id });
+  if (changed.length > 0) ctx.log(`scheduler: made no run of deployment ${deployment.name} (${deployment.id}): ${reason}`);
+}
+
+async function clearScheduleError(ctx: ServiceContext, deployment: Deployment): Promise<void> {
+  await ctx.db
+    .update(deployments)
+    .set({ scheduleError: null, scheduleErrorAt: null })
+    .where(and(eq(deployments.id, deployment.id), isNotNull(deployments.scheduleError)));
+  ctx.log(`scheduler: deployment ${deployment.name} (${deployment.id}) is scheduled again`);
 }
 
 /** Pausing a deployment (or a schedule) withdraws the runs the scheduler had made for it. */

@@ -69,6 +69,9 @@ export const deploymentOutput = z.object({
   tags: z.array(z.string()),
   paused: z.boolean(),
   schedules: z.array(scheduleOutput),
+  /** Why the scheduler made none of its last scheduled runs, and since when; null while it schedules fine. */
+  scheduleError: z.string().nullable(),
+  scheduleErrorAt: zNullableDate,
   createdAt: zDate,
   updatedAt: zDate,
 });
@@ -135,12 +138,13 @@ export const deploymentsRouter = createTRPCRouter({
       return updateDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ref: deployment, patch });
     }),
 
+  /** Its runs still waiting to start are CANCELLED (`withdrawnRuns` says how many); started and finished ones stay. */
   delete: editorProcedure
     .input(deploymentRef)
-    .output(deletedOutput)
+    .output(deletedOutput.extend({ withdrawnRuns: z.number().int() }))
     .mutation(async ({ ctx, input }) => {
-      await deleteDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ref: input.deployment });
-      return { deleted: true as const };
+      const { withdrawnRuns } = await deleteDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ref: input.deployment, actor: ctx.actor });
+      return { deleted: true as const, withdrawnRuns };
     }),
 
   list: viewerProcedure
