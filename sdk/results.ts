@@ -1,20 +1,19 @@
 /**
- * Persisting and loading run results through the API: JSON up to INLINE_LIMIT bytes inline,
- * anything larger (and any bytes) in the blob store. Bytes come back as a Buffer.
+ * Persisting and loading run results through the API: JSON up to the server's inline limit
+ * (common/inline-result.ts; a worker passes the figure its registration gave) inline, anything
+ * larger (and any bytes) in the blob store. Bytes come back as a Buffer.
  */
+import { fitsInline, INLINE_RESULT_MAX_BYTES } from "../common/inline-result";
 import { uploadResult, type BatonClient } from "../server/client";
-
-/** Above this, a JSON result goes to the blob store instead of the results table. */
-export const INLINE_LIMIT = 64 * 1024;
 
 /**
  * `flowRunId`: the run the result is for (a worker key scoped to pools must say); `leaseToken`:
  * the worker's lease on it, which the server checks where it stores the result.
  */
-export async function persistResult(client: BatonClient, value: unknown, flowRunId?: string, leaseToken?: string): Promise<string> {
+export async function persistResult(client: BatonClient, value: unknown, flowRunId?: string, leaseToken?: string, inlineMaxBytes = INLINE_RESULT_MAX_BYTES): Promise<string> {
   if (value instanceof Uint8Array) return (await uploadResult(client, value, { flowRunId, leaseToken, mediaType: "application/octet-stream" })).id;
   const json = JSON.stringify(value ?? null);
-  if (Buffer.byteLength(json) <= INLINE_LIMIT) return (await client.results.create.mutate({ flowRunId, value: JSON.parse(json), leaseToken: flowRunId ? leaseToken : undefined })).id;
+  if (fitsInline(json, inlineMaxBytes)) return (await client.results.create.mutate({ flowRunId, value: JSON.parse(json), leaseToken: flowRunId ? leaseToken : undefined })).id;
   return (await uploadResult(client, Buffer.from(json), { flowRunId, leaseToken, mediaType: "application/json" })).id;
 }
 
@@ -25,12 +24,12 @@ export type ResultRef = { result: { value: unknown } } | { resultId: string };
  * Small JSON goes inline with the report that completes the run (one call); bytes and large
  * values are stored first (`persistResult`) and the report names them.
  */
-export async function resultRef(client: BatonClient, value: unknown, flowRunId?: string, leaseToken?: string): Promise<ResultRef> {
+export async function resultRef(client: BatonClient, value: unknown, flowRunId?: string, leaseToken?: string, inlineMaxBytes = INLINE_RESULT_MAX_BYTES): Promise<ResultRef> {
   if (!(value instanceof Uint8Array)) {
     const json = JSON.stringify(value ?? null);
-    if (Buffer.byteLength(json) <= INLINE_LIMIT) return { result: { value: JSON.parse(json) as unknown } };
+    if (fitsInline(json, inlineMaxBytes)) return { result: { value: JSON.parse(json) as unknown } };
   }
-  return { resultId: await persistResult(client, value, flowRunId, leaseToken) };
+  return { resultId: await persistResult(client, value, flowRunId, leaseToken, inlineMaxBytes) };
 }
 
 export async function loadResult(client: BatonClient, id: string): Promise<unknown> {

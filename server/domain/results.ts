@@ -10,6 +10,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
+import { INLINE_RESULT_MAX_BYTES } from "../../common/inline-result";
 import { flowRuns, results, taskRuns } from "../../drizzle/schema";
 import { getBlobStore } from "../blobs";
 import { BlobTooLargeError } from "../blobs/store";
@@ -20,8 +21,8 @@ import { AppError } from "../errors";
 
 export type ResultRow = typeof results.$inferSelect;
 
-/** The most JSON the results table holds inline; larger values belong in the blob store. */
-export const MAX_INLINE_RESULT_BYTES = 1024 * 1024;
+/** The most JSON the results table holds inline (common/inline-result.ts); larger values belong in the blob store. */
+export const MAX_INLINE_RESULT_BYTES = INLINE_RESULT_MAX_BYTES;
 
 export async function createResult(opts: {
   db: DbOrTx;

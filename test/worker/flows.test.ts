@@ -25,7 +25,7 @@ describe("Node worker running TypeScript flows", () => {
     expect(done.stateType, done.stateMessage ?? "").toBe("COMPLETED");
 
     const result = await h.client.results.ofRun.query({ flowRunId: run.id });
-    expect(result).toMatchObject({ storage: "inline", value: { doubled: 42, attempts: 3, vectorLength: 20_000 } });
+    expect(result).toMatchObject({ storage: "inline", value: { doubled: 42, attempts: 3, vectorLength: 200_000 } });
 
     const tasks = await h.client.taskRuns.list.query({ flowRunId: run.id });
     expect(tasks.map((t) => `${t.name}:${t.stateName}`)).toEqual(["flaky-0:Completed", "big_vector-0:Completed"]);
@@ -33,7 +33,7 @@ describe("Node worker running TypeScript flows", () => {
     // The big vector went to the blob store, and reads back whole.
     const vector = await h.client.results.ofRun.query({ taskRunId: tasks[1]!.id, includeData: true });
     expect(vector).toMatchObject({ storage: "blob", mediaType: "application/json" });
-    expect(JSON.parse(Buffer.from(vector!.base64!, "base64").toString())).toHaveLength(20_000);
+    expect(JSON.parse(Buffer.from(vector!.base64!, "base64").toString())).toHaveLength(200_000);
 
     // Retries with backoff: 0.3 s, then 0.6 s, recorded as AwaitingRetry → Retrying.
     const waits = (await h.client.logs.list.query({ flowRunId: run.id })).items.filter((l) => /retrying in/.test(l.message)).map((l) => l.message);

@@ -41,7 +41,7 @@ describe("a worker with a pool-scoped key", () => {
       return ["COMPLETED", "FAILED", "CRASHED"].includes(r.stateType) ? r : undefined;
     }, 60_000, () => worker.output());
     expect(done.stateType, `${done.stateMessage}\n${worker.output()}`).toBe("COMPLETED");
-    expect((await owner.results.ofRun.query({ flowRunId: run.id }))?.value).toMatchObject({ doubled: 42, vectorLength: 20_000 });
+    expect((await owner.results.ofRun.query({ flowRunId: run.id }))?.value).toMatchObject({ doubled: 42, vectorLength: 200_000 });
 
     const tasks = await owner.taskRuns.list.query({ flowRunId: run.id });
     expect(tasks.map((t) => `${t.name}:${t.stateName}`)).toEqual(["flaky-0:Completed", "big_vector-0:Completed"]);

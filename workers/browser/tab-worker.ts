@@ -10,6 +10,7 @@
  * handed to it: the claim matches requirements against the capabilities registered here.
  */
 import { createTRPCClient, httpLink } from "@trpc/client";
+import { fitsInline, INLINE_RESULT_MAX_BYTES } from "@/common/inline-result";
 import { LOG_LEVELS, type LogLevel } from "@/common/log-levels";
 import type { AppRouter } from "@/server/api/root";
 import { WorkerSession, type RunHandle, type RunOutcome } from "@/workers/protocol/session";
@@ -35,8 +36,6 @@ export interface TabWorkerOptions {
 
 const CLAIM_WAIT_MS = 20_000;
 export const KIND_PREFIX = "kind:";
-/** The server keeps results up to 1 MiB of JSON inline; leave room for multi-byte characters. */
-const INLINE_RESULT_MAX = 512 * 1024;
 /** Retries of a result upload the server did not answer: with the backoff, about ten minutes. */
 const UPLOAD_RETRIES = 66;
 /** The same header as server/api/trpc.ts. */
@@ -48,6 +47,8 @@ export class TabWorker {
   private session?: WorkerSession;
   private completed = 0;
   private loop?: Promise<void>;
+  /** What the server keeps inline, as its registration says (the shared figure until then). */
+  private inlineResultMaxBytes = INLINE_RESULT_MAX_BYTES;
 
   constructor(private readonly opts: TabWorkerOptions) {
     this.headers = { [WORKSPACE_HEADER]: opts.workspace };
@@ -75,6 +76,7 @@ export class TabWorker {
       log: (line) => console.info(`Baton tab worker: ${line}`),
       onRegistered: (reg) => {
         if (reg.workPoolType !== "browser") throw new Error(`Work pool "${this.opts.pool}" is a ${reg.workPoolType} pool; a tab joins browser pools`);
+        this.inlineResultMaxBytes = reg.inlineResultMaxBytes;
       },
       onIdle: () => this.opts.onStatus({ phase: "idle", workerId: session.workerId!, completed: this.completed }),
       onRunEnd: (_run, report, delivery) => {
@@ -124,7 +126,7 @@ export class TabWorker {
     if (value === undefined) return {};
     const json = JSON.stringify(value);
     // Small results ride inline with the report: one call, kept with it in the outbox.
-    if (json.length <= INLINE_RESULT_MAX) return { result: { value } };
+    if (fitsInline(json, this.inlineResultMaxBytes)) return { result: { value } };
     return { resultId: await this.uploadResult(json, run.id, run.leaseToken, signal) };
   }
 

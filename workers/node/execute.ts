@@ -30,7 +30,7 @@ export async function executeRun(run: ClaimedRun, signal: AbortSignal, rt: Worke
 async function runKind(run: ClaimedRun, name: string, signal: AbortSignal, rt: WorkerRuntime) {
   const kind = await loadKind(name);
   const value = await kind(run.parameters, kindContext(run.id, signal, rt));
-  return resultRef(rt.client, value, run.id);
+  return resultRef(rt.client, value, run.id, run.leaseToken, rt.inlineResultMaxBytes);
 }
 
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {

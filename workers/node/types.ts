@@ -15,6 +15,8 @@ export interface WorkerRuntime {
   /** The key the worker sends; a process job gets it as BATON_API_KEY to call back with. Never logged. */
   apiKey?: string;
   poolType: string;
+  /** The largest JSON result to report inline, as the server's registration said (absent: common/inline-result.ts's figure). */
+  inlineResultMaxBytes?: number;
   /** The pool's job template: for `process` pools, `{ command: [...], env?: {...}, workingDir? }`. */
   baseJobTemplate: Record<string, unknown>;
   capabilities: Record<string, unknown>;

@@ -70,6 +70,7 @@ export class NodeWorker {
           workspace,
           apiKey,
           poolType: reg.workPoolType,
+          inlineResultMaxBytes: reg.inlineResultMaxBytes,
           baseJobTemplate: (pool.baseJobTemplate ?? {}) as Record<string, unknown>,
           capabilities,
           log: (m) => this.log(m),

@@ -11,6 +11,7 @@ import { claimWithWait, heartbeatWorker, registerWorker, resolveQueueIds, worker
 import { AppError } from "../../errors";
 import { getWorkPool } from "../../domain/work-pools";
 import { MAX_LOG_BATCH } from "../../domain/logs";
+import { MAX_INLINE_RESULT_BYTES } from "../../domain/results";
 import { applyRunReports } from "../../domain/run-reports";
 import { requireFlowRunInScope } from "../../auth/scope";
 import { requirePoolInScope, workerProcedure, zDate, zId, type WorkspaceContext } from "../trpc";
@@ -93,6 +94,8 @@ export const workerProtocolProcedures = {
         workPoolType: z.string(),
         heartbeatIntervalSeconds: z.number(),
         workerTimeoutSeconds: z.number(),
+        /** The largest JSON result (UTF-8 bytes) to send inline; larger ones go to the blob store. */
+        inlineResultMaxBytes: z.number().int(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -105,6 +108,7 @@ export const workerProtocolProcedures = {
         workPoolType: pool.type,
         heartbeatIntervalSeconds: ctx.engine.settings.heartbeatIntervalMs / 1000,
         workerTimeoutSeconds: ctx.engine.settings.workerTimeoutMs / 1000,
+        inlineResultMaxBytes: MAX_INLINE_RESULT_BYTES,
       };
     }),
 
