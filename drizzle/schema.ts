@@ -250,6 +250,16 @@ export const workQueues = pgTable(
   ],
 );
 
+/** A deployment's run policy, as stored: the names of the flow run's columns it is copied to. */
+export interface DeploymentPolicyColumn {
+  maxRetries?: number;
+  retryDelaySeconds?: number;
+  retryBackoff?: number;
+  retryJitter?: number;
+  timeoutSeconds?: number;
+  requirements?: Record<string, unknown>;
+}
+
 export const deployments = pgTable(
   "deployments",
   {
@@ -277,6 +287,11 @@ export const deployments = pgTable(
     jobVariables: jsonb("job_variables").$type<Record<string, unknown>>().notNull().default({}),
     tags: tags(),
     paused: boolean("paused").notNull().default(false),
+    /**
+     * The run policy every run of it gets (retries, delay, backoff, jitter, timeout, what a
+     * worker must offer), checked by zRunPolicy (server/domain/deployment-policy.ts) on write.
+     */
+    policy: jsonb("policy").$type<DeploymentPolicyColumn>().notNull().default({}),
     /**
      * Why the scheduler could not make its last scheduled run (bad default parameters, no work
      * pool, …) and since when; cleared when it next makes one.

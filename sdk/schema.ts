@@ -1,7 +1,8 @@
 /**
- * A flow's parameter JSON schema for its deployment: the zod schema's input side (so fields
- * with defaults are optional), plus the run policy under `x-baton` (retries, backoff, timeout,
- * requirements), which the server applies to every run of the deployment.
+ * What `baton deploy` sends for a flow: its parameter JSON schema (the zod schema's input side,
+ * so fields with defaults are optional) and, apart, its run policy (retries, backoff, jitter,
+ * timeout, requirements), which the server stores as the deployment's `policy` and applies to
+ * every run of it. (Older releases sent the policy inside the schema, under `x-baton`.)
  */
 import { RE2JS } from "re2js";
 import { z } from "zod";
@@ -42,8 +43,20 @@ export function parameterSchemaOf(definition: FlowDefinition): Record<string, un
     : { type: "object", properties: {} };
   delete schema.$schema;
   dropPatternsRe2CannotRun(schema);
+  return schema;
+}
+
+/** The flow's run policy in the deployment's terms; the fields its options leave out are left out. */
+export function runPolicyOf(definition: FlowDefinition): {
+  maxRetries?: number;
+  retryDelaySeconds?: number;
+  retryBackoff?: number;
+  retryJitter?: number;
+  timeoutSeconds?: number;
+  requirements?: Record<string, unknown>;
+} {
   const o = definition.options;
-  const policy = Object.fromEntries(
+  return Object.fromEntries(
     Object.entries({
       maxRetries: o.retries,
       retryDelaySeconds: o.retryDelaySeconds,
@@ -53,6 +66,4 @@ export function parameterSchemaOf(definition: FlowDefinition): Record<string, un
       requirements: o.requires,
     }).filter(([, v]) => v !== undefined),
   );
-  if (Object.keys(policy).length) schema["x-baton"] = policy;
-  return schema;
 }

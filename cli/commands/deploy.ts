@@ -7,7 +7,7 @@
 import path from "node:path";
 import { Command } from "commander";
 import { clientErrorCode } from "../../server/client";
-import { parameterSchemaOf } from "../../sdk/schema";
+import { parameterSchemaOf, runPolicyOf } from "../../sdk/schema";
 import { EntrypointError, loadFlow, parseEntrypoint } from "../../workers/node/entrypoints";
 import { apiContext, print, printJson } from "../context";
 import { CliError } from "../errors";
@@ -78,6 +78,8 @@ export function deployCommand(): Command {
       const fields = {
         entrypoint: stored,
         parameterSchema: parameterSchemaOf(definition),
+        // Sent whole, so an update drops retries (or a timeout) the flow no longer declares.
+        policy: runPolicyOf(definition),
         parameters: collectParameters(opts),
         workPool: opts.pool,
         workQueue: opts.queue,

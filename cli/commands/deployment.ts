@@ -118,6 +118,11 @@ export function deploymentCommand(): Command {
       print();
       print(out.bold("Default parameters"));
       print(indent(JSON.stringify(d.parameters ?? {}, null, 2)));
+      if (Object.keys(d.policy ?? {}).length > 0) {
+        print();
+        print(out.bold("Run policy (every run gets it)"));
+        print(indent(JSON.stringify(d.policy, null, 2)));
+      }
       // Only when set: most deployments run the pool's job template as it is.
       if (Object.keys(d.jobVariables ?? {}).length > 0) {
         print();

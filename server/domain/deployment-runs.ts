@@ -2,7 +2,8 @@
  * The one way a deployment becomes a flow run: `deployments.run`, the scheduler (and later the
  * notebooks) all call `createDeploymentRun`, so every run of a deployment gets the same
  * defaults overlaid with the caller's parameters, the same schema check, the same placement
- * (its queue, or its pool's default queue when the queue was deleted) and the same run policy.
+ * (its queue, or its pool's default queue when the queue was deleted) and the same run policy
+ * (the deployment's `policy`, copied onto the run's own columns).
  */
 import type { DbOrTx } from "../db/client";
 import { AppError } from "../errors";
@@ -72,7 +73,7 @@ export async function createDeploymentRun(opts: DeploymentRunOptions): Promise<F
     idempotencyKey: opts.idempotencyKey,
     name: opts.name,
     autoScheduled: opts.autoScheduled,
-    policy: deploymentRunPolicy(deployment.parameterSchema),
+    policy: deploymentRunPolicy(deployment.policy),
     actor: opts.actor,
   });
 }

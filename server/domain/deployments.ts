@@ -1,13 +1,15 @@
 /**
  * Deployments: a flow plus where (pool and queue), when (schedules) and how (parameters and
- * their schema). Every write checks schedules and parameters first and then writes the flow,
- * the deployment and its schedules in one transaction, so a refused request leaves nothing.
+ * their schema, and the run policy). Every write checks schedules, policy and parameters first
+ * and then writes the flow, the deployment and its schedules in one transaction, so a refused
+ * request leaves nothing.
  */
 import { and, asc, eq, type SQL } from "drizzle-orm";
 import { deployments, flowRuns, flows, workPools, workQueues } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import { setRunStates } from "../engine/transitions";
 import { AppError } from "../errors";
+import { checkRunPolicy, policyFromParameterSchema, type DeploymentRunPolicy } from "./deployment-policy";
 import { checkSchedules, replaceSchedules, schedulesOf, type ScheduleInput, type ScheduleRow } from "./deployment-schedules";
 import { findFlow, findOrCreateFlow } from "./flows";
 import { checkParameters, checkParameterSchema } from "./parameters";
@@ -31,6 +33,11 @@ export interface DeploymentFields {
   parameters?: Record<string, unknown>;
   parameterSchema?: Record<string, unknown> | null;
   enforceParameterSchema?: boolean;
+  /**
+   * Retries, delay, backoff, jitter, timeout and requirements of its runs (replaced whole on
+   * update). Absent, a policy under `x-baton` in the parameter schema is taken instead.
+   */
+  policy?: DeploymentRunPolicy;
   /** Overrides of the pool's job template (replaced whole on update; `{}` clears them). */
   jobVariables?: Record<string, unknown>;
   workPool?: string | null;
@@ -131,9 +138,21 @@ function checkParameterFields(schema: Record<string, unknown> | null | undefined
   checkParameters({ schema, parameters, partial: true });
 }
 
+/**
+ * The schema and policy to store: `x-baton` taken out of the schema (checked, so a bad value is
+ * refused naming `parameterSchema.x-baton.<field>`, never defaulted), and the policy given (checked
+ * as `policy.<field>`), or else the one the schema carried. `policy` undefined: leave it as it is.
+ */
+function splitPolicy(fields: Pick<DeploymentFields, "parameterSchema" | "policy">): Pick<DeploymentFields, "parameterSchema" | "policy"> {
+  const { parameterSchema, policy: carried } = policyFromParameterSchema(fields.parameterSchema);
+  const given = fields.policy === undefined ? undefined : checkRunPolicy(fields.policy, "policy");
+  return { parameterSchema, policy: given ?? carried };
+}
+
 export async function createDeployment(
-  opts: DeploymentFields & { db: DbOrTx; workspaceId: string; flow: string; name: string },
+  input: DeploymentFields & { db: DbOrTx; workspaceId: string; flow: string; name: string },
 ): Promise<DeploymentView> {
+  const opts = { ...input, ...splitPolicy(input) };
   checkParameterFields(opts.parameterSchema, opts.parameters ?? {});
   if (opts.schedules) checkSchedules(opts.schedules);
   const id = await opts.db.transaction(async (tx) => {
@@ -151,6 +170,7 @@ export async function createDeployment(
         parameters: opts.parameters ?? {},
         parameterSchema: opts.parameterSchema ?? null,
         enforceParameterSchema: opts.enforceParameterSchema ?? true,
+        policy: opts.policy ?? {},
         jobVariables: opts.jobVariables ?? {},
         workPoolId: placement?.workPoolId ?? null,
         workQueueId: placement?.workQueueId ?? null,
@@ -175,7 +195,7 @@ export async function updateDeployment(opts: {
   ref: string;
   patch: DeploymentFields & { name?: string };
 }): Promise<DeploymentView> {
-  const { patch } = opts;
+  const patch = { ...opts.patch, ...splitPolicy(opts.patch) };
   const current = await findDeployment({ db: opts.db, workspaceId: opts.workspaceId, ref: opts.ref });
   if (patch.parameterSchema !== undefined || patch.parameters !== undefined) {
     const schema = patch.parameterSchema !== undefined ? patch.parameterSchema : current.parameterSchema;

@@ -102,12 +102,8 @@ describe("scheduler", () => {
   describe("one way from a deployment to a run", () => {
     const caller = () => createCaller(createContext({ db: t.database.db, headers: new Headers() }));
     const deploymentRow = async (id: string) => (await t.database.db.select().from(deployments).where(eq(deployments.id, id)))[0]!;
-    const schema = {
-      type: "object",
-      properties: { count: { type: "integer" }, name: { type: "string" } },
-      required: ["name"],
-      "x-baton": { maxRetries: 3, retryDelaySeconds: 5, retryBackoff: 2, retryJitter: 0.5, timeoutSeconds: 60, requirements: { gpu: true } },
-    };
+    const schema = { type: "object", properties: { count: { type: "integer" }, name: { type: "string" } }, required: ["name"] };
+    const policy = { maxRetries: 3, retryDelaySeconds: 5, retryBackoff: 2, retryJitter: 0.5, timeoutSeconds: 60, requirements: { gpu: true } };
 
     it("deployments.run and the scheduler make the same run from the same deployment", async () => {
       const db = t.database.db;
@@ -118,6 +114,7 @@ describe("scheduler", () => {
         workPool: "same-pool",
         parameters: { count: 2, name: "both" },
         parameterSchema: schema,
+        policy,
         tags: ["nightly"],
         schedules: [{ cron: "0 3 * * *", timezone: "UTC" }],
       });

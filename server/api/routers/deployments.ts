@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { zRunPolicy } from "../../domain/deployment-policy";
 import { runDeployment } from "../../domain/deployment-runs";
 import {
   createDeployment,
@@ -62,6 +63,15 @@ export const deploymentOutput = z.object({
   parameterSchema: z.record(z.string(), z.unknown()).nullable(),
   enforceParameterSchema: z.boolean(),
   jobVariables: z.record(z.string(), z.unknown()),
+  /** As stored: bounds are checked on write (a value migrated from an old `x-baton` may predate one). */
+  policy: z.object({
+    maxRetries: z.number().int().optional(),
+    retryDelaySeconds: z.number().optional(),
+    retryBackoff: z.number().optional(),
+    retryJitter: z.number().optional(),
+    timeoutSeconds: z.number().optional(),
+    requirements: z.record(z.string(), z.unknown()).optional(),
+  }),
   workPoolId: zId.nullable(),
   workPoolName: z.string().nullable(),
   workQueueId: zId.nullable(),
@@ -97,6 +107,8 @@ const editableFields = {
   parameters: zJsonObject.optional(),
   parameterSchema: zJsonObject.nullish(),
   enforceParameterSchema: z.boolean().optional(),
+  /** Replaces the whole policy; absent, a policy under `x-baton` in parameterSchema is taken (and removed from it). */
+  policy: zRunPolicy.optional(),
   jobVariables: zJobVariables.optional(),
   workPool: zRef("work pool").nullish(),
   workQueue: zRef("work queue").nullish(),
