@@ -85,7 +85,7 @@ describe("web UI", () => {
     await row.waitFor();
     const rowText = await row.textContent();
     expect(rowText).toContain("e2e-pool");
-    expect(rowText).toContain("every day at 08:00 Asia/Phnom_Penh");
+    expect(rowText).toContain("At 08:00 (Asia/Phnom_Penh)");
 
     await row.getByRole("button", { name: "Run e2e-flow/nightly" }).click();
     const created = row.getByRole("status").getByRole("link");

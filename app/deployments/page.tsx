@@ -4,8 +4,9 @@ import { EmptyState, Snippet } from "@/app/_components/empty-state";
 import { LocalTime } from "@/app/_components/local-time";
 import { RunButton } from "@/app/_components/run-button";
 import { requestBaseUrl } from "@/app/_lib/base-url";
-import { describeSchedule, nextRunTime } from "@/app/_lib/schedules";
+import { nextRunTime } from "@/app/_lib/schedules";
 import { getViewer } from "@/app/_lib/viewer";
+import { describeSchedule } from "@/common/schedule-description";
 import { serverCaller } from "@/server/api/server-caller";
 
 export const dynamic = "force-dynamic";
@@ -88,7 +89,6 @@ export default async function DeploymentsPage() {
                           {d.schedules.map((s) => (
                             <li key={s.id} className={s.active ? undefined : "muted"}>
                               {describeSchedule(s)}
-                              {s.active ? null : " (inactive)"}
                             </li>
                           ))}
                         </ul>

@@ -1,5 +1,6 @@
 /** `baton deployment …`: list, inspect, run and delete deployments (a flow plus where, when and how). */
 import { Command, Option } from "commander";
+import { describeSchedule } from "../../common/schedule-description";
 import { apiContext, print, printJson } from "../context";
 import { collect, parseInteger } from "../options";
 import { collectParameters, scheduledTimeFrom } from "../params";
@@ -7,38 +8,6 @@ import { formatState } from "../output/state";
 import { out } from "../output/style";
 import { relativeTime, timestampWithRelative } from "../output/time";
 import { renderDetails, renderTable, terminalWidth } from "../output/table";
-
-interface ScheduleRow {
-  cron: string | null;
-  intervalSeconds: number | null;
-  timezone: string | null;
-  active: boolean;
-}
-
-export function describeSchedule(s: ScheduleRow): string {
-  const when = s.cron
-    ? `cron "${s.cron}"${s.timezone && s.timezone !== "UTC" ? ` (${s.timezone})` : ""}`
-    : s.intervalSeconds
-      ? `every ${describeInterval(s.intervalSeconds)}`
-      : "?";
-  return s.active ? when : `${when} (inactive)`;
-}
-
-function describeInterval(seconds: number): string {
-  const units: [string, number][] = [
-    ["day", 86_400],
-    ["hour", 3_600],
-    ["minute", 60],
-    ["second", 1],
-  ];
-  for (const [unit, size] of units) {
-    if (seconds % size === 0) {
-      const n = seconds / size;
-      return n === 1 ? unit : `${n} ${unit}s`;
-    }
-  }
-  return `${seconds} seconds`;
-}
 
 export function deploymentCommand(): Command {
   const cmd = new Command("deployment").description("List, inspect, run and delete deployments");
