@@ -6,6 +6,7 @@
  */
 import path from "node:path";
 import { Command } from "commander";
+import { describeSchedule } from "../../common/schedule-description";
 import { clientErrorCode } from "../../server/client";
 import { parameterSchemaOf, runPolicyOf } from "../../sdk/schema";
 import { EntrypointError, loadFlow, parseEntrypoint } from "../../workers/node/entrypoints";
@@ -102,7 +103,7 @@ export function deployCommand(): Command {
       if (opts.json) return printJson(deployment);
       const where = deployment.workPoolName ? ` → pool ${deployment.workPoolName}${deployment.workQueueName ? `/${deployment.workQueueName}` : ""}` : "";
       print(`${verb} deployment ${out.bold(`${deployment.flowName}/${deployment.name}`)} (${stored})${where}`);
-      for (const s of deployment.schedules) print(`  schedule: ${s.cron ? `cron "${s.cron}"` : `every ${s.intervalSeconds} s`} in ${s.timezone}`);
+      for (const s of deployment.schedules) print(`  schedule: ${describeSchedule(s)}`);
       print(`Run it: baton deployment run ${deployment.flowName}/${deployment.name}`);
       if (deployment.workPoolName) print(`Work it: baton worker start -p ${deployment.workPoolName}  (from this checkout)`);
     });
