@@ -294,8 +294,9 @@ async function main(): Promise<void> {
     const final = [...states.values()];
     const completed = final.filter((s) => s === "COMPLETED").length;
     const stuck = final.filter((s) => !["COMPLETED", "FAILED", "CRASHED", "CANCELLED"].includes(s)).length + (ids.length - states.size);
+    // Never ran: no "start" line at all (a subset of the stuck, unless something ended them).
     const neverRan = ids.filter((id) => !byRun.has(id)).length;
-    const lost = final.filter((s) => ["FAILED", "CRASHED", "CANCELLED"].includes(s)).length + neverRan;
+    const lost = final.filter((s) => ["FAILED", "CRASHED", "CANCELLED"].includes(s)).length;
     const workerKills = chaos.filter((c) => /SIGKILL worker/.test(c)).length;
     const summary = { runs: ids.length, completed, twiceSurvived, rerunAfterKill, endedTwice, stuck, lost, neverRan, workerKills, serverKills, elapsedS, runsPerS: completed / elapsedS };
     console.log(JSON.stringify(summary, null, 2));
@@ -320,7 +321,8 @@ Counted from the side-effect file (which lease ran each body, in which pid) and 
 | runs re-run because their worker was SIGKILLed (at-least-once by design) | ${rerunAfterKill} |
 | runs whose body reached its end twice (any cause) | ${endedTwice} |
 | stuck (not in a final state at the end) | **${stuck}** |
-| lost (final but not COMPLETED, or never ran) | **${lost}** |
+| lost (final but not COMPLETED) | **${lost}** |
+| runs whose body never started (among the stuck) | ${neverRan} |
 | throughput, chaos included | ${(completed / elapsedS).toFixed(1)} runs/s over ${elapsedS.toFixed(0)} s |
 
 Chaos log: ${chaos.map((c) => c.replace(/ \(pid \d+\)/, "")).join("; ")}.`,
