@@ -9,6 +9,8 @@
  * Before this, a worker made three calls per finished run (logs, optional result, state), each a
  * round trip on the path from a click to COMPLETED, and the lines could land without the state.
  */
+import { and, eq, inArray } from "drizzle-orm";
+import { flowRuns } from "../../drizzle/schema";
 import { AppError, translateDatabaseError } from "../errors";
 import type { DbOrTx } from "../db/client";
 import { failFlowRun } from "../engine/retries";
@@ -88,4 +90,19 @@ export async function applyRunReports(opts: { db: DbOrTx; workspaceId: string; a
     }
   }
   return answers;
+}
+
+/**
+ * Every reported run must be the workspace's: one that is not refuses the call, naming the report
+ * (the worker answers that one and re-sends the rest); an outsider learns nothing of another
+ * workspace's runs, not even that they exist.
+ */
+export async function requireReportedRunsExist(opts: { db: DbOrTx; workspaceId: string; runIds: string[] }): Promise<void> {
+  const ids = [...new Set(opts.runIds)];
+  const known = new Set(
+    (await opts.db.select({ id: flowRuns.id }).from(flowRuns).where(and(eq(flowRuns.workspaceId, opts.workspaceId), inArray(flowRuns.id, ids)))).map((r) => r.id),
+  );
+  opts.runIds.forEach((id, i) => {
+    if (!known.has(id)) throw new AppError("NOT_FOUND", `Flow run ${id} was not found`, { field: `reports.${i}.runId` });
+  });
 }

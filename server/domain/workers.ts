@@ -2,8 +2,9 @@
  * Workers as the API shows them: registered by the engine when they first poll, online while
  * their heartbeats keep coming.
  */
-import { and, asc, eq } from "drizzle-orm";
-import { workers, workPools } from "../../drizzle/schema";
+import { and, asc, eq, inArray } from "drizzle-orm";
+import { deployments, workers, workPools } from "../../drizzle/schema";
+import type { FlowRunRow } from "../engine/states";
 import type { DbOrTx } from "../db/client";
 import { AppError } from "../errors";
 import { getWorkPool } from "./work-pools";
@@ -50,4 +51,32 @@ export async function getWorker(opts: {
     .where(and(eq(workers.id, opts.id), eq(workers.workspaceId, opts.workspaceId)));
   if (!row) throw AppError.notFound("Worker", opts.id, "id");
   return { ...row.worker, workPoolName: row.workPoolName, status: workerStatus(row.worker, opts.offlineAfterMs) };
+}
+
+/** A worker of the workspace by id; NOT_FOUND with reason WORKER_UNKNOWN (register again) if there is none. */
+export async function findRegisteredWorker(opts: { db: DbOrTx; workspaceId: string; workerId: string }): Promise<WorkerRow> {
+  const [worker] = await opts.db
+    .select()
+    .from(workers)
+    .where(and(eq(workers.id, opts.workerId), eq(workers.workspaceId, opts.workspaceId)));
+  if (!worker) {
+    throw new AppError("NOT_FOUND", `Worker ${opts.workerId} is not registered; register again`, { field: "workerId", reason: "WORKER_UNKNOWN" });
+  }
+  return worker;
+}
+
+/** Claimed runs with what their deployment says about how to run them: entrypoint and job variables. */
+export async function withDeploymentEntrypoints(opts: { db: DbOrTx; runs: FlowRunRow[] }) {
+  const ids = [...new Set(opts.runs.map((r) => r.deploymentId).filter((id): id is string => Boolean(id)))];
+  const rows = ids.length
+    ? await opts.db
+        .select({ id: deployments.id, entrypoint: deployments.entrypoint, jobVariables: deployments.jobVariables })
+        .from(deployments)
+        .where(inArray(deployments.id, ids))
+    : [];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return opts.runs.map((run) => {
+    const deployment = run.deploymentId ? byId.get(run.deploymentId) : undefined;
+    return { ...run, entrypoint: deployment?.entrypoint ?? null, jobVariables: deployment?.jobVariables ?? {}, leaseToken: run.leaseToken! };
+  });
 }
