@@ -10,12 +10,14 @@ import { createBatonClient, describeClientError, redactSecrets, resolveApiKey, r
 import { WorkerSession } from "../protocol/session";
 import { detectCapabilities } from "./capabilities";
 import { executeRun } from "./execute";
+import { closeFlowProcesses, flowProcesses } from "./flow-process";
 import { FileOutboxStore } from "./outbox-store";
 import type { WorkerSettings } from "./settings";
 import type { WorkerRuntime } from "./types";
 
 export class NodeWorker {
   private session!: WorkerSession;
+  private rt: WorkerRuntime | undefined;
 
   constructor(
     private readonly settings: WorkerSettings,
@@ -51,9 +53,10 @@ export class NodeWorker {
       queues: this.settings.queues,
       claimWaitMs: this.settings.claimWaitMs,
       outbox: new FileOutboxStore(path.resolve(this.settings.dataDir, "outbox", this.settings.pool.replace(/[^\w.-]/g, "_"))),
-      // A process job ends when its process does (after SIGTERM/SIGKILL); code in this process
-      // cannot be pre-empted, so a stopped flow is let go at once and its late writes are refused.
-      executorStops: () => rt?.poolType === "process",
+      // Every run settles only once its code has stopped: a flow's process or a process job is
+      // gone (SIGTERM, then SIGKILL after the grace), a kind has let go — so a slot is never
+      // freed while code of the run it held still executes.
+      executorStops: true,
       execute: ({ run, signal }) => executeRun(run, signal, rt!),
       log: (m) => this.log(m),
       describeError: describeClientError,
@@ -75,6 +78,9 @@ export class NodeWorker {
           capabilities,
           log: (m) => this.log(m),
         };
+        this.rt = rt;
+        // Flow processes take ~0.5 s to start: have them ready before the first run arrives.
+        if (rt.poolType === "node") flowProcesses(rt);
       },
     });
     const reg = await this.session.start();
@@ -85,6 +91,7 @@ export class NodeWorker {
   /** Claims and runs until shutdown; resolves once every run has finished and the worker said goodbye. */
   async run(): Promise<void> {
     await this.session.run();
+    if (this.rt) closeFlowProcesses(this.rt);
     this.log(`worker ${this.settings.name} stopped`);
   }
 
