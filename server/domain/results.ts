@@ -155,7 +155,11 @@ export async function withInlineResult<T>(
   if (!result) return change(db, undefined);
   return db.transaction(async (tx) => {
     const row = await createResult({ db: tx, workspaceId, value: result.value });
-    return change(tx, row.id);
+    const out = await change(tx, row.id);
+    // A report repeated after the first was applied keeps the first one's result: drop this copy.
+    const attached = (out as { resultId?: string | null } | undefined)?.resultId;
+    if (attached !== undefined && attached !== row.id) await tx.delete(results).where(eq(results.id, row.id));
+    return out;
   });
 }
 

@@ -9,7 +9,7 @@
  * Workers report in batches (a claim of 16 runs completes as one statement), which is what lets
  * Baton record full state history and still outrun a bare job queue.
  */
-import { sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import { flowRuns, results, stateHistory, taskRuns, workers } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import { AppError } from "../errors";
@@ -169,11 +169,26 @@ export async function setRunStates(opts: {
     FROM items i LEFT JOIN prev p ON p.id = i.id LEFT JOIN upd u ON u.id = i.id
     ORDER BY i.ord`);
   const what = isFlow ? "Flow run" : "Task run";
-  return rowsOf(result).map((row, ord) => {
+  const rows = rowsOf(result);
+  // A report sent again under the same lease after the first was applied (its answer was lost to
+  // a reset connection): the run is already where the report says, so it is answered as done,
+  // with the run as it is — refusing it would fail a flow over a lost reply.
+  const repeats = rows.flatMap((row, ord) => (!row.id && isRepeat(opts.changes[ord]!, row) ? [opts.changes[ord]!.runId] : []));
+  const current = repeats.length ? new Map((await opts.db.select().from(table).where(inArray(table.id, repeats))).map((r) => [r.id, r])) : new Map();
+  return rows.map((row, ord) => {
     const change = opts.changes[ord]!;
     if (row.id) return { ok: true as const, run: mapRow(table, row) };
+    const same = current.get(change.runId);
+    if (same) return { ok: true as const, run: same as FlowRunRow | TaskRunRow };
     return { ok: false as const, error: refusal(what, change, row) };
   });
+}
+
+/** The run is in exactly the state the change asks for, and the change carries the lease the run is under. */
+function isRepeat(change: StateChange, row: Record<string, unknown>): boolean {
+  if (!row.prev_type || !change.leaseToken || row.prev_lease_token !== change.leaseToken) return false;
+  if (change.expectedVersion !== undefined) return false;
+  return row.prev_type === change.to.type && row.prev_name === (change.to.name ?? DEFAULT_STATE_NAMES[change.to.type]);
 }
 
 /** Why a change was not applied, most specific reason first. */

@@ -54,4 +54,19 @@ describe("reports that carry more", () => {
     expect((await client.taskRuns.get.query({ id: task.id })).stateType).toBe("RUNNING");
     expect((await client.flowRuns.get.query({ id: run.id })).stateType).toBe("RUNNING");
   });
+
+  it("a report sent again under the same lease after it was applied (a lost answer) is answered as done, keeping the first result", async () => {
+    const { client, run } = await claimedRun("calls-again");
+    const task = await client.taskRuns.create.mutate({ flowRunId: run.id, taskKey: "t", flowRunLeaseToken: run.leaseToken, start: true });
+    const count = async () => Number(((await api.db.execute("select count(*)::int as n from results")) as unknown as { rows: { n: number }[] }).rows[0]!.n);
+    const first = await client.taskRuns.setState.mutate({ id: task.id, state: { type: "COMPLETED" }, flowRunLeaseToken: run.leaseToken, result: { value: "first" } });
+    const before = await count();
+    const again = await client.taskRuns.setState.mutate({ id: task.id, state: { type: "COMPLETED" }, flowRunLeaseToken: run.leaseToken, result: { value: "second" } });
+    expect(again).toMatchObject({ id: task.id, stateType: "COMPLETED", stateVersion: first.stateVersion });
+    expect(await count()).toBe(before);
+    expect((await client.results.ofRun.query({ taskRunId: task.id }))?.value).toBe("first");
+    // Not a repeat: another state, or the same one without the lease, is still refused.
+    await expectTrpcError(client.taskRuns.setState.mutate({ id: task.id, state: { type: "RUNNING" }, flowRunLeaseToken: run.leaseToken }), "PRECONDITION_FAILED");
+    await expectTrpcError(client.taskRuns.setState.mutate({ id: task.id, state: { type: "COMPLETED" } }), "CONFLICT");
+  });
 });
