@@ -2,13 +2,15 @@
  * Workers as the engine sees them: registration, heartbeats (one cheap write per worker, on its
  * own row — never on the runs table), goodbyes, and the long-polling claim.
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
 import { flowRuns, workers, workQueues } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import { AppError } from "../errors";
 import { claimFlowRuns, type ClaimOptions } from "./claim";
 import type { RunSignals, Waiter } from "./signals";
 import type { FlowRunRow } from "./states";
+import { ACTIVE_STATE_TYPES } from "./state-types";
+import { takeBackRun } from "./take-back";
 
 export type WorkerRow = typeof workers.$inferSelect;
 
@@ -53,6 +55,12 @@ export async function heartbeatWorker(opts: {
    * waiting claims at once, instead of at their next fallback poll.
    */
   workerTimeoutMs?: number;
+  /**
+   * Runs the server has on this worker, active, that the heartbeat does not list and that were
+   * given to it (or last changed) longer ago than this, are not held by it: taken back. 0 or
+   * absent: not checked.
+   */
+  orphanGraceMs?: number;
 }): Promise<HeartbeatReply> {
   const staleBefore =
     opts.workerTimeoutMs === undefined
@@ -73,6 +81,7 @@ export async function heartbeatWorker(opts: {
   }
   // Through the database, so the server process holding this worker's long poll hears it too.
   if (alive.revived) await opts.db.execute(sql`SELECT pg_notify('baton_runs', ${alive.workPoolId}::text)`);
+  if (opts.orphanGraceMs) await takeBackOrphans({ db: opts.db, workerId: opts.workerId, held: opts.runs.map((r) => r.id), graceMs: opts.orphanGraceMs });
   if (opts.runs.length === 0) return { cancel: [], stop: [] };
   const rows = await opts.db
     .select({ id: flowRuns.id, stateType: flowRuns.stateType, leaseToken: flowRuns.leaseToken })
@@ -86,6 +95,37 @@ export async function heartbeatWorker(opts: {
     else if (run.stateType === "CANCELLING") reply.cancel.push(held.id);
   }
   return reply;
+}
+
+/**
+ * A live worker heartbeats the runs it holds. One the server has on it but that it does not list
+ * was lost between them: a claim committed whose answer never arrived (the server was killed
+ * mid-reply), or a run of an earlier process that was SIGKILLed and restarted under the same
+ * name (it takes over the worker row, and its heartbeats keep that row fresh, so the zombie
+ * killer never sees the dead process's runs as silent). Found in the soak: runs RUNNING for good
+ * on live workers. The grace covers a claim whose answer is still on its way.
+ */
+async function takeBackOrphans(opts: { db: DbOrTx; workerId: string; held: string[]; graceMs: number }): Promise<void> {
+  const orphans = await opts.db
+    .select({ id: flowRuns.id, workspaceId: flowRuns.workspaceId, stateType: flowRuns.stateType, stateVersion: flowRuns.stateVersion, name: flowRuns.name })
+    .from(flowRuns)
+    .where(
+      and(
+        eq(flowRuns.workerId, opts.workerId),
+        inArray(flowRuns.stateType, [...ACTIVE_STATE_TYPES]),
+        opts.held.length ? notInArray(flowRuns.id, opts.held) : undefined,
+        sql`${flowRuns.stateTimestamp} < now() - ${Math.round(opts.graceMs)} * interval '1 millisecond'`,
+      ),
+    )
+    .limit(100);
+  for (const run of orphans) {
+    try {
+      await takeBackRun({ db: opts.db, run, actor: "heartbeat", why: "its worker is alive but no longer holds it (a lost claim answer, or a worker process restarted under the same name)" });
+    } catch (err) {
+      // A report or the zombie killer got there first: the run moved on, which is all we wanted.
+      if (!(err instanceof AppError)) throw err;
+    }
+  }
 }
 
 /** A worker shutting down cleanly: it is no longer counted as online, and the zombie killer may act at once. */

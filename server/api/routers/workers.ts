@@ -101,7 +101,16 @@ export const workersRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       // The extra read is only for pool-scoped keys; others stay at one statement a heartbeat.
       if (ctx.access.workPoolIds) await ownWorker(ctx, input.workerId);
-      return heartbeatWorker({ db: ctx.db, workspaceId: ctx.workspaceId, workerId: input.workerId, runs: input.runs, workerTimeoutMs: ctx.engine.settings.workerTimeoutMs });
+      const { heartbeatIntervalMs, workerTimeoutMs } = ctx.engine.settings;
+      return heartbeatWorker({
+        db: ctx.db,
+        workspaceId: ctx.workspaceId,
+        workerId: input.workerId,
+        runs: input.runs,
+        workerTimeoutMs,
+        // A claim's answer may still be on its way when the next heartbeat leaves.
+        orphanGraceMs: Math.max(3 * heartbeatIntervalMs, 5_000),
+      });
     }),
 
   claim: workerProcedure
