@@ -1,9 +1,15 @@
-/** Deployments: a flow plus where, when and how it runs, each with a Run button (for editors and owners). */
+/**
+ * Deployments: a flow plus where, when and how it runs, each linking to its page, with a Run
+ * button and "New deployment" for editors and owners. After a delete it says how many scheduled
+ * runs were withdrawn (the detail page sends `?deleted=&withdrawn=`).
+ */
 import type { Metadata } from "next";
+import Link from "next/link";
 import { EmptyState, Snippet } from "@/app/_components/empty-state";
 import { LocalTime } from "@/app/_components/local-time";
 import { RunButton } from "@/app/_components/run-button";
 import { requestBaseUrl } from "@/app/_lib/base-url";
+import { pluralise } from "@/app/_lib/format";
 import { nextRunTime } from "@/app/_lib/schedules";
 import { getViewer } from "@/app/_lib/viewer";
 import { describeSchedule } from "@/common/schedule-description";
@@ -12,8 +18,14 @@ import { serverCaller } from "@/server/api/server-caller";
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Deployments" };
 
-export default async function DeploymentsPage() {
-  const [api, viewer] = await Promise.all([serverCaller(), getViewer()]);
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+const firstOf = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+export default async function DeploymentsPage({ searchParams }: { searchParams: SearchParams }) {
+  const [api, viewer, query] = await Promise.all([serverCaller(), getViewer(), searchParams]);
+  const deleted = firstOf(query.deleted);
+  const withdrawn = Number(firstOf(query.withdrawn) ?? 0);
   const deployments = await api.deployments.list({});
   const now = new Date();
 
@@ -24,9 +36,32 @@ export default async function DeploymentsPage() {
           <h1>Deployments</h1>
           <p>Flows with a place to run, default parameters and schedules.</p>
         </div>
+        {viewer.canEdit && deployments.length > 0 ? (
+          <Link className="button button-primary" href="/deployments/new">
+            New deployment
+          </Link>
+        ) : null}
       </header>
+      {deleted ? (
+        <p className="notice" role="status" data-testid="deployment-deleted">
+          Deleted {deleted}.{" "}
+          {withdrawn > 0
+            ? `${pluralise(withdrawn, "scheduled run")} ${withdrawn === 1 ? "was" : "were"} withdrawn (cancelled).`
+            : "No scheduled run was waiting."}
+        </p>
+      ) : null}
       {deployments.length === 0 ? (
         <EmptyState title="No deployments yet" testId="deployments-empty">
+          {viewer.canEdit ? (
+            <p>
+              <Link className="button button-primary" href="/deployments/new">
+                New deployment
+              </Link>{" "}
+              makes one here; or from the command line or the API:
+            </p>
+          ) : (
+            <p>Editors and owners of this workspace can make one; it then appears here.</p>
+          )}
           <p>
             A deployment makes a flow runnable from anywhere: it names the work pool (and queue) its runs go to,
             default parameters and their JSON schema, tags, and schedules (cron with a timezone, or an interval).
@@ -64,10 +99,10 @@ export default async function DeploymentsPage() {
                 return (
                   <tr key={d.id} data-testid="deployment-row" data-deployment={fullName}>
                     <td>
-                      <div className="cell-main nowrap">
+                      <Link href={`/deployments/${d.id}`} className="cell-main nowrap">
                         <span className="muted">{d.flowName}/</span>
                         {d.name}
-                      </div>
+                      </Link>
                       {d.description ? <div className="cell-sub">{d.description}</div> : null}
                       {d.version ? <div className="cell-sub">version {d.version}</div> : null}
                     </td>
