@@ -112,7 +112,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     await database.migrate();
     await signals.start(database);
     setRuntime({ config: opts.config, database, engine: { settings, signals } });
-    if (opts.services !== false) services = startServices({ database, settings });
+    if (opts.services !== false) services = startServices({ database, settings, signals });
 
     // Loaded now, after NODE_ENV is set: tRPC decides at load whether errors carry stacks.
     const { apiEndpointFor } = await import("./api/endpoint");

@@ -41,7 +41,8 @@ BATON_WORKER_TIMEOUT_S, BATON_LATE_AFTER_S, BATON_PENDING_TIMEOUT_S, BATON_LAZAR
       const settings = loadEngineSettings();
       const database = await openDatabase(config.database);
       await database.migrate();
-      const services = startServices({ database, settings, log: (m) => print(`${out.dim(new Date().toISOString())} ${m}`) });
+      const { lineLog } = await import("../../server/services/resources");
+      const services = startServices({ database, settings, log: lineLog((m) => print(`${out.dim(new Date().toISOString())} ${m}`)) });
       print(`Background services on ${describeDatabase(config)}; every ${settings.servicesIntervalMs / 1000} s.`);
       print(out.dim("  Press Ctrl+C to stop."));
       stopOnSignals(async () => {

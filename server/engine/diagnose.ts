@@ -22,6 +22,8 @@ export async function explainWaitingRun(opts: {
   db: DbOrTx;
   run: Pick<FlowRunRow, "workspaceId" | "workPoolId" | "workQueueId" | "requirements" | "tags">;
   workerTimeoutMs: number;
+  /** When "online" is judged (a worker heartbeated within workerTimeoutMs of it); the services pass their clock's. */
+  now?: Date;
 }): Promise<string> {
   const { db, run } = opts;
   if (!run.workPoolId) return "it has no work pool, so no worker will ever pick it up; give its deployment a work pool";
@@ -45,7 +47,7 @@ export async function explainWaitingRun(opts: {
       and(
         eq(workers.workPoolId, pool.id),
         isNull(workers.stoppedAt),
-        gt(workers.lastHeartbeatAt, new Date(Date.now() - opts.workerTimeoutMs)),
+        gt(workers.lastHeartbeatAt, new Date((opts.now?.getTime() ?? Date.now()) - opts.workerTimeoutMs)),
       ),
     );
   if (online.length === 0) return `no worker is online in work pool "${pool.name}"; start one with: baton worker start -p ${pool.name}`;

@@ -7,26 +7,27 @@ import { and, eq, inArray, lt } from "drizzle-orm";
 import { flowRuns } from "../../drizzle/schema";
 import { explainWaitingRun } from "../engine/diagnose";
 import { setRunState } from "../engine/transitions";
-import { unlessRaced, type ServiceContext } from "./context";
+import { unlessRaced, type ServiceResources } from "./resources";
 
-export async function markLateRuns(ctx: ServiceContext): Promise<number> {
-  const runs = await ctx.db
+export async function markLateRuns(res: ServiceResources): Promise<number> {
+  const now = res.clock.now();
+  const runs = await res.db
     .select()
     .from(flowRuns)
     .where(
       and(
         eq(flowRuns.stateType, "SCHEDULED"),
         inArray(flowRuns.stateName, ["Scheduled", "AwaitingRetry"]),
-        lt(flowRuns.scheduledTime, new Date(Date.now() - ctx.settings.lateAfterMs)),
+        lt(flowRuns.scheduledTime, new Date(now.getTime() - res.settings.lateAfterMs)),
       ),
     )
     .limit(200);
   let marked = 0;
   for (const run of runs) {
-    const reason = await explainWaitingRun({ db: ctx.db, run, workerTimeoutMs: ctx.settings.workerTimeoutMs });
-    const done = await unlessRaced(() =>
+    const reason = await explainWaitingRun({ db: res.db, run, workerTimeoutMs: res.settings.workerTimeoutMs, now });
+    const done = await unlessRaced(res, { service: "late marker", runId: run.id, transition: `${run.stateName} → Late` }, () =>
       setRunState({
-        db: ctx.db,
+        db: res.db,
         workspaceId: run.workspaceId,
         kind: "flow",
         runId: run.id,

@@ -3,7 +3,7 @@
  * worker that is still alive), or Late for too long. Each is rescheduled, up to a limit; then it
  * is FAILED with the reason, so nothing waits forever without a word.
  *
- * Time stuck counts only while this server was up (ctx.servingSince, as for the zombie
+ * Time stuck counts only while this server was up (res.servingSince, as for the zombie
  * killer): a run that sat in Pending or Late while no server ran (or the database was away)
  * could not have been started, reported or marked meanwhile, so after a restart it gets the
  * full timeout again before it is judged stuck. Before, a restart after a long outage
@@ -16,7 +16,7 @@ import type { DbOrTx } from "../db/client";
 import { explainWaitingRun } from "../engine/diagnose";
 import type { FlowRunRow } from "../engine/states";
 import { setRunState } from "../engine/transitions";
-import { unlessRaced, type ServiceContext } from "./context";
+import { unlessRaced, type ServiceResources } from "./resources";
 
 const ACTOR = "lazarus";
 
@@ -25,25 +25,26 @@ const ACTOR = "lazarus";
  * and servingSince: greatest(state_timestamp, servingSince) < now − timeout. Within a timeout of
  * servingSince that is nobody, so the query is skipped (null).
  */
-function stuckFor(ctx: ServiceContext, timeoutMs: number): SQL | null {
-  const cutoff = new Date(Date.now() - timeoutMs);
-  if (ctx.servingSince && ctx.servingSince.getTime() > cutoff.getTime()) return null;
+function stuckFor(res: ServiceResources, now: Date, timeoutMs: number): SQL | null {
+  const cutoff = new Date(now.getTime() - timeoutMs);
+  if (res.servingSince && res.servingSince.getTime() > cutoff.getTime()) return null;
   return lt(flowRuns.stateTimestamp, cutoff) ?? null;
 }
 
-export async function reviveStuckRuns(ctx: ServiceContext): Promise<number> {
-  const pendingStuck = stuckFor(ctx, ctx.settings.pendingTimeoutMs);
+export async function reviveStuckRuns(res: ServiceResources): Promise<number> {
+  const now = res.clock.now();
+  const pendingStuck = stuckFor(res, now, res.settings.pendingTimeoutMs);
   const stuckPending = pendingStuck
-    ? await ctx.db
+    ? await res.db
         .select({ run: flowRuns, workerName: workers.name })
         .from(flowRuns)
         .leftJoin(workers, eq(workers.id, flowRuns.workerId))
         .where(and(eq(flowRuns.stateType, "PENDING"), pendingStuck))
         .limit(200)
     : [];
-  const lateStuck = stuckFor(ctx, ctx.settings.lateRescheduleAfterMs);
+  const lateStuck = stuckFor(res, now, res.settings.lateRescheduleAfterMs);
   const stuckLate = lateStuck
-    ? await ctx.db
+    ? await res.db
         .select()
         .from(flowRuns)
         .where(and(eq(flowRuns.stateType, "SCHEDULED"), eq(flowRuns.stateName, "Late"), lateStuck))
@@ -52,36 +53,38 @@ export async function reviveStuckRuns(ctx: ServiceContext): Promise<number> {
 
   let handled = 0;
   for (const { run, workerName } of stuckPending) {
-    const why = `stuck in Pending for ${Math.round(ctx.settings.pendingTimeoutMs / 1000)} s${workerName ? ` on worker "${workerName}"` : ""}`;
-    if (await revive(ctx, run, why)) handled++;
+    const why = `stuck in Pending for ${Math.round(res.settings.pendingTimeoutMs / 1000)} s${workerName ? ` on worker "${workerName}"` : ""}`;
+    if (await revive(res, run, why, now)) handled++;
   }
   for (const run of stuckLate) {
-    const reason = await explainWaitingRun({ db: ctx.db, run, workerTimeoutMs: ctx.settings.workerTimeoutMs });
-    const why = `still not started ${Math.round(ctx.settings.lateRescheduleAfterMs / 1000)} s after it was marked Late (${reason})`;
-    if (await revive(ctx, run, why)) handled++;
+    const reason = await explainWaitingRun({ db: res.db, run, workerTimeoutMs: res.settings.workerTimeoutMs, now });
+    const why = `still not started ${Math.round(res.settings.lateRescheduleAfterMs / 1000)} s after it was marked Late (${reason})`;
+    if (await revive(res, run, why, now)) handled++;
   }
   return handled;
 }
 
-async function revive(ctx: ServiceContext, run: FlowRunRow, why: string): Promise<boolean> {
-  const limit = ctx.settings.lazarusLimit;
-  const done = await unlessRaced(() =>
-    ctx.db.transaction(async (tx) => {
+async function revive(res: ServiceResources, run: FlowRunRow, why: string, now: Date): Promise<boolean> {
+  const limit = res.settings.lazarusLimit;
+  const giveUp = run.lazarusCount >= limit;
+  const attempt = { service: "lazarus", runId: run.id, transition: `${run.stateName} → ${giveUp ? "Failed" : "Scheduled"}` };
+  const done = await unlessRaced(res, attempt, () =>
+    res.db.transaction(async (tx) => {
       const common = { db: tx, workspaceId: run.workspaceId, kind: "flow" as const, runId: run.id, actor: ACTOR, expectedVersion: run.stateVersion };
-      if (run.lazarusCount >= limit) {
+      if (giveUp) {
         await setRunState({ ...common, to: { type: "FAILED", message: `${why}; gave up after ${limit} reschedules` } });
         return true;
       }
       await setRunState({
         ...common,
         to: { type: "SCHEDULED", message: `${why}; rescheduled (${run.lazarusCount + 1} of ${limit})` },
-        scheduledTime: new Date(),
+        scheduledTime: now,
       });
       await bumpLazarusCount(tx, run.id);
       return true;
     }),
   );
-  if (done) ctx.log(`lazarus: flow run ${run.name} (${run.id}): ${why}`);
+  if (done) res.log.info(`lazarus: flow run ${run.name} (${run.id}): ${why}`);
   return Boolean(done);
 }
 

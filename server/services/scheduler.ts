@@ -22,7 +22,7 @@ import { and, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-or
 import { deploymentSchedules, deployments, flowRuns } from "../../drizzle/schema";
 import { createDeploymentRun } from "../domain/deployment-runs";
 import { AppError } from "../errors";
-import type { ServiceContext } from "./context";
+import type { ServiceResources } from "./resources";
 
 type Schedule = typeof deploymentSchedules.$inferSelect;
 type Deployment = typeof deployments.$inferSelect;
@@ -47,21 +47,23 @@ export function scheduleTimes(schedule: Pick<Schedule, "cron" | "intervalSeconds
 
 export const scheduledRunKey = (deploymentId: string, time: Date) => `scheduled:${deploymentId}:${time.toISOString()}`;
 
-export async function scheduleRuns(ctx: ServiceContext, now = new Date()): Promise<number> {
-  await removeRunsOfPausedSchedules(ctx);
-  const rows = await ctx.db
+/** One pass over every active schedule, as of res.clock's now. */
+export async function scheduleRuns(res: ServiceResources): Promise<number> {
+  const now = res.clock.now();
+  await removeRunsOfPausedSchedules(res, now);
+  const rows = await res.db
     .select({ schedule: deploymentSchedules, deployment: deployments })
     .from(deploymentSchedules)
     .innerJoin(deployments, eq(deployments.id, deploymentSchedules.deploymentId))
     .where(and(eq(deploymentSchedules.active, true), eq(deployments.paused, false)));
   let created = 0;
-  for (const { schedule, deployment } of rows) created += await materialise(ctx, schedule, deployment, now);
+  for (const { schedule, deployment } of rows) created += await materialise(res, schedule, deployment, now);
   return created;
 }
 
-async function materialise(ctx: ServiceContext, schedule: Schedule, deployment: Deployment, now: Date): Promise<number> {
-  const { schedulerMinRuns: minRuns, schedulerMaxRuns: maxRuns, schedulerHorizonMs } = ctx.settings;
-  const ahead = await ctx.db.$count(
+async function materialise(res: ServiceResources, schedule: Schedule, deployment: Deployment, now: Date): Promise<number> {
+  const { schedulerMinRuns: minRuns, schedulerMaxRuns: maxRuns, schedulerHorizonMs } = res.settings;
+  const ahead = await res.db.$count(
     flowRuns,
     and(eq(flowRuns.deploymentId, deployment.id), eq(flowRuns.autoScheduled, true), eq(flowRuns.stateType, "SCHEDULED"), gt(flowRuns.scheduledTime, now)),
   );
@@ -84,7 +86,7 @@ async function materialise(ctx: ServiceContext, schedule: Schedule, deployment: 
   if (plan.length === 0) return 0;
 
   // Skip what exists already; the unique key still guards against a second scheduler racing us.
-  const existing = await ctx.db
+  const existing = await res.db
     .select({ key: flowRuns.idempotencyKey })
     .from(flowRuns)
     .where(and(eq(flowRuns.flowId, deployment.flowId), inArray(flowRuns.idempotencyKey, plan.map((p) => p.key))));
@@ -95,7 +97,7 @@ async function materialise(ctx: ServiceContext, schedule: Schedule, deployment: 
   try {
     for (const { time, key } of todo) {
       await createDeploymentRun({
-        db: ctx.db,
+        db: res.db,
         deployment,
         tags: ["auto-scheduled"],
         scheduledTime: time,
@@ -108,13 +110,13 @@ async function materialise(ctx: ServiceContext, schedule: Schedule, deployment: 
     }
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
-    await recordScheduleError(ctx, deployment, err.message);
+    await recordScheduleError(res, deployment, err.message, now);
     return made;
   }
-  if (todo.length > 0 && deployment.scheduleError !== null) await clearScheduleError(ctx, deployment);
+  if (todo.length > 0 && deployment.scheduleError !== null) await clearScheduleError(res, deployment);
   const newest = upcoming.at(-1);
   if (newest) {
-    await ctx.db
+    await res.db
       .update(deploymentSchedules)
       .set({ materialisedUntil: newest })
       .where(
@@ -128,26 +130,26 @@ async function materialise(ctx: ServiceContext, schedule: Schedule, deployment: 
 }
 
 /** Stores why no run could be made; written (and logged) only when the reason changes, not every tick. */
-async function recordScheduleError(ctx: ServiceContext, deployment: Deployment, reason: string): Promise<void> {
-  const changed = await ctx.db
+async function recordScheduleError(res: ServiceResources, deployment: Deployment, reason: string, now: Date): Promise<void> {
+  const changed = await res.db
     .update(deployments)
-    .set({ scheduleError: reason, scheduleErrorAt: new Date() })
+    .set({ scheduleError: reason, scheduleErrorAt: now })
     .where(and(eq(deployments.id, deployment.id), sql`${deployments.scheduleError} IS DISTINCT FROM ${reason}`))
     .returning({ id: deployments.id });
-  if (changed.length > 0) ctx.log(`scheduler: made no run of deployment ${deployment.name} (${deployment.id}): ${reason}`);
+  if (changed.length > 0) res.log.info(`scheduler: made no run of deployment ${deployment.name} (${deployment.id}): ${reason}`);
 }
 
-async function clearScheduleError(ctx: ServiceContext, deployment: Deployment): Promise<void> {
-  await ctx.db
+async function clearScheduleError(res: ServiceResources, deployment: Deployment): Promise<void> {
+  await res.db
     .update(deployments)
     .set({ scheduleError: null, scheduleErrorAt: null })
     .where(and(eq(deployments.id, deployment.id), isNotNull(deployments.scheduleError)));
-  ctx.log(`scheduler: deployment ${deployment.name} (${deployment.id}) is scheduled again`);
+  res.log.info(`scheduler: deployment ${deployment.name} (${deployment.id}) is scheduled again`);
 }
 
 /** Pausing a deployment (or a schedule) withdraws the runs the scheduler had made for it. */
-async function removeRunsOfPausedSchedules(ctx: ServiceContext): Promise<void> {
-  const paused = ctx.db
+async function removeRunsOfPausedSchedules(res: ServiceResources, now: Date): Promise<void> {
+  const paused = res.db
     .select({ id: deployments.id })
     .from(deployments)
     .where(
@@ -156,14 +158,14 @@ async function removeRunsOfPausedSchedules(ctx: ServiceContext): Promise<void> {
         sql`NOT EXISTS (SELECT 1 FROM ${deploymentSchedules} s WHERE s.deployment_id = ${deployments.id} AND s.active)`,
       ),
     );
-  await ctx.db
+  await res.db
     .delete(flowRuns)
     .where(
       and(
         eq(flowRuns.autoScheduled, true),
         eq(flowRuns.stateType, "SCHEDULED"),
         inArray(flowRuns.stateName, ["Scheduled"]),
-        gt(flowRuns.scheduledTime, new Date()),
+        gt(flowRuns.scheduledTime, now),
         inArray(flowRuns.deploymentId, paused),
       ),
     );

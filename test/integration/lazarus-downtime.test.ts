@@ -1,6 +1,6 @@
 /**
  * Lazarus after the server was down: a run's time in Pending or Late counts only while a server
- * was up (from ServiceContext.servingSince), so runs that waited through an outage get the full
+ * was up (from ServiceResources.servingSince), so runs that waited through an outage get the full
  * timeout again before they are rescheduled or failed — as the zombie killer does for silence.
  */
 import { eq, sql } from "drizzle-orm";
@@ -12,12 +12,12 @@ import { markLateRuns } from "../../server/services/late-runs";
 import { reviveStuckRuns } from "../../server/services/lazarus";
 import { useTestDatabase } from "../helpers/db";
 import { WS, seedFlow, seedPool, seedRuns } from "../helpers/seed";
-import { serviceContext, sleep } from "../helpers/services";
+import { drivenResources } from "../helpers/services";
 
 describe("lazarus after the server was down", () => {
   const t = useTestDatabase();
   const run = async (id: string) => (await t.database.db.select().from(flowRuns).where(eq(flowRuns.id, id)))[0]!;
-  const aMinuteAgo = sql`now() - interval '1 minute'`;
+  const anHourAgo = sql`now() - interval '1 hour'`;
 
   async function pendingRun(name: string) {
     const db = t.database.db;
@@ -27,26 +27,27 @@ describe("lazarus after the server was down", () => {
     const w = await registerWorker({ db, workspaceId: WS, workPoolId: pool.id, name: `${name}-worker`, capabilities: {} });
     const [claimed] = await claimFlowRuns({ db, workspaceId: WS, workPoolId: pool.id, workerId: w.id, max: 1, capabilities: {}, actor: "test", workerTimeoutMs: 60_000 });
     expect(claimed?.stateType).toBe("PENDING");
-    // Claimed a minute ago, then the server (or its database) went away: nothing could move it.
-    await db.update(flowRuns).set({ stateTimestamp: aMinuteAgo }).where(eq(flowRuns.id, seeded!.id));
+    // Claimed an hour ago, then the server (or its database) went away: nothing could move it.
+    await db.update(flowRuns).set({ stateTimestamp: anHourAgo }).where(eq(flowRuns.id, seeded!.id));
     return seeded!.id;
   }
 
   it("a run Pending through the outage is rescheduled only once a pending timeout of uptime has passed", async () => {
-    const settings = { pendingTimeoutMs: 1_000, lateRescheduleAfterMs: 60_000 };
+    const settings = { pendingTimeoutMs: 300_000, lateRescheduleAfterMs: 3_600_000 };
     // The baseline: judged by its timestamp alone (no start moment), it is revived at once.
     const baseline = await pendingRun("down-baseline");
-    expect(await reviveStuckRuns(serviceContext(t.database.db, settings))).toBe(1);
+    expect(await reviveStuckRuns(drivenResources(t.database.db, settings))).toBe(1);
     expect(await run(baseline)).toMatchObject({ stateType: "SCHEDULED", lazarusCount: 1 });
 
     const id = await pendingRun("down-pending");
-    const ctx = { ...serviceContext(t.database.db, settings), servingSince: new Date() };
-    expect(await reviveStuckRuns(ctx)).toBe(0);
-    await sleep(500);
-    expect(await reviveStuckRuns(ctx)).toBe(0);
+    const res = drivenResources(t.database.db, settings);
+    res.servingSince = res.clock.now();
+    expect(await reviveStuckRuns(res)).toBe(0);
+    res.clock.advance(settings.pendingTimeoutMs - 1_000); // a second short of a pending timeout of uptime
+    expect(await reviveStuckRuns(res)).toBe(0);
     expect(await run(id)).toMatchObject({ stateType: "PENDING", lazarusCount: 0 });
-    await sleep(700); // a pending timeout of uptime now
-    expect(await reviveStuckRuns(ctx)).toBe(1);
+    res.clock.advance(2_000); // a pending timeout of uptime now
+    expect(await reviveStuckRuns(res)).toBe(1);
     expect(await run(id)).toMatchObject({ stateType: "SCHEDULED", lazarusCount: 1 });
   });
 
@@ -54,17 +55,21 @@ describe("lazarus after the server was down", () => {
     const db = t.database.db;
     const flow = await seedFlow(db, "down-late");
     const { pool, defaultQueue } = await seedPool(db, "down-late-pool");
-    const [seeded] = await seedRuns(db, { flowId: flow.id, workPoolId: pool.id, workQueueId: defaultQueue.id, scheduledTime: new Date(Date.now() - 120_000) });
-    const settings = { lateRescheduleAfterMs: 1_000, pendingTimeoutMs: 60_000 };
-    await markLateRuns(serviceContext(db, settings));
+    const settings = { lateRescheduleAfterMs: 600_000, pendingTimeoutMs: 3_600_000 };
+    const res = drivenResources(db, settings);
+    const [seeded] = await seedRuns(db, { flowId: flow.id, workPoolId: pool.id, workQueueId: defaultQueue.id, scheduledTime: new Date(res.clock.now().getTime() - 120_000) });
+    await markLateRuns(res);
     expect(await run(seeded!.id)).toMatchObject({ stateType: "SCHEDULED", stateName: "Late" });
-    await db.update(flowRuns).set({ stateTimestamp: aMinuteAgo }).where(eq(flowRuns.id, seeded!.id));
-    const ctx = { ...serviceContext(db, settings), servingSince: new Date() };
-    expect(await reviveStuckRuns(ctx)).toBe(0);
+    // Marked Late an hour ago, then the server went away.
+    await db.update(flowRuns).set({ stateTimestamp: anHourAgo }).where(eq(flowRuns.id, seeded!.id));
+    res.servingSince = res.clock.now();
+    expect(await reviveStuckRuns(res)).toBe(0);
+    res.clock.advance(settings.lateRescheduleAfterMs - 1_000);
+    expect(await reviveStuckRuns(res)).toBe(0);
     expect(await run(seeded!.id)).toMatchObject({ stateName: "Late", lazarusCount: 0 });
-    await sleep(1_200);
-    // (the first test's rescheduled runs went Late too: at least this one)
-    expect(await reviveStuckRuns(ctx)).toBeGreaterThanOrEqual(1);
+    res.clock.advance(2_000);
+    // (the first test's rescheduled runs may have gone Late too: at least this one)
+    expect(await reviveStuckRuns(res)).toBeGreaterThanOrEqual(1);
     expect(await run(seeded!.id)).toMatchObject({ stateType: "SCHEDULED", lazarusCount: 1 });
   });
 });

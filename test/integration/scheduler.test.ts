@@ -9,7 +9,7 @@ import { setRunState } from "../../server/engine/transitions";
 import { scheduleRuns } from "../../server/services/scheduler";
 import { useTestDatabase } from "../helpers/db";
 import { WS, seedPool } from "../helpers/seed";
-import { serviceContext } from "../helpers/services";
+import { drivenResources } from "../helpers/services";
 
 describe("scheduler", () => {
   const t = useTestDatabase();
@@ -21,7 +21,7 @@ describe("scheduler", () => {
     const db = t.database.db;
     await seedPool(db, "dst-pool");
     const ny = await createDeployment({ db, workspaceId: WS, flow: "nightly", name: "new-york", workPool: "dst-pool", schedules: [{ cron: "30 2 * * *", timezone: "America/New_York" }] });
-    await scheduleRuns(serviceContext(db, exactly(4)), new Date("2026-03-06T12:00:00Z"));
+    await scheduleRuns(drivenResources(db, exactly(4), new Date("2026-03-06T12:00:00Z")));
     // 02:30 does not exist on 8 March (clocks jump 02:00 → 03:00): it runs once, at 03:00 EDT.
     expect((await runsOf(ny.id)).map((r) => r.scheduledTime.toISOString())).toEqual([
       "2026-03-07T07:30:00.000Z",
@@ -30,7 +30,7 @@ describe("scheduler", () => {
       "2026-03-10T06:30:00.000Z",
     ]);
     const autumn = await createDeployment({ db, workspaceId: WS, flow: "nightly", name: "autumn", workPool: "dst-pool", schedules: [{ cron: "30 1 * * *", timezone: "America/New_York" }] });
-    await scheduleRuns(serviceContext(db, exactly(3)), new Date("2026-10-31T12:00:00Z"));
+    await scheduleRuns(drivenResources(db, exactly(3), new Date("2026-10-31T12:00:00Z")));
     // 01:30 happens twice on 1 November (clocks fall back 02:00 → 01:00): it runs once.
     expect((await runsOf(autumn.id)).map((r) => r.scheduledTime.toISOString())).toEqual([
       "2026-11-01T05:30:00.000Z",
@@ -47,7 +47,7 @@ describe("scheduler", () => {
     const db = t.database.db;
     await seedPool(db, "greetings-pool");
     const d = await createDeployment({ db, workspaceId: WS, flow: "greetings", name: "morning", workPool: "greetings-pool", schedules: [{ cron: "0 8 * * *", timezone: "Asia/Phnom_Penh" }] });
-    await scheduleRuns(serviceContext(db, exactly(2)), new Date("2026-11-24T12:00:00Z"));
+    await scheduleRuns(drivenResources(db, exactly(2), new Date("2026-11-24T12:00:00Z")));
     expect((await runsOf(d.id)).map((r) => r.scheduledTime.toISOString())).toEqual(["2026-11-25T01:00:00.000Z", "2026-11-26T01:00:00.000Z"]);
   });
 
@@ -56,8 +56,8 @@ describe("scheduler", () => {
     await seedPool(db, "hourly-pool");
     const d = await createDeployment({ db, workspaceId: WS, flow: "hourly", name: "every-hour", workPool: "hourly-pool", schedules: [{ intervalSeconds: 3600, anchorDate: new Date("2026-01-01T00:00:00Z") }] });
     const now = new Date("2026-11-24T10:15:00Z");
-    await Promise.all([scheduleRuns(serviceContext(db, exactly(5)), now), scheduleRuns(serviceContext(db, exactly(5)), now)]);
-    await scheduleRuns(serviceContext(db, exactly(5)), now); // a restart
+    await Promise.all([scheduleRuns(drivenResources(db, exactly(5), now)), scheduleRuns(drivenResources(db, exactly(5), now))]);
+    await scheduleRuns(drivenResources(db, exactly(5), now)); // a restart
     const runs = await runsOf(d.id);
     expect(runs.map((r) => r.scheduledTime.toISOString())).toEqual([
       "2026-11-24T11:00:00.000Z",
@@ -68,14 +68,35 @@ describe("scheduler", () => {
     ]);
   });
 
+  it("as its clock moves on, keeps the same number of runs ahead, adding only the next one", async () => {
+    const db = t.database.db;
+    await seedPool(db, "moving-pool");
+    const d = await createDeployment({ db, workspaceId: WS, flow: "moving", name: "hourly", workPool: "moving-pool", schedules: [{ intervalSeconds: 3600, anchorDate: new Date("2026-01-01T00:00:00Z") }] });
+    const res = drivenResources(db, exactly(3), new Date("2026-11-24T10:15:00Z"));
+    const times = async () => (await runsOf(d.id)).map((r) => r.scheduledTime.toISOString().slice(11, 16));
+    await scheduleRuns(res); // (its counts include the other tests' deployments: look at this one's runs)
+    expect(await times()).toEqual(["11:00", "12:00", "13:00"]);
+    res.clock.advance(30 * 60_000); // 10:45: the same three are still ahead
+    await scheduleRuns(res);
+    expect(await times()).toEqual(["11:00", "12:00", "13:00"]);
+    res.clock.advance(30 * 60_000); // 11:15: the 11:00 run is due, so one more at the end
+    await scheduleRuns(res);
+    expect((await runsOf(d.id)).map((r) => r.scheduledTime.toISOString())).toEqual([
+      "2026-11-24T11:00:00.000Z",
+      "2026-11-24T12:00:00.000Z",
+      "2026-11-24T13:00:00.000Z",
+      "2026-11-24T14:00:00.000Z",
+    ]);
+  });
+
   it("pausing a deployment withdraws its future runs and makes no new ones", async () => {
     const db = t.database.db;
     await seedPool(db, "pausable-pool");
     const d = await createDeployment({ db, workspaceId: WS, flow: "pausable", name: "daily", workPool: "pausable-pool", schedules: [{ cron: "0 9 * * *", timezone: "Europe/Paris" }] });
-    await scheduleRuns(serviceContext(db, exactly(3)));
+    await scheduleRuns(drivenResources(db, exactly(3)));
     expect(await runsOf(d.id)).toHaveLength(3);
     await updateDeployment({ db, workspaceId: WS, ref: d.id, patch: { paused: true } });
-    await scheduleRuns(serviceContext(db, exactly(3)));
+    await scheduleRuns(drivenResources(db, exactly(3)));
     expect(await runsOf(d.id)).toHaveLength(0);
   });
 
@@ -89,13 +110,15 @@ describe("scheduler", () => {
     for (const d of [skip, once]) {
       await db.update(deploymentSchedules).set({ materialisedUntil: new Date("2026-11-21T12:00:00Z") }).where(eq(deploymentSchedules.deploymentId, d.id));
     }
-    await scheduleRuns(serviceContext(db, exactly(2)), now);
+    const res = drivenResources(db, exactly(2), now);
+    await scheduleRuns(res);
     expect((await runsOf(skip.id)).map((r) => r.scheduledTime.toISOString())).toEqual(["2026-11-24T13:00:00.000Z", "2026-11-24T14:00:00.000Z"]);
     const onceRuns = await runsOf(once.id);
     expect(onceRuns.map((r) => r.scheduledTime.toISOString())).toEqual([now.toISOString(), "2026-11-24T13:00:00.000Z", "2026-11-24T14:00:00.000Z"]);
     expect(onceRuns[0]!.idempotencyKey).toMatch(/:catch-up$/);
     // A second pass does not catch up again.
-    await scheduleRuns(serviceContext(db, exactly(2)), new Date(now.getTime() + 60_000));
+    res.clock.advance(60_000);
+    await scheduleRuns(res);
     expect(await db.$count(flowRuns, and(eq(flowRuns.deploymentId, once.id)))).toBe(3);
   });
 
@@ -119,7 +142,7 @@ describe("scheduler", () => {
         schedules: [{ cron: "0 3 * * *", timezone: "UTC" }],
       });
       const manual = await caller().deployments.run({ deployment: d.id });
-      await scheduleRuns(serviceContext(db, exactly(1)));
+      await scheduleRuns(drivenResources(db, exactly(1)));
       const [byHand, bySchedule] = await Promise.all([
         db.select().from(flowRuns).where(eq(flowRuns.id, manual.id)),
         db.select().from(flowRuns).where(and(eq(flowRuns.deploymentId, d.id), eq(flowRuns.autoScheduled, true))),
@@ -165,7 +188,7 @@ describe("scheduler", () => {
         parameterSchema: schema,
         schedules: [{ intervalSeconds: 3600 }],
       });
-      const ctx = serviceContext(db, exactly(3));
+      const ctx = drivenResources(db, exactly(3));
       await scheduleRuns(ctx);
       expect(await runsOf(d.id)).toHaveLength(0);
       const shown = await caller().deployments.get({ deployment: d.id });
@@ -190,7 +213,7 @@ describe("scheduler", () => {
       await seedPool(db, "doomed-pool");
       const d = await createDeployment({ db, workspaceId: WS, flow: "orphaned", name: "daily", workPool: "doomed-pool", schedules: [{ cron: "0 6 * * *", timezone: "UTC" }] });
       await deleteWorkPool({ db, workspaceId: WS, ref: "doomed-pool" });
-      await scheduleRuns(serviceContext(db, exactly(2)));
+      await scheduleRuns(drivenResources(db, exactly(2)));
       expect(await runsOf(d.id)).toHaveLength(0);
       const shown = await caller().deployments.get({ deployment: d.id });
       expect(shown.workPoolId).toBeNull();
@@ -203,7 +226,7 @@ describe("scheduler", () => {
       const db = t.database.db;
       await seedPool(db, "withdraw-pool");
       const d = await createDeployment({ db, workspaceId: WS, flow: "withdrawn", name: "every-minute", workPool: "withdraw-pool", schedules: [{ cron: "* * * * *", timezone: "UTC" }] });
-      await scheduleRuns(serviceContext(db, exactly(4)));
+      await scheduleRuns(drivenResources(db, exactly(4)));
       expect(await runsOf(d.id)).toHaveLength(4);
       const later = await caller().deployments.run({ deployment: d.id, scheduledTime: "2099-01-01T00:00:00Z" });
       const started = await caller().deployments.run({ deployment: d.id });
@@ -223,7 +246,7 @@ describe("scheduler", () => {
       const [still] = await db.select().from(flowRuns).where(eq(flowRuns.id, started.id));
       expect(still).toMatchObject({ stateType: "RUNNING", deploymentId: null });
       // Nothing is scheduled for it again: its schedules went with it.
-      await scheduleRuns(serviceContext(db, exactly(4)));
+      await scheduleRuns(drivenResources(db, exactly(4)));
       expect(await db.$count(flowRuns, eq(flowRuns.flowId, still!.flowId))).toBe(6);
     });
   });

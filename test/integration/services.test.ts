@@ -13,7 +13,9 @@ import { killZombies } from "../../server/services/zombie-killer";
 import { logs } from "../../drizzle/schema";
 import { useTestDatabase } from "../helpers/db";
 import { WS, seedFlow, seedPool, seedRuns } from "../helpers/seed";
-import { fastSettings, serviceContext, sleep } from "../helpers/services";
+import { TestClock } from "../../server/engine/clock";
+import { loadEngineSettings } from "../../server/engine/settings";
+import { drivenResources, recordingLog } from "../helpers/services";
 
 describe("background services", () => {
   const t = useTestDatabase();
@@ -36,10 +38,13 @@ describe("background services", () => {
 
   it("zombie killer: a silent worker's running run is CRASHED, named with its worker, then retried", async () => {
     const { run: r, worker } = await claimedRun("zombie", { maxRetries: 1 });
-    const ctx = serviceContext(t.database.db, { workerTimeoutMs: 600 });
-    expect(await killZombies(ctx)).toBe(0); // the worker is fresh
-    await sleep(700);
-    expect(await killZombies(ctx)).toBe(1);
+    const res = drivenResources(t.database.db);
+    const timeoutMs = res.settings.workerTimeoutMs;
+    expect(await killZombies(res)).toBe(0); // the worker is fresh
+    res.clock.advance(timeoutMs - 1_000);
+    expect(await killZombies(res)).toBe(0); // a second short of its timeout
+    res.clock.advance(2_000);
+    expect(await killZombies(res)).toBe(1);
     const after = await run(r.id);
     expect(after).toMatchObject({ stateType: "SCHEDULED", stateName: "AwaitingRetry", leaseToken: null });
     const crashed = (await t.database.db.select().from(stateHistory).where(eq(stateHistory.flowRunId, r.id))).find((h) => h.toType === "CRASHED");
@@ -50,7 +55,8 @@ describe("background services", () => {
 
   it("zombie killer after the server was down: a worker's silence counts from when the services started, so a stale heartbeat gets a worker timeout to come back", async () => {
     const db = t.database.db;
-    const timeoutMs = 1_500;
+    const settings = { ...loadEngineSettings({}), servicesIntervalMs: 1_000 };
+    const timeoutMs = settings.workerTimeoutMs;
     // Two runs on workers whose last heartbeat is long past the timeout: the server was down.
     const comesBack = await claimedRun("outage-back");
     const gone = await claimedRun("outage-gone");
@@ -61,34 +67,35 @@ describe("background services", () => {
     const oneOff = await db.select({ id: workers.id }).from(workers).where(sql`${workers.lastHeartbeatAt} < now() - ${timeoutMs} * interval '1 millisecond'`);
     expect(oneOff.map((w) => w.id)).toEqual(expect.arrayContaining([comesBack.worker.id, gone.worker.id]));
 
-    const logs: string[] = [];
-    const services = startServices({ database: t.database, settings: fastSettings({ workerTimeoutMs: timeoutMs }), log: (m) => logs.push(m) });
-    const startedAt = Date.now();
+    const log = recordingLog();
+    const clock = new TestClock();
+    const services = startServices({ database: t.database, settings, log, clock });
+    // The loop ticks at start, then each time the clock passes its interval.
+    const tickAfter = async (ms: number) => {
+      const ticked = services.nextTick();
+      clock.advance(ms);
+      await ticked;
+    };
     try {
       await services.nextTick();
       expect(services.isLeader()).toBe(true);
-      expect(logs.join("\n")).toMatch(/silence counts from now \(1\.5 s to heartbeat\)/);
-      // Well inside the grace, the loop has ticked many times and crashed nothing.
-      while (Date.now() - startedAt < timeoutMs / 2) await services.nextTick();
+      expect(log.logs.join("\n")).toMatch(/silence counts from now \(30 s to heartbeat\)/);
+      // Halfway through the grace: nothing crashed.
+      await tickAfter(timeoutMs / 2);
       expect((await run(comesBack.run.id)).stateType).toBe("RUNNING");
       expect((await run(gone.run.id)).stateType).toBe("RUNNING");
       // One worker heartbeats again (the server is reachable); the other stays silent.
-      await db.update(workers).set({ lastHeartbeatAt: sql`now()` }).where(eq(workers.id, comesBack.worker.id));
-      let crashedAfterMs = 0;
-      while (Date.now() - startedAt < 10_000) {
-        await services.nextTick();
-        if ((await run(gone.run.id)).stateType !== "RUNNING") {
-          crashedAfterMs = Date.now() - startedAt;
-          break;
-        }
-      }
-      // The silent worker's run is crashed once a worker timeout has passed since the start, not before.
-      expect(crashedAfterMs).toBeGreaterThanOrEqual(timeoutMs);
-      expect(crashedAfterMs).toBeLessThan(timeoutMs + 2_000);
+      await db.update(workers).set({ lastHeartbeatAt: clock.now() }).where(eq(workers.id, comesBack.worker.id));
+      // A second before a worker timeout has passed since the start: still nothing.
+      await tickAfter(timeoutMs / 2 - 1_000);
+      expect((await run(gone.run.id)).stateType).toBe("RUNNING");
+      // A second after it: the silent worker's run is crashed.
+      await tickAfter(2_000);
       expect((await run(gone.run.id)).stateType).toBe("CRASHED");
       expect(await history(gone.run.id)).toEqual(["Running", "Crashed@zombie-killer"]);
       // The one that heartbeated within the grace keeps its run (its heartbeat is fresh).
       expect((await run(comesBack.run.id)).stateType).toBe("RUNNING");
+      expect(log.errors).toEqual([]);
     } finally {
       await services.stop();
     }
@@ -96,8 +103,9 @@ describe("background services", () => {
 
   it("zombie killer: a run with no retries left stays CRASHED; PENDING goes back to the queue", async () => {
     const { run: r } = await claimedRun("zombie2");
-    await sleep(200);
-    await killZombies(serviceContext(t.database.db));
+    const res = drivenResources(t.database.db);
+    res.clock.advance(res.settings.workerTimeoutMs + 1_000);
+    await killZombies(res);
     expect((await run(r.id)).stateType).toBe("CRASHED");
 
     const db = t.database.db;
@@ -107,45 +115,56 @@ describe("background services", () => {
     const w = await registerWorker({ db, workspaceId: WS, workPoolId: pool.id, name: "pz", capabilities: {} });
     const [p] = await claimFlowRuns({ db, workspaceId: WS, workPoolId: pool.id, workerId: w.id, max: 1, capabilities: {}, actor: "test", workerTimeoutMs: 60_000 });
     await db.update(workers).set({ stoppedAt: new Date() }).where(eq(workers.id, w.id)); // said goodbye, still holding it
-    await killZombies(serviceContext(db));
+    await killZombies(drivenResources(db)); // at once: no timeout to wait for
     expect(await run(p!.id)).toMatchObject({ stateType: "SCHEDULED", stateName: "Scheduled", runCount: 0 });
   });
 
   it("a worker that heartbeats in time keeps its run", async () => {
     const { run: r, worker } = await claimedRun("alive");
-    await sleep(200);
-    await t.database.db.update(workers).set({ lastHeartbeatAt: sql`now()` }).where(eq(workers.id, worker.id));
-    expect(await killZombies(serviceContext(t.database.db))).toBe(0);
+    const res = drivenResources(t.database.db);
+    res.clock.advance(res.settings.workerTimeoutMs - 1_000);
+    await t.database.db.update(workers).set({ lastHeartbeatAt: res.clock.now() }).where(eq(workers.id, worker.id));
+    res.clock.advance(res.settings.workerTimeoutMs - 1_000); // a worker timeout after the claim, not after its heartbeat
+    await killZombies(res);
     expect((await run(r.id)).stateType).toBe("RUNNING");
+    expect(res.logs.join("\n")).not.toContain(r.id);
   });
 
   it("the watchdog fails a run past its timeout as TimedOut", async () => {
-    const { run: r, worker } = await claimedRun("slow");
-    await t.database.db.update(flowRuns).set({ timeoutSeconds: 0.05 }).where(eq(flowRuns.id, r.id));
-    await sleep(100);
-    await t.database.db.update(workers).set({ lastHeartbeatAt: sql`now()` }).where(eq(workers.id, worker.id));
-    await killZombies(serviceContext(t.database.db, { workerTimeoutMs: 60_000 }));
-    expect(await run(r.id)).toMatchObject({ stateType: "FAILED", stateName: "TimedOut", stateMessage: "timed out after 0.05 s" });
+    const { run: r } = await claimedRun("slow");
+    await t.database.db.update(flowRuns).set({ timeoutSeconds: 30 }).where(eq(flowRuns.id, r.id));
+    const res = drivenResources(t.database.db, { workerTimeoutMs: 3_600_000 }); // its worker is alive throughout
+    res.clock.advance(29_000);
+    await killZombies(res);
+    expect((await run(r.id)).stateType).toBe("RUNNING");
+    res.clock.advance(2_000);
+    await killZombies(res);
+    expect(await run(r.id)).toMatchObject({ stateType: "FAILED", stateName: "TimedOut", stateMessage: "timed out after 30 s" });
   });
 
   it("late marker: says why a run has not started", async () => {
     const db = t.database.db;
     const flow = await seedFlow(db, "late");
     const { pool, defaultQueue } = await seedPool(db, "late-pool");
-    const [noWorker] = await seedRuns(db, { flowId: flow.id, workPoolId: pool.id, workQueueId: defaultQueue.id, scheduledTime: new Date(Date.now() - 60_000) });
-    await markLateRuns(serviceContext(db));
+    const res = drivenResources(db);
+    const aMinuteAgo = () => new Date(res.clock.now().getTime() - 60_000);
+    const [noWorker] = await seedRuns(db, { flowId: flow.id, workPoolId: pool.id, workQueueId: defaultQueue.id, scheduledTime: res.clock.now() });
+    await markLateRuns(res);
+    expect(await run(noWorker!.id)).toMatchObject({ stateName: "Scheduled" }); // due, not late yet
+    res.clock.advance(res.settings.lateAfterMs + 1_000);
+    await markLateRuns(res);
     expect(await run(noWorker!.id)).toMatchObject({ stateName: "Late" });
     expect((await run(noWorker!.id)).stateMessage).toMatch(/no worker is online in work pool "late-pool"/);
 
     const { pool: gpuPool, defaultQueue: q } = await seedPool(db, "gpu-late-pool");
     await registerWorker({ db, workspaceId: WS, workPoolId: gpuPool.id, name: "cpu-only", capabilities: { cores: 2 } });
-    const [needsGpu] = await seedRuns(db, { flowId: flow.id, workPoolId: gpuPool.id, workQueueId: q.id, requirements: { gpu: true }, scheduledTime: new Date(Date.now() - 60_000) });
-    await markLateRuns(serviceContext(db));
+    const [needsGpu] = await seedRuns(db, { flowId: flow.id, workPoolId: gpuPool.id, workQueueId: q.id, requirements: { gpu: true }, scheduledTime: aMinuteAgo() });
+    await markLateRuns(res);
     expect((await run(needsGpu!.id)).stateMessage).toMatch(/no online worker in pool "gpu-late-pool" has what it requires \(\{"gpu":true\}\); online: cpu-only/);
 
     const { pool: pausedPool, defaultQueue: pq } = await seedPool(db, "paused-late-pool", { paused: true });
-    const [paused] = await seedRuns(db, { flowId: flow.id, workPoolId: pausedPool.id, workQueueId: pq.id, scheduledTime: new Date(Date.now() - 60_000) });
-    await markLateRuns(serviceContext(db));
+    const [paused] = await seedRuns(db, { flowId: flow.id, workPoolId: pausedPool.id, workQueueId: pq.id, scheduledTime: aMinuteAgo() });
+    await markLateRuns(res);
     expect((await run(paused!.id)).stateMessage).toMatch(/work pool "paused-late-pool" is paused/);
   });
 
@@ -155,13 +174,24 @@ describe("background services", () => {
     const { pool, defaultQueue } = await seedPool(db, "stuck-pool");
     const [seeded] = await seedRuns(db, { flowId: flow.id, workPoolId: pool.id, workQueueId: defaultQueue.id });
     const w = await registerWorker({ db, workspaceId: WS, workPoolId: pool.id, name: "stuck-worker", capabilities: {} });
-    const ctx = serviceContext(db, { workerTimeoutMs: 60_000 });
     for (let i = 1; i <= 3; i++) {
       const got = await claimFlowRuns({ db, workspaceId: WS, workPoolId: pool.id, workerId: w.id, max: 1, capabilities: {}, actor: "test", workerTimeoutMs: 60_000 });
       expect(got).toHaveLength(1);
-      await sleep(200);
-      await reviveStuckRuns(ctx); // (it also revives other tests' stuck runs in this database)
-      expect((await run(seeded!.id)).stateType).toBe(i < 3 ? "SCHEDULED" : "FAILED");
+      // A clock from the claim on (the claim stamps the run with the database's time).
+      const res = drivenResources(db, { workerTimeoutMs: 3_600_000, lazarusLimit: 2 });
+      res.clock.advance(res.settings.pendingTimeoutMs - 1_000);
+      await reviveStuckRuns(res); // (it also revives other tests' stuck runs in this database)
+      expect((await run(seeded!.id)).stateType).toBe("PENDING");
+      res.clock.advance(2_000);
+      await reviveStuckRuns(res);
+      const after = await run(seeded!.id);
+      expect(after.stateType).toBe(i < 3 ? "SCHEDULED" : "FAILED");
+      if (i < 3) {
+        expect(after.scheduledTime).toEqual(res.clock.now()); // due at once, on the services' clock
+        // The claim compares with the database's clock, which the test clock has run ahead of:
+        // make the run due by that one too.
+        await db.update(flowRuns).set({ scheduledTime: sql`now()` }).where(eq(flowRuns.id, seeded!.id));
+      }
     }
     const final = await run(seeded!.id);
     expect(final.stateType).toBe("FAILED");
@@ -174,15 +204,26 @@ describe("background services", () => {
     const flow = await seedFlow(db, "forever-late");
     const { pool, defaultQueue } = await seedPool(db, "nobody-pool");
     const [seeded] = await seedRuns(db, { flowId: flow.id, workPoolId: pool.id, workQueueId: defaultQueue.id, scheduledTime: new Date(Date.now() - 60_000) });
-    const ctx = serviceContext(db, { lazarusLimit: 1 });
-    await markLateRuns(ctx);
-    await sleep(200);
-    await reviveStuckRuns(ctx);
+    const res = drivenResources(db, { lazarusLimit: 1 });
+    const { lateAfterMs, lateRescheduleAfterMs } = res.settings;
+    await markLateRuns(res);
+    expect(await run(seeded!.id)).toMatchObject({ stateName: "Late" });
+    res.clock.advance(lateRescheduleAfterMs - 1_000);
+    await reviveStuckRuns(res);
+    expect(await run(seeded!.id)).toMatchObject({ stateName: "Late", lazarusCount: 0 });
+    res.clock.advance(2_000);
+    await reviveStuckRuns(res);
     expect(await run(seeded!.id)).toMatchObject({ stateType: "SCHEDULED", stateName: "Scheduled", lazarusCount: 1 });
-    await sleep(100);
-    await markLateRuns(ctx);
-    await sleep(200);
-    await reviveStuckRuns(ctx);
+    // Rescheduled for now: Late again only after lateAfter.
+    res.clock.advance(lateAfterMs - 1_000);
+    await markLateRuns(res);
+    expect(await run(seeded!.id)).toMatchObject({ stateName: "Scheduled" });
+    res.clock.advance(2_000);
+    await markLateRuns(res);
+    expect(await run(seeded!.id)).toMatchObject({ stateName: "Late" });
+    // (Its Late stamp is the database's time, which this clock has run well ahead of, so it is
+    // judged stuck at once; the wait before a reschedule was shown above.)
+    await reviveStuckRuns(res);
     const final = await run(seeded!.id);
     expect(final.stateType).toBe("FAILED");
     expect(final.stateMessage).toMatch(/no worker is online in work pool "nobody-pool".*gave up after 1 reschedules/);
@@ -215,7 +256,7 @@ describe("background services", () => {
       { workspaceId: WS, level: 20, message: "old", timestamp: new Date(Date.now() - 40 * 86_400_000) },
       { workspaceId: WS, level: 20, message: "new", timestamp: new Date() },
     ]);
-    expect(await pruneOldLogs(serviceContext(db, { logRetentionMs: 30 * 86_400_000 }))).toBe(1);
+    expect(await pruneOldLogs(drivenResources(db, { logRetentionMs: 30 * 86_400_000 }))).toBe(1);
     expect((await db.select().from(logs)).map((l) => l.message)).toContain("new");
   });
 

@@ -17,6 +17,7 @@ import { useTestDatabase } from "../helpers/db";
 import { fastSettings, sleep } from "../helpers/services";
 import { RunSignals } from "../../server/engine/signals";
 import { startServices, type RunningServices } from "../../server/services";
+import { lineLog } from "../../server/services/resources";
 import type { Database } from "../../server/db/client";
 import { createBatonClient, type BatonClient } from "../../server/client";
 import { FilesystemBlobStore, setBlobStore } from "../../server/blobs";
@@ -66,7 +67,7 @@ export function useWorkerHarness(settings: Partial<EngineSettings> = {}, opts: H
     await signals.start(handle.database);
     server = await startHttpApiServer(() => handle.database.db, () => ({ settings: engineSettings, signals }), opts.auth);
     client = createBatonClient({ apiUrl: server.apiUrl, batch: false });
-    if (opts.services) services = startServices({ database: handle.database, settings: engineSettings, log: (m) => serviceLog.push(`${new Date().toISOString().slice(11, 23)} ${m}`) });
+    if (opts.services) services = startServices({ database: handle.database, settings: engineSettings, log: lineLog((m) => serviceLog.push(`${new Date().toISOString().slice(11, 23)} ${m}`)) });
   }, 60_000);
 
   afterAll(async () => {
