@@ -55,7 +55,15 @@ export function RunsWithReasons({ runs, reasons, label, showDeployment = false }
                     </div>
                   ) : null}
                 </td>
-                {showDeployment ? <td>{run.deploymentName ? `${run.flowName}/${run.deploymentName}` : <span className="muted">—</span>}</td> : null}
+                {showDeployment ? (
+                  <td>
+                    {run.deploymentId && run.deploymentName ? (
+                      <Link href={`/deployments/${run.deploymentId}`}>{`${run.flowName}/${run.deploymentName}`}</Link>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
+                  </td>
+                ) : null}
                 <td>
                   <LocalTime iso={run.scheduledTime} relative />
                 </td>

@@ -12,7 +12,7 @@
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useId, useState, type ReactNode } from "react";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { draftFromSchedule, scheduleInput, scheduleProblem, type ScheduleDraft } from "@/app/_lib/schedule-draft";
 import type { Deployment } from "@/app/_lib/trpc-types";
@@ -46,6 +46,37 @@ function parseJsonObject(text: string, what: string): { value?: Record<string, u
   } catch (err) {
     return { problem: `${what} is not valid JSON: ${(err as Error).message}` };
   }
+}
+
+/**
+ * A labelled field whose hint is outside the label (tied by aria-describedby), so the control's
+ * name is its label alone.
+ */
+function Field({
+  label,
+  hint,
+  wide = false,
+  children,
+}: {
+  label: string;
+  hint?: ReactNode;
+  wide?: boolean;
+  children: (props: { id: string; "aria-describedby"?: string }) => ReactNode;
+}) {
+  const id = useId();
+  return (
+    <div className={wide ? "field field-wide" : "field"}>
+      <label className="field-label" htmlFor={id}>
+        {label}
+      </label>
+      {children({ id, "aria-describedby": hint ? `${id}-hint` : undefined })}
+      {hint ? (
+        <span className="field-hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
+    </div>
+  );
 }
 
 const pretty = (v: unknown) => (v && Object.keys(v as object).length ? JSON.stringify(v, null, 2) : "");
@@ -133,11 +164,9 @@ export function DeploymentForm({ deployment, pools }: { deployment?: Deployment;
       }}
     >
       <div className="inline-form">
-        <label className="field">
-          <span className="field-label">Flow</span>
-          <input type="text" value={flow} required readOnly={editing} maxLength={200} placeholder="hello" onChange={(e) => setFlow(e.target.value)} />
-          <span className="field-hint">{editing ? "A deployment stays with its flow." : "Created with the deployment if it does not exist yet."}</span>
-        </label>
+        <Field label="Flow" hint={editing ? "A deployment stays with its flow." : "Created with the deployment if it does not exist yet."}>
+          {(p) => <input {...p} type="text" value={flow} required readOnly={editing} maxLength={200} placeholder="hello" onChange={(e) => setFlow(e.target.value)} />}
+        </Field>
         <label className="field">
           <span className="field-label">Deployment name</span>
           <input type="text" value={name} required maxLength={200} placeholder="daily" onChange={(e) => setName(e.target.value)} />
@@ -151,15 +180,20 @@ export function DeploymentForm({ deployment, pools }: { deployment?: Deployment;
         <span className="field-label">Description</span>
         <input type="text" value={description} maxLength={5000} placeholder="What it does, for the people who run it" onChange={(e) => setDescription(e.target.value)} />
       </label>
-      <label className="field">
-        <span className="field-label">Entrypoint</span>
-        <input type="text" value={entrypoint} maxLength={1000} spellCheck={false} placeholder="kind:encode or flows/report.ts:report" onChange={(e) => setEntrypoint(e.target.value)} />
-        <span className="field-hint">
-          What the worker runs: a built-in kind (<code>kind:encode</code>, <code>kind:pdf</code>, <code>kind:cluster</code>…), or a
-          file in the worker&apos;s code root and its flow (<code>path/to/file.ts:flowName</code>; setting one needs the permission to
-          define what workers execute, which owners have).
-        </span>
-      </label>
+      <Field
+        label="Entrypoint"
+        hint={
+          <>
+            What the worker runs: a built-in kind (<code>kind:encode</code>, <code>kind:pdf</code>, <code>kind:cluster</code>…), or a
+            file in the worker&apos;s code root and its flow (<code>path/to/file.ts:flowName</code>; setting one needs the permission
+            to define what workers execute, which owners have).
+          </>
+        }
+      >
+        {(p) => (
+          <input {...p} type="text" value={entrypoint} maxLength={1000} spellCheck={false} placeholder="kind:encode or flows/report.ts:report" onChange={(e) => setEntrypoint(e.target.value)} />
+        )}
+      </Field>
       <div className="inline-form">
         <label className="field">
           <span className="field-label">Work pool</span>
@@ -189,11 +223,9 @@ export function DeploymentForm({ deployment, pools }: { deployment?: Deployment;
             ))}
           </select>
         </label>
-        <label className="field field-wide">
-          <span className="field-label">Tags</span>
-          <input type="text" value={tags} placeholder="nightly, reports" onChange={(e) => setTags(e.target.value)} />
-          <span className="field-hint">Separated by commas.</span>
-        </label>
+        <Field label="Tags" hint="Separated by commas." wide>
+          {(p) => <input {...p} type="text" value={tags} placeholder="nightly, reports" onChange={(e) => setTags(e.target.value)} />}
+        </Field>
       </div>
       {pools.length === 0 ? (
         <p className="notice notice-warn">
@@ -202,23 +234,27 @@ export function DeploymentForm({ deployment, pools }: { deployment?: Deployment;
         </p>
       ) : null}
       <div className="grid-2">
-        <label className="field">
-          <span className="field-label">Parameter schema (JSON schema, optional)</span>
-          <textarea className="code-input" rows={10} value={schemaText} spellCheck={false} onChange={(e) => setSchemaText(e.target.value)} />
-          <span className="field-hint">
-            &quot;Run with parameters&quot; builds its form from it; runs are checked against it.{" "}
-            {schemaText.trim() ? null : (
-              <button type="button" className="button button-small" onClick={() => setSchemaText(EXAMPLE_SCHEMA)}>
-                Start from an example
-              </button>
-            )}
-          </span>
-        </label>
-        <label className="field">
-          <span className="field-label">Default parameters (JSON, optional)</span>
-          <textarea className="code-input" rows={10} value={defaultsText} spellCheck={false} placeholder='{ "name": "world" }' onChange={(e) => setDefaultsText(e.target.value)} />
-          <span className="field-hint">Used by every run unless the run gives its own.</span>
-        </label>
+        <Field
+          label="Parameter schema (JSON schema, optional)"
+          hint={
+            <>
+              &quot;Run with parameters&quot; builds its form from it; runs are checked against it. A field&apos;s{" "}
+              <code>errorMessage</code> is what the form says when the value is wrong.{" "}
+              {schemaText.trim() ? null : (
+                <button type="button" className="button button-small" onClick={() => setSchemaText(EXAMPLE_SCHEMA)}>
+                  Start from an example
+                </button>
+              )}
+            </>
+          }
+        >
+          {(p) => <textarea {...p} className="code-input" rows={10} value={schemaText} spellCheck={false} onChange={(e) => setSchemaText(e.target.value)} />}
+        </Field>
+        <Field label="Default parameters (JSON, optional)" hint="Used by every run unless the run gives its own.">
+          {(p) => (
+            <textarea {...p} className="code-input" rows={10} value={defaultsText} spellCheck={false} placeholder='{ "name": "world" }' onChange={(e) => setDefaultsText(e.target.value)} />
+          )}
+        </Field>
       </div>
       <ScheduleBuilder schedules={schedules} onChange={setSchedules} defaultTimezone={browserZone} />
       <label className="toggle">

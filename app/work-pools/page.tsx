@@ -1,11 +1,21 @@
-/** Work pools: where runs wait for workers, with their workers and queues. */
+/**
+ * Work pools: where runs wait for workers, with their workers, queues and waiting runs (each
+ * saying why it waits). Editors and owners create pools and queues and change their limits,
+ * priorities and pause state here.
+ */
 import type { Metadata } from "next";
 import { AutoRefresh } from "@/app/_components/auto-refresh";
 import { EmptyState, Snippet } from "@/app/_components/empty-state";
 import { requestBaseUrl } from "@/app/_lib/base-url";
+import { waitingReasons } from "@/app/_components/runs-with-reasons";
 import { pluralise } from "@/app/_lib/format";
+import { getViewer } from "@/app/_lib/viewer";
 import { serverCaller } from "@/server/api/server-caller";
+import { CreatePool } from "./pool-controls";
 import { PoolDetail } from "./pool-detail";
+
+/** Waiting runs shown (and explained, one query each) per pool. */
+const WAITING_SHOWN = 10;
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Work pools" };
@@ -17,12 +27,19 @@ const TYPE_HINT = {
 } as const;
 
 export default async function WorkPoolsPage() {
-  const api = await serverCaller();
+  const [api, viewer] = await Promise.all([serverCaller(), getViewer()]);
   const pools = await api.workPools.list();
-  const [queues, workers] = await Promise.all([
+  const [queues, workers, waiting] = await Promise.all([
     Promise.all(pools.map((pool) => api.workQueues.list({ workPool: pool.id }))),
     Promise.all(pools.map((pool) => api.workers.list({ workPool: pool.id }))),
+    Promise.all(
+      pools.map(async (pool) => {
+        const runs = (await api.flowRuns.list({ workPool: pool.id, states: ["SCHEDULED"], limit: WAITING_SHOWN })).items;
+        return { runs, reasons: await waitingReasons(api, runs, WAITING_SHOWN) };
+      }),
+    ),
   ]);
+  const now = Date.now();
   // Workers come and go by heartbeat: refresh often while any is online, now and then otherwise.
   const anyOnline = workers.some((list) => list.some((w) => w.status === "ONLINE"));
 
@@ -34,8 +51,14 @@ export default async function WorkPoolsPage() {
           <p>Where runs wait until a worker of the pool claims them.</p>
         </div>
       </header>
+      {viewer.canEdit ? <CreatePool /> : null}
       {pools.length === 0 ? (
         <EmptyState title="No work pools yet" testId="work-pools-empty">
+          <p>
+            {viewer.canEdit
+              ? "Create one with the form above, then start a worker for it."
+              : "Editors and owners of this workspace can create one; it then appears here."}
+          </p>
           <p>
             A work pool is where runs go to be picked up: <strong>browser</strong> pools are served by open Baton tabs,{" "}
             <strong>node</strong> pools by Node workers (CPU or GPU machines), <strong>process</strong> pools run a
@@ -109,6 +132,9 @@ export default async function WorkPoolsPage() {
           pool={pool}
           workers={workers[i] ?? []}
           queues={[...(queues[i] ?? [])].sort((a, b) => a.priority - b.priority)}
+          waiting={waiting[i] ?? { runs: [], reasons: new Map() }}
+          canEdit={viewer.canEdit}
+          now={now}
         />
       ))}
     </>

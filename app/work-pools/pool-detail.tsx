@@ -1,10 +1,28 @@
 /**
- * One work pool in detail: its workers (online or not, last heartbeat, what they can run) and
- * its queues in the order workers drain them (priority 1 first), with their limits.
+ * One work pool in detail: its workers (online or not, last heartbeat, what they can run), its
+ * queues in the order workers drain them (lowest priority number first), with their limits, and
+ * the runs waiting in it, each with why. Editors and owners change limits, priorities and
+ * pause/resume here (pool-controls.tsx).
+ *
+ * Offline workers age out: one silent for longer than WORKER_AGE_OUT_MS is no longer listed with
+ * the others, only counted (and shown on request), so a pool's list is the workers it has now,
+ * not every name that ever registered. The rows stay in the database (a worker restarted under
+ * its name takes its row back).
  */
 import { LocalTime } from "@/app/_components/local-time";
+import { RunsWithReasons } from "@/app/_components/runs-with-reasons";
 import { pluralise } from "@/app/_lib/format";
-import type { RouterOutputs, WorkPool } from "@/app/_lib/trpc-types";
+import type { FlowRun, RouterOutputs, WorkPool } from "@/app/_lib/trpc-types";
+import { CreateQueue, PoolSettings, QueueSettings } from "./pool-controls";
+
+/** An offline worker silent for longer than this is aged out of the list. */
+export const WORKER_AGE_OUT_MS = 24 * 3_600_000;
+
+/** Split a pool's workers into those listed and those aged out (offline and silent too long). */
+export function ageOutWorkers<W extends { status: string; lastHeartbeatAt: string }>(workers: W[], now: number): { listed: W[]; agedOut: W[] } {
+  const agedOut = workers.filter((w) => w.status !== "ONLINE" && now - Date.parse(w.lastHeartbeatAt) > WORKER_AGE_OUT_MS);
+  return { listed: workers.filter((w) => !agedOut.includes(w)), agedOut };
+}
 
 type Worker = RouterOutputs["workers"]["list"][number];
 type Queue = RouterOutputs["workQueues"]["list"][number];
@@ -21,18 +39,42 @@ export function capabilityLabels(capabilities: Record<string, unknown>): string[
   });
 }
 
-export function PoolDetail({ pool, workers, queues }: { pool: WorkPool; workers: Worker[]; queues: Queue[] }) {
+export function PoolDetail({
+  pool,
+  workers: allWorkers,
+  queues,
+  waiting,
+  canEdit,
+  now,
+}: {
+  pool: WorkPool;
+  workers: Worker[];
+  queues: Queue[];
+  /** Runs waiting in the pool, with why each waits. */
+  waiting: { runs: FlowRun[]; reasons: Map<string, string> };
+  canEdit: boolean;
+  now: number;
+}) {
   const headingId = `pool-${pool.id}`;
-  const online = workers.filter((w) => w.status === "ONLINE").length;
+  const online = allWorkers.filter((w) => w.status === "ONLINE").length;
+  const { listed: workers, agedOut } = ageOutWorkers(allWorkers, now);
   return (
-    <section className="panel pool-detail" aria-labelledby={headingId} data-testid="work-pool-detail">
-      <h2 id={headingId}>
+    <section className="panel pool-detail" id={headingId} aria-labelledby={`${headingId}-title`} data-testid="work-pool-detail">
+      <h2 id={`${headingId}-title`}>
         {pool.name} <span className="cell-sub">{pluralise(online, "worker")} online</span>
+        {pool.paused ? (
+          <>
+            {" "}
+            <span className="badge badge-warn">Paused</span>
+          </>
+        ) : null}
       </h2>
+      {canEdit ? <PoolSettings pool={pool} /> : null}
       <h3>Workers</h3>
       {workers.length === 0 ? (
         <p className="muted">
-          No worker has registered with this pool. Start one with <code>baton worker start --pool {pool.name}</code>.
+          {agedOut.length ? "No worker has been here for a day. " : "No worker has registered with this pool. "}
+          Start one with <code>baton worker start --pool {pool.name}</code>.
         </p>
       ) : (
         <div className="table-wrap">
@@ -80,6 +122,20 @@ export function PoolDetail({ pool, workers, queues }: { pool: WorkPool; workers:
           </table>
         </div>
       )}
+      {agedOut.length ? (
+        <details className="aged-out" data-testid="aged-out-workers">
+          <summary>
+            {pluralise(agedOut.length, "worker")} offline for more than a day, not listed above
+          </summary>
+          <ul className="plain-list">
+            {agedOut.map((w) => (
+              <li key={w.id}>
+                {w.name} <span className="cell-sub">last heard from <LocalTime iso={w.lastHeartbeatAt} relative /></span>
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
       <h3>Queues</h3>
       <div className="table-wrap">
         <table aria-label={`Queues of ${pool.name}`}>
@@ -93,6 +149,7 @@ export function PoolDetail({ pool, workers, queues }: { pool: WorkPool; workers:
                 Concurrency limit
               </th>
               <th scope="col">Status</th>
+              {canEdit ? <th scope="col">Change priority, limit</th> : null}
             </tr>
           </thead>
           <tbody>
@@ -105,11 +162,23 @@ export function PoolDetail({ pool, workers, queues }: { pool: WorkPool; workers:
                 <td className="numeric">{q.priority}</td>
                 <td className="numeric">{q.concurrencyLimit ?? <span className="muted">unlimited</span>}</td>
                 <td>{q.paused ? <span className="badge badge-warn">Paused</span> : <span className="badge badge-neutral">Ready</span>}</td>
+                {canEdit ? (
+                  <td>
+                    <QueueSettings pool={pool.id} queue={q} />
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>
         </table>
       </div>
+      {canEdit ? <CreateQueue pool={pool.id} poolName={pool.name} /> : null}
+      <h3>Waiting runs</h3>
+      {waiting.runs.length === 0 ? (
+        <p className="muted">No run is waiting in this pool.</p>
+      ) : (
+        <RunsWithReasons runs={waiting.runs} reasons={waiting.reasons} label={`Runs waiting in ${pool.name}`} showDeployment />
+      )}
     </section>
   );
 }

@@ -190,7 +190,16 @@ export default async function DeploymentPage({ params }: { params: Params }) {
         <section aria-labelledby="deployment-schema">
           <h2 id="deployment-schema">Parameter schema</h2>
           {d.parameterSchema ? (
-            <pre className="block">{JSON.stringify(d.parameterSchema, null, 2)}</pre>
+            <details>
+              <summary>
+                {Object.keys((d.parameterSchema.properties as object | undefined) ?? {}).length} parameters
+                {Array.isArray(d.parameterSchema.required) && d.parameterSchema.required.length
+                  ? `, ${d.parameterSchema.required.length} required (${d.parameterSchema.required.join(", ")})`
+                  : ""}
+                : show the JSON schema
+              </summary>
+              <pre className="block">{JSON.stringify(d.parameterSchema, null, 2)}</pre>
+            </details>
           ) : (
             <p className="muted">None: parameters are not checked.{viewer.canEdit ? " Edit it to add a JSON schema and get a form for runs." : ""}</p>
           )}
