@@ -10,6 +10,7 @@ import { reviveStuckRuns } from "../../server/services/lazarus";
 import { pruneOldLogs } from "../../server/services/retention";
 import { startServices } from "../../server/services";
 import { killZombies } from "../../server/services/zombie-killer";
+import { unlessRaced } from "../../server/services/resources";
 import { logs } from "../../drizzle/schema";
 import { useTestDatabase } from "../helpers/db";
 import { WS, seedFlow, seedPool, seedRuns } from "../helpers/seed";
@@ -258,6 +259,25 @@ describe("background services", () => {
     ]);
     expect(await pruneOldLogs(drivenResources(db, { logRetentionMs: 30 * 86_400_000 }))).toBe(1);
     expect((await db.select().from(logs)).map((l) => l.message)).toContain("new");
+  });
+
+  it("a service's illegal transition is logged as an error naming the run and the transition; a lost race stays quiet", async () => {
+    const db = t.database.db;
+    const { run: r } = await claimedRun("illegal");
+    const done = await setRunState({ db, workspaceId: WS, kind: "flow", runId: r.id, to: { type: "COMPLETED" }, actor: "test", leaseToken: r.leaseToken! });
+    const res = drivenResources(db);
+    const attempt = { service: "test service", runId: r.id, transition: "Completed → Pending" };
+    // From the very state it read (its version): COMPLETED → PENDING is refused as illegal.
+    const illegal = () => setRunState({ db, workspaceId: WS, kind: "flow", runId: r.id, to: { type: "PENDING" }, actor: "test", expectedVersion: done.stateVersion });
+    expect(await unlessRaced(res, attempt, illegal)).toBeUndefined();
+    expect(res.errors).toEqual([expect.stringMatching(new RegExp(`^test service: illegal transition refused for flow run ${r.id} \\(Completed → Pending\\): .+`))]);
+    // From a version that moved on: a race, nothing to log.
+    const stale = () => setRunState({ db, workspaceId: WS, kind: "flow", runId: r.id, to: { type: "PENDING" }, actor: "test", expectedVersion: done.stateVersion - 1 });
+    expect(await unlessRaced(res, attempt, stale)).toBeUndefined();
+    expect(res.errors).toHaveLength(1);
+    // Anything else is not the service's to swallow.
+    await expect(unlessRaced(res, attempt, () => Promise.reject(new Error("database gone")))).rejects.toThrow("database gone");
+    expect((await run(r.id)).stateType).toBe("COMPLETED");
   });
 
   it("a state change through setRunState still works after services touched the run (sanity)", async () => {
