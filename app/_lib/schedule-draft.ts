@@ -10,6 +10,7 @@
  */
 import { Cron } from "croner";
 import { describeSchedule } from "@/common/schedule-description";
+import { cronProblem } from "@/common/cron";
 
 export type IntervalUnit = "seconds" | "minutes" | "hours" | "days" | "weeks";
 
@@ -39,6 +40,8 @@ export interface ScheduleDraft {
 /** What deployments.create/update take for one schedule. */
 export interface ScheduleInput {
   cron?: string;
+  /** A six-field cron whose first field is seconds, on purpose. */
+  seconds?: boolean;
   intervalSeconds?: number;
   anchorDate?: string;
   timezone?: string;
@@ -88,33 +91,6 @@ export function timezoneProblem(timezone: string): string | null {
   }
 }
 
-function cronFieldCount(expression: string): number {
-  return expression.trim().split(/\s+/).filter(Boolean).length;
-}
-
-/** Why this cron expression cannot be saved as it is, or null. */
-export function cronProblem(expression: string, withSeconds: boolean, timezone: string): string | null {
-  const text = expression.trim();
-  if (!text) return "Type a cron expression, e.g. 0 8 * * 1-5 (08:00 on weekdays).";
-  const nickname = text.startsWith("@");
-  const fields = cronFieldCount(text);
-  if (!nickname && !withSeconds && fields > 5) {
-    return `This expression has ${fields} fields: the first would be read as seconds ("${text}" is "${describeSchedule({ cron: text, intervalSeconds: null, timezone: null }).replace(/ \(UTC\)$/, "")}"). Use five fields (minute hour day month weekday), or tick "with seconds" if you meant seconds.`;
-  }
-  if (!nickname && withSeconds && fields < 6) {
-    return `"With seconds" needs six fields (second minute hour day month weekday); this one has ${fields}.`;
-  }
-  if (!nickname && fields < 5) return `A cron expression has five fields (minute hour day month weekday); this one has ${fields}.`;
-  try {
-    const cron = new Cron(text, { paused: true, timezone: timezone.trim() || "UTC", mode: nickname ? "auto" : withSeconds ? "6-or-7-parts" : "5-part" });
-    const next = cron.nextRun();
-    cron.stop();
-    return next ? null : "This expression never fires.";
-  } catch (err) {
-    return `Not a cron expression croner can read: ${(err as Error).message.replace(/^CronPattern: /, "")}.`;
-  }
-}
-
 export function intervalSeconds(draft: ScheduleDraft): number | null {
   const n = Number(draft.every);
   const unit = INTERVAL_UNITS.find((u) => u.unit === draft.unit)!;
@@ -140,7 +116,7 @@ export function scheduleInput(draft: ScheduleDraft): ScheduleInput {
       catchup: draft.catchup,
     };
   }
-  return { cron: draft.cron.trim(), timezone: draft.timezone.trim(), active: draft.active, catchup: draft.catchup };
+  return { cron: draft.cron.trim(), ...(draft.withSeconds ? { seconds: true } : {}), timezone: draft.timezone.trim(), active: draft.active, catchup: draft.catchup };
 }
 
 /** The draft in the CLI's and the list page's words, or null while it cannot be saved. */

@@ -21,6 +21,7 @@ interface DeployOptions {
   pool?: string;
   queue?: string;
   cron?: string;
+  cronSeconds?: boolean;
   interval?: number;
   timezone?: string;
   param?: string[];
@@ -40,6 +41,7 @@ export function deployCommand(): Command {
     .option("-p, --pool <pool>", "the work pool that runs it")
     .option("-q, --queue <queue>", "the pool's queue (default: the pool's default queue)")
     .option("--cron <expr>", 'a cron schedule, e.g. "0 8 * * *"')
+    .option("--cron-seconds", "the cron has six fields, the first one seconds (refused otherwise: \"0 8 * * * *\" would be hourly at :08)")
     .option("--interval <seconds>", "an interval schedule, in seconds", parsePositiveInt)
     .option("--timezone <tz>", "IANA timezone of the schedule (default UTC), e.g. Asia/Phnom_Penh")
     .option("--param <key=value>", "a default parameter (repeatable; JSON values are parsed)", collect)
@@ -72,7 +74,7 @@ export function deployCommand(): Command {
       }
       const { client } = apiContext(command);
       const schedules = opts.cron
-        ? [{ cron: opts.cron, timezone: opts.timezone }]
+        ? [{ cron: opts.cron, timezone: opts.timezone, ...(opts.cronSeconds ? { seconds: true } : {}) }]
         : opts.interval
           ? [{ intervalSeconds: opts.interval, timezone: opts.timezone }]
           : undefined;

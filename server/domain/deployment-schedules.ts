@@ -2,7 +2,7 @@
  * Deployment schedules: a cron expression in an IANA timezone, or a fixed interval from an
  * anchor. Checked here before anything is written, so a bad schedule leaves nothing behind.
  */
-import { Cron } from "croner";
+import { cronProblem as cronRule } from "../../common/cron";
 import { asc, eq, inArray } from "drizzle-orm";
 import { deploymentSchedules } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
@@ -12,6 +12,8 @@ export type ScheduleRow = typeof deploymentSchedules.$inferSelect;
 
 export interface ScheduleInput {
   cron?: string | null;
+  /** The cron has six fields, the first one seconds, on purpose (else six fields are refused). */
+  seconds?: boolean;
   intervalSeconds?: number | null;
   anchorDate?: Date | null;
   timezone?: string | null;
@@ -28,17 +30,9 @@ export function timezoneProblem(timezone: string): string | undefined {
   }
 }
 
-export function cronProblem(expression: string, timezone: string): string | undefined {
-  try {
-    // Paused: we only parse it; nothing must be left ticking.
-    const cron = new Cron(expression, { paused: true, timezone });
-    const next = cron.nextRun();
-    cron.stop();
-    return next ? undefined : `cron expression "${expression}" never fires`;
-  } catch (err) {
-    const reason = (err as Error).message.replace(/^CronPattern: /, "");
-    return `invalid cron expression "${expression}": ${reason}`;
-  }
+export function cronProblem(expression: string, timezone: string, seconds = false): string | undefined {
+  const problem = cronRule(expression, seconds, timezone);
+  return problem ? `invalid cron expression "${expression}": ${problem}` : undefined;
 }
 
 /** Throws BAD_REQUEST naming the first bad field, e.g. `schedules.0.cron`. */
@@ -54,7 +48,7 @@ export function checkSchedules(schedules: ScheduleInput[]): void {
     const tzProblem = timezoneProblem(timezone);
     if (tzProblem) throw AppError.badRequest(`${at}.timezone: ${tzProblem}`, `${at}.timezone`);
     if (hasCron) {
-      const problem = cronProblem(s.cron!, timezone);
+      const problem = cronProblem(s.cron!, timezone, s.seconds === true);
       if (problem) throw AppError.badRequest(`${at}.cron: ${problem}`, `${at}.cron`);
       if (s.anchorDate) throw AppError.badRequest(`${at}.anchorDate: only interval schedules have an anchor`, `${at}.anchorDate`);
     } else if (!Number.isInteger(s.intervalSeconds) || s.intervalSeconds! <= 0) {

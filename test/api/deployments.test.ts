@@ -55,6 +55,16 @@ describe("deployments", () => {
       /schedules\.0\.cron: invalid cron expression/,
     );
     expect(cron.field).toBe("schedules.0.cron");
+    // Six fields: the first would be seconds, so "0 8 * * * *" (meant: 08:00) fires hourly at :08. Refused unless meant.
+    const six = await expectTrpcError(
+      caller.deployments.create({ flow: "never-made", name: "d", schedules: [{ cron: "0 8 * * * *" }] }),
+      "BAD_REQUEST",
+      /schedules\.0\.cron: .*6 fields.*seconds/,
+    );
+    expect(six.field).toBe("schedules.0.cron");
+    await caller.flows.create({ name: "six-fields" });
+    const seconds = await caller.deployments.create({ flow: "six-fields", name: "d", schedules: [{ cron: "30 0 8 * * *", seconds: true }] });
+    expect(seconds.schedules[0]!.cron).toBe("30 0 8 * * *");
     const tz = await expectTrpcError(
       caller.deployments.create({
         flow: "never-made",

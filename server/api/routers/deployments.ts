@@ -15,6 +15,8 @@ import { deletedOutput, zIsoDateInput, zJsonObject, zNullableDate, zPriority, zR
 /** A cron schedule (`cron`) or an interval one (`intervalSeconds`); the domain checks which and whether it parses. */
 const scheduleInput = z.object({
   cron: z.string().trim().min(1, "must not be empty").max(200).optional(),
+  /** A six-field cron's first field is seconds, on purpose (six fields are refused otherwise: "0 8 * * * *" is hourly at :08). */
+  seconds: z.boolean().optional(),
   intervalSeconds: z.number().int("must be a whole number of seconds").positive("must be above 0").optional(),
   anchorDate: zIsoDateInput.optional(),
   timezone: z.string().trim().min(1, "must not be empty").max(100).optional(),
