@@ -15,7 +15,7 @@ import { and, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
 import { flowRuns, workers } from "../../drizzle/schema";
 import { failFlowRun } from "../engine/retries";
 import { ACTIVE_STATE_TYPES } from "../engine/state-types";
-import { setRunState } from "../engine/transitions";
+import { takeBackRun } from "../engine/take-back";
 import { secondsAgo, unlessRaced, type ServiceResources } from "./resources";
 
 const ACTOR = "zombie-killer";
@@ -48,14 +48,7 @@ export async function killZombies(res: ServiceResources): Promise<number> {
           .for("update");
         if (!still) return false;
         const seen = `worker "${workerName}" ${still.stoppedAt ? "shut down while holding it" : "stopped heartbeating"}; last seen ${still.lastSeen.toISOString()} (${secondsAgo(res.clock, still.lastSeen)} s ago)`;
-        const common = { db: tx, workspaceId: run.workspaceId, runId: run.id, actor: ACTOR, expectedVersion: run.stateVersion };
-        if (to === "CANCELLED") {
-          await setRunState({ ...common, kind: "flow", to: { type: "CANCELLED", message: `cancelled: ${seen}` } });
-        } else if (to === "SCHEDULED") {
-          await setRunState({ ...common, kind: "flow", to: { type: "SCHEDULED", message: `back in the queue: ${seen} before starting it` } });
-        } else {
-          await failFlowRun({ ...common, type: "CRASHED", message: `crashed: ${seen}` });
-        }
+        await takeBackRun({ db: tx, run, actor: ACTOR, why: seen });
         return true;
       }),
     );
