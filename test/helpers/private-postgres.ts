@@ -11,11 +11,11 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { openDatabase } from "../../server/db/client";
+import { freePort } from "../../e2e/helpers/baton-process";
 
 export interface PrivatePostgres {
   port: number;
@@ -55,16 +55,8 @@ function run(cmd: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.join(" ")} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
 }
 
-export function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A port nobody listens on now (the e2e helpers' freePort). */
+export const freeTcpPort = freePort;
 
 export async function startPrivatePostgres(opts: { port?: number } = {}): Promise<PrivatePostgres> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "baton-private-pg-"));
