@@ -8,7 +8,8 @@ import * as Comlink from "comlink";
 import { configureTransformers, webgpuAdapterInfo } from "../kinds/encode-transformer";
 import type { TaskContext } from "../kinds/types";
 import { CANCELLED_MESSAGE, type BrowserRuntimeConfig, type RuntimeInfo, type TaskEvent, type TaskWorkerApi } from "./api";
-import { browserKinds } from "./kinds";
+import { checkKindParameters, isKindName, unknownKindMessage } from "../kinds/registry";
+import { browserKinds, loadBrowserKind } from "./kinds";
 
 const running = new Map<string, AbortController>();
 /** The longest a task's end waits for the page to take its last events. */
@@ -43,8 +44,11 @@ const api: TaskWorkerApi = {
   },
 
   async run(runId, kind, params, onEvent) {
-    const task = browserKinds[kind];
-    if (!task) throw new Error(`This tab cannot run task kind "${kind}" (it runs: ${Object.keys(browserKinds).join(", ")})`);
+    if (!isKindName(kind)) throw new Error(unknownKindMessage(kind));
+    if (!Object.hasOwn(browserKinds, kind)) throw new Error(`This tab cannot run task kind "${kind}" (it runs: ${Object.keys(browserKinds).join(", ")})`);
+    // The registry's schema first: a bad parameter fails here, naming its field, before any code loads.
+    checkKindParameters(kind, params);
+    const task = await loadBrowserKind(kind as keyof typeof browserKinds);
     const controller = new AbortController();
     running.set(runId, controller);
     // Events are fire-and-forget: a slow page must not hold the task back.

@@ -54,7 +54,7 @@ export interface TrainResult {
   validation: { size: number; loss: number; accuracy: number };
 }
 
-const DEFAULTS = {
+export const TRAIN_DEFAULTS = {
   model: "logistic" as const,
   hidden: 64,
   maxEpochs: 200,
@@ -98,7 +98,7 @@ function validate(params: TrainParams): { dim: number; classes: string[] } {
 }
 
 export const train: TaskKind<TrainParams, TrainResult> = async (params, ctx: TaskContext) => {
-  const o = { ...DEFAULTS, ...params };
+  const o = { ...TRAIN_DEFAULTS, ...params };
   const { dim, classes } = validate(params);
   const n = params.embeddings.length;
   const x = new Float64Array(n * dim);

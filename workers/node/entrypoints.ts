@@ -1,18 +1,17 @@
 /**
  * Finding the code a run names. `path/to/file.ts:export` is a Baton flow in the worker's
  * checkout (imported through tsx, which the `baton` binary registers), `kind:<name>` a built-in
- * task kind from workers/kinds/<name>.ts. Modules are cached by Node for the life of the process:
+ * task kind of the registry (workers/kinds/registry.ts). Modules are cached by Node for the life of the process:
  * the worker loads flows only in flow processes (flow-process.ts), one run each, so each run
  * loads the file as it is then.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { isFlow, type FlowDefinition } from "../../sdk/flow";
 import { FLOW } from "../../sdk/flow";
+import { checkKindParameters, isKindName, KINDS, unknownKindMessage, type KindsOn } from "../kinds/registry";
 import type { TaskKind } from "../kinds/types";
-
-const KINDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../kinds");
 
 export class EntrypointError extends Error {
   override name = "EntrypointError";
@@ -43,18 +42,38 @@ export async function loadFlow(entrypoint: string, checkout: string): Promise<Fl
 }
 
 /**
- * `kind:pdf` → the function exported (default, `pdf`, its camelCase, or `run`) by
- * workers/kinds/node/pdf.ts when there is one — the Node binding of a kind whose shared code
- * takes its runtime (pdf.js legacy build, onnxruntime-node) as an argument — else by
- * workers/kinds/pdf.ts.
+ * The Node binding of each kind the registry lets a Node worker run (workers/kinds/registry.ts),
+ * imported on first use: pdf and infer through workers/kinds/node/* (pdf.js's legacy build,
+ * onnxruntime-node, files on the worker's disk), the rest as shared code. Typed by the registry,
+ * so a kind added there for `node` or `gpu` cannot be forgotten here.
+ */
+const NODE_KINDS: { [N in KindsOn<"node"> | KindsOn<"gpu">]: () => Promise<TaskKind<never, unknown>> } = {
+  pdf: async () => (await import("../kinds/node/pdf")).pdf as TaskKind<never, unknown>,
+  encode: async () => (await import("../kinds/encode")).encode as TaskKind<never, unknown>,
+  cluster: async () => (await import("../kinds/cluster")).cluster as TaskKind<never, unknown>,
+  train: async () => (await import("../kinds/train")).train as TaskKind<never, unknown>,
+  infer: async () => (await import("../kinds/node/infer")).infer as TaskKind<never, unknown>,
+};
+
+/**
+ * `kind:<name>` → the registry's kind, bound to its Node code, checking a run's parameters
+ * against the kind's schema before it starts (a bad one fails the run with the field named:
+ * "cluster: parameters.vectors: is required"). Only the registry's kinds: the modules they are
+ * built from (kmeans, tokenize…) are not kinds.
  */
 export async function loadKind(name: string): Promise<TaskKind<unknown, unknown>> {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new EntrypointError(`task kind "${name}" is not a valid kind name`);
-  const file = [path.join(KINDS_DIR, "node", `${name}.ts`), path.join(KINDS_DIR, `${name}.ts`)].find((f) => existsSync(f));
-  if (!file) throw new EntrypointError(`no task kind "${name}" (workers/kinds/${name}.ts does not exist)`);
-  const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  const camel = name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-  const fn = [mod.default, mod[name], mod[camel], mod.run].find((v) => typeof v === "function");
-  if (!fn) throw new EntrypointError(`${path.relative(path.dirname(KINDS_DIR), file)} exports no task kind function (default, ${camel} or run)`);
-  return fn as TaskKind<unknown, unknown>;
+  if (!isKindName(name)) throw new EntrypointError(unknownKindMessage(name));
+  const runsOn = KINDS[name].runsOn as readonly string[];
+  if (!Object.hasOwn(NODE_KINDS, name)) {
+    throw new EntrypointError(`task kind "${name}" runs on ${runsOn.join(", ")}, not on a Node worker`);
+  }
+  const kind = await NODE_KINDS[name as keyof typeof NODE_KINDS]();
+  return (params, ctx) => {
+    try {
+      checkKindParameters(name, params);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return kind(params as never, ctx);
+  };
 }
