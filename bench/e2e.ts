@@ -472,7 +472,11 @@ async function benchGraphile(): Promise<GraphileRow> {
   const dbName = `bench_e2e_graphile_${process.pid}`;
   const url = await freshDatabase(dbName);
   const silent = new Logger(() => () => undefined);
-  const utils = await makeWorkerUtils({ connectionString: url, logger: silent });
+  // One pool we own for graphile-worker's runner and utils: ended before the database is dropped,
+  // and an idle connection the drop terminates is not an unhandled 'error' that kills the run.
+  const pool = new pg.Pool({ connectionString: url, max: 24 });
+  pool.on("error", () => undefined);
+  const utils = await makeWorkerUtils({ pgPool: pool, logger: silent });
   let runner: Awaited<ReturnType<typeof runGraphile>> | undefined;
   const watcher = new pg.Client({ connectionString: url });
   try {
@@ -486,7 +490,7 @@ async function benchGraphile(): Promise<GraphileRow> {
       return new Promise<void>((r) => (reached = r));
     };
     runner = await runGraphile({
-      connectionString: url,
+      pgPool: pool,
       concurrency: 16,
       noHandleSignals: true,
       logger: silent,
@@ -548,6 +552,7 @@ async function benchGraphile(): Promise<GraphileRow> {
     await runner?.stop().catch(() => undefined);
     await Promise.resolve(utils.release()).catch(() => undefined);
     await watcher.end().catch(() => undefined);
+    await pool.end().catch(() => undefined);
     await dropDatabase(dbName);
   }
 }

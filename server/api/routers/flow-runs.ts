@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { zRunPolicy } from "../../domain/deployment-policy";
 import { cancelFlowRun, createFlowRun, flowRunHistory, getFlowRun } from "../../domain/flow-runs";
 import { listFlowRuns } from "../../domain/flow-run-list";
 import { findFlow, findOrCreateFlow } from "../../domain/flows";
@@ -36,15 +37,8 @@ const stateHistoryOutput = z.object({
   createdAt: zDate,
 });
 
-/** Retries (delay × backoff^(attempt−1) ± jitter), a timeout, and what a worker must offer. */
-const runPolicyInput = {
-  maxRetries: z.number().int().min(0).max(100).optional(),
-  retryDelaySeconds: z.number().min(0).max(86_400).optional(),
-  retryBackoff: z.number().min(1, "must be 1 (constant) or more").max(10).optional(),
-  retryJitter: z.number().min(0).max(1, "must be a fraction between 0 and 1").optional(),
-  timeoutSeconds: z.number().positive().max(30 * 86_400).optional(),
-  requirements: zJsonObject.optional(),
-};
+/** Retries (delay × backoff^(attempt−1) ± jitter), a timeout, and what a worker must offer: a deployment's policy fields, with its bounds. */
+const runPolicyInput = zRunPolicy.shape;
 
 export const zIdempotencyKey = z.string().trim().min(1, "must not be empty").max(500);
 const byId = z.object({ id: zId });
