@@ -98,6 +98,16 @@ export class LogShipper implements RunSink {
   }
 
   /** Sends everything buffered; resolves when it is stored (or has failed and been put back). */
+  /**
+   * Before a run's final report: waits for a send in flight (its lines may be in it), and sends
+   * now only if the run has metrics waiting — they are stored as artifacts, not carried by the
+   * report. The run's remaining lines are then `take`n into the report: one call, not two.
+   */
+  async settle(flowRunId: string): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.metrics.some((m) => m.flowRunId === flowRunId)) await this.flush();
+  }
+
   async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;

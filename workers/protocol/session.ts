@@ -251,8 +251,8 @@ export class WorkerSession {
       this.opts.onRunEnd?.(run, report);
       return;
     }
-    // What the shipper could not send now travels with the report, as durably as the outcome.
-    await this.logs.flush();
+    // The run's lines not yet sent travel with the report, as durably as the outcome.
+    await this.logs.settle(run.id);
     const logs = this.logs.take(run.id);
     const pending: PendingReport = {
       runId: run.id,
