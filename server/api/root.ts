@@ -18,6 +18,7 @@ import { workspacesRouter } from "./routers/workspaces";
 import { authRouter } from "./routers/auth";
 import { invitationsRouter, membersRouter } from "./routers/members";
 import { apiKeysRouter } from "./routers/api-keys";
+import { kindsRouter } from "./routers/kinds";
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,
@@ -36,6 +37,7 @@ export const appRouter = createTRPCRouter({
   artifacts: artifactsRouter,
   results: resultsRouter,
   concurrencyLimits: concurrencyLimitsRouter,
+  kinds: kindsRouter,
 });
 
 export type AppRouter = typeof appRouter;

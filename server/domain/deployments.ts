@@ -14,6 +14,7 @@ import { checkSchedules, replaceSchedules, schedulesOf, type ScheduleInput, type
 import { findFlow, findOrCreateFlow } from "./flows";
 import { checkParameters, checkParameterSchema } from "./parameters";
 import { isUuid } from "./refs";
+import { isKindName, KIND_NAMES, kindInfo, kindOfEntrypoint, unknownKindMessage } from "../../workers/kinds/registry";
 import { getWorkPool } from "./work-pools";
 import { resolvePlacement } from "./work-queues";
 
@@ -138,6 +139,46 @@ function checkParameterFields(schema: Record<string, unknown> | null | undefined
   checkParameters({ schema, parameters, partial: true });
 }
 
+/** Canonical JSON (keys sorted): jsonb gives a stored schema back with its keys reordered. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A kind's own parameter schema, as stored by default (so a later change of kind may replace it). */
+function isKindDefaultSchema(schema: Record<string, unknown> | null | undefined): boolean {
+  if (!schema) return false;
+  const stored = canonicalJson(schema);
+  return KIND_NAMES.some((name) => canonicalJson(kindInfo(name).parameterSchema) === stored);
+}
+
+/**
+ * A `kind:<name>` entrypoint must name a kind of the registry (workers/kinds/registry.ts): not
+ * a file, and not one of the modules kinds are built from. Its parameter schema, when the
+ * deployment gives none, is the kind's own, so defaults and every run's parameters are checked
+ * against what the kind takes. (On update the kind's schema replaces only none or another
+ * kind's default, never one the deployment was given.)
+ */
+function kindSchemaFor(
+  entrypoint: string | null | undefined,
+  given: Record<string, unknown> | null | undefined,
+  current?: Record<string, unknown> | null,
+): Record<string, unknown> | null | undefined {
+  const kind = kindOfEntrypoint(entrypoint);
+  // Code instead of a kind: a kind's default schema no longer says what the runs take.
+  if (kind === undefined) return given === undefined && isKindDefaultSchema(current) ? null : given;
+  if (!isKindName(kind)) throw AppError.badRequest(`entrypoint: ${unknownKindMessage(kind)}`, "entrypoint");
+  if (given) return given;
+  if (given === undefined && current !== undefined && current !== null && !isKindDefaultSchema(current)) return given;
+  return kindInfo(kind).parameterSchema;
+}
+
 /**
  * The schema and policy to store: `x-baton` taken out of the schema (checked, so a bad value is
  * refused naming `parameterSchema.x-baton.<field>`, never defaulted), and the policy given (checked
@@ -152,7 +193,8 @@ function splitPolicy(fields: Pick<DeploymentFields, "parameterSchema" | "policy"
 export async function createDeployment(
   input: DeploymentFields & { db: DbOrTx; workspaceId: string; flow: string; name: string },
 ): Promise<DeploymentView> {
-  const opts = { ...input, ...splitPolicy(input) };
+  const split = { ...input, ...splitPolicy(input) };
+  const opts = { ...split, parameterSchema: kindSchemaFor(split.entrypoint, split.parameterSchema) };
   checkParameterFields(opts.parameterSchema, opts.parameters ?? {});
   if (opts.schedules) checkSchedules(opts.schedules);
   const id = await opts.db.transaction(async (tx) => {
@@ -195,8 +237,13 @@ export async function updateDeployment(opts: {
   ref: string;
   patch: DeploymentFields & { name?: string };
 }): Promise<DeploymentView> {
-  const patch = { ...opts.patch, ...splitPolicy(opts.patch) };
+  const split = { ...opts.patch, ...splitPolicy(opts.patch) };
   const current = await findDeployment({ db: opts.db, workspaceId: opts.workspaceId, ref: opts.ref });
+  const entrypoint = split.entrypoint !== undefined ? split.entrypoint : current.entrypoint;
+  const patch =
+    split.entrypoint !== undefined || split.parameterSchema !== undefined
+      ? { ...split, parameterSchema: kindSchemaFor(entrypoint, split.parameterSchema, current.parameterSchema) }
+      : split;
   if (patch.parameterSchema !== undefined || patch.parameters !== undefined) {
     const schema = patch.parameterSchema !== undefined ? patch.parameterSchema : current.parameterSchema;
     checkParameterFields(schema, patch.parameters ?? current.parameters);

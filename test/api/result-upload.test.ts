@@ -31,7 +31,7 @@ describe("streamed result uploads", () => {
     await owner.client.workPools.create.mutate({ name: "pool-a", type: "node" });
     await owner.client.workPools.create.mutate({ name: "pool-b", type: "node" });
     await owner.client.flows.create.mutate({ name: "f" });
-    await owner.client.deployments.create.mutate({ flow: "f", name: "d", workPool: "pool-a", entrypoint: "kind:encode" });
+    await owner.client.deployments.create.mutate({ flow: "f", name: "d", workPool: "pool-a", entrypoint: "kind:encode", parameters: { texts: ["a", "b", "c"] } });
     const run = await owner.client.deployments.run.mutate({ deployment: "f/d" });
     const keyA = (await owner.client.apiKeys.create.mutate({ name: "a", role: "worker", workPools: ["pool-a"] })).key;
     const keyB = (await owner.client.apiKeys.create.mutate({ name: "b", role: "worker", workPools: ["pool-b"] })).key;

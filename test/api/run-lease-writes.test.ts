@@ -33,7 +33,7 @@ describe("leases on every write about a run", () => {
     const owner = (signedUp ??= await api.signUpFirstOwner());
     await owner.client.workPools.create.mutate({ name: pool, type: "node" });
     await owner.client.flows.create.mutate({ name: `train-${pool}` });
-    await owner.client.deployments.create.mutate({ flow: `train-${pool}`, name: "d", workPool: pool, entrypoint: "kind:encode" });
+    await owner.client.deployments.create.mutate({ flow: `train-${pool}`, name: "d", workPool: pool, entrypoint: "kind:encode", parameters: { texts: ["a", "b", "c"] } });
     const key = (await owner.client.apiKeys.create.mutate({ name: `${pool}-worker`, role: "worker", workPools: [pool] })).key;
     const worker = api.as({ authorization: `Bearer ${key}` });
     const made = await owner.client.deployments.run.mutate({ deployment: `train-${pool}/d` });
