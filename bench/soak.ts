@@ -25,6 +25,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeSection } from "./report";
+import { isTerminalState, type StateType } from "../server/engine/state-types";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RUNS = Number(process.env.SOAK_RUNS ?? 3000);
@@ -263,7 +264,7 @@ async function main(): Promise<void> {
       } finally {
         await c.end();
       }
-      if ([...states.values()].every((s) => ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"].includes(s))) break;
+      if ([...states.values()].every((s) => isTerminalState(s as StateType))) break;
       await sleep(2_000);
     }
     const elapsedS = (Date.now() - started) / 1000;
@@ -293,7 +294,7 @@ async function main(): Promise<void> {
     }
     const final = [...states.values()];
     const completed = final.filter((s) => s === "COMPLETED").length;
-    const stuck = final.filter((s) => !["COMPLETED", "FAILED", "CRASHED", "CANCELLED"].includes(s)).length + (ids.length - states.size);
+    const stuck = final.filter((s) => !isTerminalState(s as StateType)).length + (ids.length - states.size);
     // Never ran: no "start" line at all (a subset of the stuck, unless something ended them).
     const neverRan = ids.filter((id) => !byRun.has(id)).length;
     const lost = final.filter((s) => ["FAILED", "CRASHED", "CANCELLED"].includes(s)).length;

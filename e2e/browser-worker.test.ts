@@ -16,6 +16,7 @@ import type { TaskContext } from "../workers/kinds/types";
 import { ensureProductionBuild, startBaton, type BatonProcess } from "./helpers/baton-process";
 import { saveScreenshot } from "./helpers/browser";
 import { launchChromiumWithWebGpu, openWorkbench } from "./helpers/workbench";
+import { isTerminalState } from "../server/engine/state-types";
 
 let baton: BatonProcess;
 let client: BatonClient;
@@ -144,7 +145,7 @@ describe("a browser tab as a worker", () => {
     expect(history.map((h) => h.toType)).toContain("CRASHED");
 
     await workerTab("tabs-2");
-    const finished = await waitForRun(run.id, (r) => ["COMPLETED", "FAILED", "CRASHED"].includes(r.stateType), 90_000);
+    const finished = await waitForRun(run.id, (r) => isTerminalState(r.stateType), 90_000);
     const states = (await client.flowRuns.history.query({ id: run.id })).map((h) => `${h.toType}/${h.toName} by ${h.actor}`);
     expect(finished.stateType, `${finished.stateMessage}; history: ${states.join(" → ")}`).toBe("COMPLETED");
     expect(finished.runCount).toBe(2);

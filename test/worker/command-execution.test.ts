@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { AppRouter } from "../../server/api/root";
 import { SETUP_TOKEN_HEADER, setupToken } from "../../server/auth/better-auth";
 import { useWorkerHarness, waitFor } from "./harness";
+import { isTerminalState } from "../../server/engine/state-types";
 
 const SECRET = "command-execution-test-secret-0123456789abcdef";
 const dir = mkdtempSync(path.join(os.tmpdir(), "baton-rce-"));
@@ -72,7 +73,7 @@ describe("defining what workers execute is a privilege", () => {
     const run = await editor.deployments.run.mutate({ deployment: "job/approved" });
     const done = await waitFor(async () => {
       const r = await owner.flowRuns.get.query({ id: run.id });
-      return ["COMPLETED", "FAILED", "CRASHED"].includes(r.stateType) ? r : undefined;
+      return isTerminalState(r.stateType) ? r : undefined;
     }, 60_000, () => worker.output());
     expect(done.stateType, `${done.stateMessage}\n${worker.output()}`).toBe("COMPLETED");
     expect(existsSync(marker)).toBe(true);

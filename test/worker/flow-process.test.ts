@@ -9,6 +9,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { sleep } from "../helpers/services";
 import { isAlive, REPO_ROOT, useWorkerHarness, waitFor } from "./harness";
+import { isTerminalState } from "../../server/engine/state-types";
 
 const FIXTURES = "test/worker/fixtures/flow-process.ts";
 
@@ -23,7 +24,7 @@ describe("flow runs in their own process", () => {
   async function finished(id: string) {
     return waitFor(async () => {
       const r = await h.client.flowRuns.get.query({ id });
-      return ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"].includes(r.stateType) ? r : undefined;
+      return isTerminalState(r.stateType) ? r : undefined;
     }, 30_000, () => worker.output());
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runCli, show } from "../cli/run-cli";
 import { useWorkerHarness, waitFor } from "./harness";
+import { isTerminalState } from "../../server/engine/state-types";
 
 describe("Node worker running TypeScript flows", () => {
   const h = useWorkerHarness();
@@ -20,7 +21,7 @@ describe("Node worker running TypeScript flows", () => {
     const run = await h.client.deployments.run.mutate({ deployment: "pipeline/main", parameters: { failTimes: 2 } });
     const done = await waitFor(async () => {
       const r = await h.client.flowRuns.get.query({ id: run.id });
-      return ["COMPLETED", "FAILED", "CRASHED"].includes(r.stateType) ? r : undefined;
+      return isTerminalState(r.stateType) ? r : undefined;
     }, 60_000, () => worker.output());
     expect(done.stateType, done.stateMessage ?? "").toBe("COMPLETED");
 

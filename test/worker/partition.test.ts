@@ -22,6 +22,7 @@ import { stateHistory } from "../../drizzle/schema";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
 import { sleep } from "../helpers/services";
 import { sideEffects, useWorkerHarness, waitFor, type WorkerProcess } from "./harness";
+import { isTerminalState } from "../../server/engine/state-types";
 
 const WORKER_TIMEOUT_MS = 3_000;
 
@@ -52,7 +53,7 @@ describe("a worker cut off from the server", () => {
   const theProxy = () => proxy!;
   const runsDone = async (ids: string[]) => {
     const states = await Promise.all(ids.map((id) => h.client.flowRuns.get.query({ id })));
-    return states.every((s) => ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"].includes(s.stateType)) ? states : undefined;
+    return states.every((s) => isTerminalState(s.stateType)) ? states : undefined;
   };
 
   it("for twice the worker timeout: its runs are crashed and retried once elsewhere, its stale bodies stopped and late reports refused; all COMPLETED", async () => {

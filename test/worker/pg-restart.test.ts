@@ -16,6 +16,7 @@ import { openDatabase } from "../../server/db/client";
 import { sleep } from "../helpers/services";
 import { startPrivatePostgres, type PrivatePostgres } from "../helpers/private-postgres";
 import { sideEffects, useWorkerHarness, waitFor, type WorkerProcess } from "./harness";
+import { isTerminalState } from "../../server/engine/state-types";
 
 const WORKER_TIMEOUT_MS = 4_000;
 let cluster: PrivatePostgres | undefined;
@@ -63,7 +64,7 @@ describe("PostgreSQL restarted with runs in flight", () => {
       const done = await waitFor(async () => {
         try {
           const states = await Promise.all(runs.map((r) => h.client.flowRuns.get.query({ id: r.id })));
-          return states.every((s) => ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"].includes(s.stateType)) ? states : undefined;
+          return states.every((s) => isTerminalState(s.stateType)) ? states : undefined;
         } catch {
           return undefined; // the API answers 5xx while the database recovers
         }

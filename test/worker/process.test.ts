@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { isAlive, useWorkerHarness, waitFor } from "./harness";
+import { isTerminalState } from "../../server/engine/state-types";
 
 describe("process pools", () => {
   const h = useWorkerHarness();
   const finished = (id: string) => async () => {
     const r = await h.client.flowRuns.get.query({ id });
-    return ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"].includes(r.stateType) ? r : undefined;
+    return isTerminalState(r.stateType) ? r : undefined;
   };
 
   it("runs the pool's command: output lines become logs, metrics are recorded, output files become artifacts", async () => {

@@ -2,6 +2,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { useWorkerHarness, waitFor } from "./harness";
+import { isTerminalState } from "../../server/engine/state-types";
 
 describe("a worker the server no longer knows", () => {
   const h = useWorkerHarness();
@@ -16,7 +17,7 @@ describe("a worker the server no longer knows", () => {
     const run = await h.client.deployments.run.mutate({ deployment: "enc/d", parameters: { texts: ["hello world", "good morning", "fine evening"] } });
     const done = await waitFor(async () => {
       const r = await h.client.flowRuns.get.query({ id: run.id });
-      return ["COMPLETED", "FAILED", "CRASHED"].includes(r.stateType) ? r : undefined;
+      return isTerminalState(r.stateType) ? r : undefined;
     }, 60_000, () => worker.output());
     expect(done.stateType, `${done.stateMessage}\n${worker.output()}`).toBe("COMPLETED");
   });

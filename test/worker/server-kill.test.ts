@@ -14,6 +14,7 @@ import { createBatonClient } from "../../server/client";
 import { freePort, startBaton, type BatonProcess } from "../../e2e/helpers/baton-process";
 import { useTestDatabase } from "../helpers/db";
 import { REPO_ROOT, waitFor } from "./harness";
+import { isTerminalState } from "../../server/engine/state-types";
 
 const WORKER_TIMEOUT_S = 4;
 
@@ -72,7 +73,7 @@ describe("SIGKILL the server with runs in flight", () => {
       const after = createBatonClient({ apiUrl: server.apiUrl, batch: false });
       const done = await waitFor(async () => {
         const states = await Promise.all(runs.map((r) => after.flowRuns.get.query({ id: r.id })));
-        return states.every((s) => ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"].includes(s.stateType)) ? states : undefined;
+        return states.every((s) => isTerminalState(s.stateType)) ? states : undefined;
       }, 60_000, () => `${out}\n--- server ---\n${server!.output()}`);
       expect(done.map((r) => `${r.stateType}${r.runCount > 1 ? ` (ran ${r.runCount}×)` : ""}`), `down ${downMs} ms\n${out}`).toEqual(Array(4).fill("COMPLETED"));
       expect(lines().sort(), `down ${downMs} ms: each body exactly once`).toEqual([...Array(4).fill("end"), ...Array(4).fill("start")]);

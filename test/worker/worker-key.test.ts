@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import type { AppRouter } from "../../server/api/root";
 import { SETUP_TOKEN_HEADER, setupToken } from "../../server/auth/better-auth";
 import { useWorkerHarness, waitFor } from "./harness";
+import { isTerminalState } from "../../server/engine/state-types";
 
 const SECRET = "a worker-key test secret that is long enough";
 
@@ -38,7 +39,7 @@ describe("a worker with a pool-scoped key", () => {
     const run = await owner.deployments.run.mutate({ deployment: "pipeline/main", parameters: { failTimes: 1 } });
     const done = await waitFor(async () => {
       const r = await owner.flowRuns.get.query({ id: run.id });
-      return ["COMPLETED", "FAILED", "CRASHED"].includes(r.stateType) ? r : undefined;
+      return isTerminalState(r.stateType) ? r : undefined;
     }, 60_000, () => worker.output());
     expect(done.stateType, `${done.stateMessage}\n${worker.output()}`).toBe("COMPLETED");
     expect((await owner.results.ofRun.query({ flowRunId: run.id }))?.value).toMatchObject({ doubled: 42, vectorLength: 200_000 });
