@@ -11,6 +11,7 @@ import { deploymentCommand } from "./commands/deployment";
 import { dbCommand } from "./commands/db";
 import { flowCommand } from "./commands/flow";
 import { flowRunCommand } from "./commands/flow-run";
+import { kindCommand } from "./commands/kind";
 import { serverCommand } from "./commands/server";
 import { servicesCommand } from "./commands/services";
 import { workPoolCommand } from "./commands/work-pool";
@@ -59,6 +60,7 @@ Add --json to ls and inspect commands for machine-readable output.`,
     flowCommand(),
     deployCommand(),
     deploymentCommand(),
+    kindCommand(),
     flowRunCommand(),
     workPoolCommand(),
     workQueueCommand(),

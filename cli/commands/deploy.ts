@@ -3,6 +3,11 @@
  * a TypeScript flow. The flow module is imported here to read its name, parameter schema and run
  * policy; the entrypoint is stored relative to the current directory, which is how workers find
  * it in their own checkout (run `baton worker start` from the same place in theirs).
+ *
+ * `baton deploy kind:cluster -n NAME -p POOL`: a deployment of a built-in task kind. No file is
+ * looked up: the server checks the kind against its registry and gives the deployment the kind's
+ * parameter schema, so `--param` defaults are checked against what the kind takes. Its flow is
+ * named after the kind unless `--flow` says otherwise.
  */
 import path from "node:path";
 import { Command } from "commander";
@@ -10,7 +15,8 @@ import { describeSchedule } from "../../common/schedule-description";
 import { clientErrorCode } from "../../server/client";
 import { parameterSchemaOf, runPolicyOf } from "../../sdk/schema";
 import { EntrypointError, loadFlow, parseEntrypoint } from "../../workers/node/entrypoints";
-import { apiContext, print, printJson } from "../context";
+import { kindOfEntrypoint } from "../../workers/kinds/registry";
+import { apiContext, print, printJson, type ApiContext } from "../context";
 import { CliError } from "../errors";
 import { collect, parsePositiveInt } from "../options";
 import { collectParameters } from "../params";
@@ -30,13 +36,14 @@ interface DeployOptions {
   description?: string;
   version?: string;
   jobVariables?: string;
+  flow?: string;
   json?: boolean;
 }
 
 export function deployCommand(): Command {
   return new Command("deploy")
-    .description("Register a deployment of a TypeScript flow (file.ts:export), or update it")
-    .argument("<entrypoint>", "path/to/file.ts:exportedFlow, relative to this directory (the flow-code checkout)")
+    .description("Register a deployment of a TypeScript flow (file.ts:export) or a task kind (kind:<name>), or update it")
+    .argument("<entrypoint>", "path/to/file.ts:exportedFlow, relative to this directory (the flow-code checkout), or kind:<name> (see baton kind ls)")
     .requiredOption("-n, --name <name>", "the deployment's name")
     .option("-p, --pool <pool>", "the work pool that runs it")
     .option("-q, --queue <queue>", "the pool's queue (default: the pool's default queue)")
@@ -49,6 +56,7 @@ export function deployCommand(): Command {
     .option("--tag <tag>", "a tag (repeatable)", collect)
     .option("--description <text>", "what it is for")
     .option("--version <version>", "a version label")
+    .option("--flow <name>", "kind: deployments only: the flow it belongs to (default: the kind's name)")
     .option("--job-variables <json>", `overrides of the pool's job template, e.g. '{"env": {"LOG_LEVEL": "debug"}}' (keys: command, env, workingDir)`)
     .option("--json", "print JSON")
     .action(async (entrypoint: string, opts: DeployOptions, command: Command) => {
@@ -56,6 +64,14 @@ export function deployCommand(): Command {
       if (opts.timezone && !opts.cron && !opts.interval) throw new CliError("--timezone needs --cron or --interval");
       // Parsed before the flow is imported or the API called, so a typo changes nothing.
       const jobVariables = opts.jobVariables === undefined ? undefined : parseJobVariables(opts.jobVariables);
+      const schedules = opts.cron
+        ? [{ cron: opts.cron, timezone: opts.timezone, ...(opts.cronSeconds ? { seconds: true } : {}) }]
+        : opts.interval
+          ? [{ intervalSeconds: opts.interval, timezone: opts.timezone }]
+          : undefined;
+      const kind = kindOfEntrypoint(entrypoint);
+      if (kind !== undefined) return deployKind(kind, opts, command, { schedules, jobVariables });
+      if (opts.flow) throw new CliError("--flow is for kind: deployments; a flow file's deployment belongs to the flow it exports");
       const { file, exportName } = (() => {
         try {
           return parseEntrypoint(entrypoint);
@@ -73,11 +89,6 @@ export function deployCommand(): Command {
         throw new CliError(err instanceof EntrypointError ? err.message : `could not load ${file}: ${(err as Error).message}`);
       }
       const { client } = apiContext(command);
-      const schedules = opts.cron
-        ? [{ cron: opts.cron, timezone: opts.timezone, ...(opts.cronSeconds ? { seconds: true } : {}) }]
-        : opts.interval
-          ? [{ intervalSeconds: opts.interval, timezone: opts.timezone }]
-          : undefined;
       const fields = {
         entrypoint: stored,
         parameterSchema: parameterSchemaOf(definition),
@@ -103,12 +114,56 @@ export function deployCommand(): Command {
         deployment = await client.deployments.update.mutate({ deployment: `${definition.name}/${opts.name}`, ...fields });
       }
       if (opts.json) return printJson(deployment);
-      const where = deployment.workPoolName ? ` → pool ${deployment.workPoolName}${deployment.workQueueName ? `/${deployment.workQueueName}` : ""}` : "";
-      print(`${verb} deployment ${out.bold(`${deployment.flowName}/${deployment.name}`)} (${stored})${where}`);
-      for (const s of deployment.schedules) print(`  schedule: ${describeSchedule(s)}`);
-      print(`Run it: baton deployment run ${deployment.flowName}/${deployment.name}`);
+      printDeployed(verb, deployment);
       if (deployment.workPoolName) print(`Work it: baton worker start -p ${deployment.workPoolName}  (from this checkout)`);
     });
+}
+
+type Deployment = Awaited<ReturnType<ApiContext["client"]["deployments"]["create"]["mutate"]>>;
+
+function printDeployed(verb: string, deployment: Deployment): void {
+  const where = deployment.workPoolName ? ` → pool ${deployment.workPoolName}${deployment.workQueueName ? `/${deployment.workQueueName}` : ""}` : "";
+  print(`${verb} deployment ${out.bold(`${deployment.flowName}/${deployment.name}`)} (${deployment.entrypoint})${where}`);
+  for (const s of deployment.schedules) print(`  schedule: ${describeSchedule(s)}`);
+  print(`Run it: baton deployment run ${deployment.flowName}/${deployment.name}`);
+}
+
+/** A deployment of a built-in kind: the server checks the kind and gives it the kind's parameter schema. */
+async function deployKind(
+  kind: string,
+  opts: DeployOptions,
+  command: Command,
+  extra: { schedules?: { cron?: string; intervalSeconds?: number; timezone?: string; seconds?: boolean }[]; jobVariables?: Record<string, unknown> },
+): Promise<void> {
+  if (!kind) throw new CliError("kind: needs a kind's name, e.g. kind:cluster (see baton kind ls)");
+  const { client } = apiContext(command);
+  const flow = opts.flow ?? kind;
+  const fields = {
+    entrypoint: `kind:${kind}`,
+    parameters: collectParameters(opts),
+    workPool: opts.pool,
+    workQueue: opts.queue,
+    tags: opts.tag,
+    description: opts.description,
+    version: opts.version,
+    schedules: extra.schedules,
+    jobVariables: extra.jobVariables as { command?: string[]; env?: Record<string, string>; workingDir?: string } | undefined,
+  };
+  let deployment;
+  let verb = "Created";
+  try {
+    deployment = await client.deployments.create.mutate({ flow, name: opts.name, ...fields });
+  } catch (err) {
+    if (clientErrorCode(err) !== "CONFLICT") throw err;
+    verb = "Updated";
+    deployment = await client.deployments.update.mutate({ deployment: `${flow}/${opts.name}`, ...fields });
+  }
+  if (opts.json) return printJson(deployment);
+  printDeployed(verb, deployment);
+  const required = Array.isArray(deployment.parameterSchema?.required) ? (deployment.parameterSchema.required as string[]) : [];
+  const missing = required.filter((p) => !(p in deployment.parameters));
+  if (missing.length) print(out.dim(`  each run gives ${missing.join(", ")} (baton deployment run ${deployment.flowName}/${deployment.name} -p ${missing[0]}=…; see baton kind inspect ${kind})`));
+  if (deployment.workPoolName) print(`Work it: baton worker start -p ${deployment.workPoolName}`);
 }
 
 function parseJobVariables(text: string): Record<string, unknown> {
