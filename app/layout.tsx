@@ -52,6 +52,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                     <NavLink href="/work-pools">Work pools</NavLink>
                   </li>
                   <li>
+                    <NavLink href="/kinds">Task kinds</NavLink>
+                  </li>
+                  <li>
                     <NavLink href="/workbench">Workbench</NavLink>
                   </li>
                   <li>

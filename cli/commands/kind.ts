@@ -4,6 +4,7 @@
  * run, what it does, its parameters with their types and defaults, and an example to start from.
  */
 import { Command } from "commander";
+import { compactJson } from "../../common/compact-json";
 import { apiContext, print, printJson } from "../context";
 import { out } from "../output/style";
 import { renderTable, terminalWidth } from "../output/table";
@@ -74,21 +75,6 @@ export function kindCommand(): Command {
     });
 
   return cmd;
-}
-
-/** JSON indented by two, with arrays of plain values on one line (an example's vectors read as rows). */
-export function compactJson(value: unknown, indent = ""): string {
-  const inner = `${indent}  `;
-  if (Array.isArray(value)) {
-    if (value.every((v) => v === null || typeof v !== "object")) return `[${value.map((v) => JSON.stringify(v)).join(", ")}]`;
-    return `[\n${value.map((v) => inner + compactJson(v, inner)).join(",\n")}\n${indent}]`;
-  }
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value);
-    if (entries.length === 0) return "{}";
-    return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${compactJson(v, inner)}`).join(",\n")}\n${indent}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** Wraps prose at word boundaries to `width` columns. */
