@@ -82,7 +82,7 @@ describe("streamed result uploads", () => {
     const server = await startHttpApiServer(() => api.db);
     try {
       const client = createBatonClient({ apiUrl: server.apiUrl, batch: false });
-      const value = { vectors: Array.from({ length: 3000 }, (_, i) => [i, i / 3, -i - 1]) };
+      const value = { vectors: Array.from({ length: 50_000 }, (_, i) => [i, i / 3, -i - 1]) };
       const id = await persistResult(client, value);
       const row = await client.results.get.query({ id });
       expect(row.storage).toBe("blob");
