@@ -291,7 +291,8 @@ describe("sign-in, members and API keys (auth on)", () => {
     // The owner runs the deployment from the UI.
     await owner.goto(`${baton.url}/deployments`);
     await owner.getByRole("button", { name: `Run ${DEPLOYMENT}` }).click();
-    const created = owner.getByRole("row", { name: /auth-e2e/ }).getByRole("link");
+    // The new run's link in the row's status line (the deployment's name is a link too).
+    const created = owner.getByRole("row", { name: /auth-e2e/ }).getByRole("status").getByRole("link");
     await created.waitFor();
     const runId = (await created.getAttribute("href"))!.split("/").pop()!;
 
