@@ -14,6 +14,7 @@ import { nextRunTime } from "@/app/_lib/schedules";
 import { getViewer } from "@/app/_lib/viewer";
 import { describeSchedule } from "@/common/schedule-description";
 import { serverCaller } from "@/server/api/server-caller";
+import { Tags } from "@/app/_components/tags";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Deployments" };
@@ -131,17 +132,7 @@ export default async function DeploymentsPage({ searchParams }: { searchParams: 
                     </td>
                     <td>{next ? <LocalTime iso={next.toISOString()} relative /> : <span className="muted">—</span>}</td>
                     <td>
-                      {d.tags.length ? (
-                        <span className="tags">
-                          {d.tags.map((t) => (
-                            <span key={t} className="tag">
-                              {t}
-                            </span>
-                          ))}
-                        </span>
-                      ) : (
-                        <span className="muted">—</span>
-                      )}
+                      <Tags tags={d.tags} />
                     </td>
                     <td>
                       {d.paused ? (

@@ -14,6 +14,7 @@ import { getViewer } from "@/app/_lib/viewer";
 import { describeSchedule } from "@/common/schedule-description";
 import { DeleteDeployment, PauseResume, RunWithParameters } from "./deployment-actions";
 import { loadDeployment } from "./load";
+import { Tags } from "@/app/_components/tags";
 
 export const dynamic = "force-dynamic";
 
@@ -117,17 +118,7 @@ export default async function DeploymentPage({ params }: { params: Params }) {
           </dd>
           <dt>Tags</dt>
           <dd>
-            {d.tags.length ? (
-              <span className="tags">
-                {d.tags.map((t) => (
-                  <span key={t} className="tag">
-                    {t}
-                  </span>
-                ))}
-              </span>
-            ) : (
-              <span className="muted">none</span>
-            )}
+            <Tags tags={d.tags} empty={<span className="muted">none</span>} />
           </dd>
           {d.version ? (
             <>

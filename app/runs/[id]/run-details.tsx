@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { LocalTime } from "@/app/_components/local-time";
 import { formatDuration, runDuration } from "@/app/_lib/format";
 import type { FlowRun } from "@/app/_lib/trpc-types";
+import { Tags } from "@/app/_components/tags";
 
 export function RunDetails({ run, now }: { run: FlowRun; now: Date }) {
   const duration = runDuration(run, now);
@@ -43,17 +44,7 @@ export function RunDetails({ run, now }: { run: FlowRun; now: Date }) {
       </Detail>
       <Detail term="Priority">{run.priority}</Detail>
       <Detail term="Tags">
-        {run.tags.length ? (
-          <span className="tags">
-            {run.tags.map((t) => (
-              <span key={t} className="tag">
-                {t}
-              </span>
-            ))}
-          </span>
-        ) : (
-          <span className="muted">—</span>
-        )}
+        <Tags tags={run.tags} />
       </Detail>
       {run.parentFlowRunId ? (
         <Detail term="Parent run">
