@@ -11,6 +11,7 @@ import type { RunSignals, Waiter } from "./signals";
 import type { FlowRunRow } from "./states";
 import { ACTIVE_STATE_TYPES } from "./state-types";
 import { takeBackRun } from "./take-back";
+import { setRunState } from "./transitions";
 
 export type WorkerRow = typeof workers.$inferSelect;
 
@@ -129,11 +130,51 @@ async function takeBackOrphans(opts: { db: DbOrTx; workerId: string; held: strin
 }
 
 /** A worker shutting down cleanly: it is no longer counted as online, and the zombie killer may act at once. */
-export async function workerGoodbye(opts: { db: DbOrTx; workspaceId: string; workerId: string }): Promise<void> {
-  await opts.db
-    .update(workers)
-    .set({ stoppedAt: sql`now()` })
-    .where(and(eq(workers.id, opts.workerId), eq(workers.workspaceId, opts.workspaceId)));
+/**
+ * A worker leaving. With `holding` (the runs it still has a report for, or is running), any
+ * other active run the server has it down for is one it was handed but never received — a claim
+ * answered as it stopped waiting (its drain cut the long poll) — and goes straight back to the
+ * queue instead of waiting for the zombie killer to crash it: its body never ran, so it is not
+ * an attempt (run_count is given back). The claim share-locks the worker row
+ * (./sql/claim-flow-runs.ts), so a claim in flight commits before this looks, and one after it
+ * sees stopped_at. Without `holding` (an older worker) the zombie killer decides, as before.
+ */
+export async function workerGoodbye(opts: { db: DbOrTx; workspaceId: string; workerId: string; holding?: string[]; actor?: string }): Promise<{ returned: number }> {
+  return opts.db.transaction(async (tx) => {
+    const [worker] = await tx
+      .update(workers)
+      .set({ stoppedAt: sql`now()` })
+      .where(and(eq(workers.id, opts.workerId), eq(workers.workspaceId, opts.workspaceId)))
+      .returning({ name: workers.name });
+    if (!worker || !opts.holding) return { returned: 0 };
+    const unreceived = await tx
+      .select()
+      .from(flowRuns)
+      .where(
+        and(
+          eq(flowRuns.workerId, opts.workerId),
+          inArray(flowRuns.stateType, [...ACTIVE_STATE_TYPES]),
+          opts.holding.length ? notInArray(flowRuns.id, opts.holding) : undefined,
+        ),
+      )
+      .for("update");
+    for (const run of unreceived) {
+      const why = `worker "${worker.name}" shut down before it received the run`;
+      const actor = opts.actor ?? `worker:${worker.name}`;
+      if (run.stateType === "CANCELLING") {
+        await takeBackRun({ db: tx, run, actor, why });
+        continue;
+      }
+      await setRunState({
+        db: tx, workspaceId: run.workspaceId, runId: run.id, kind: "flow", actor, expectedVersion: run.stateVersion,
+        to: { type: "SCHEDULED", message: `back in the queue: ${why}` },
+      });
+      if (run.stateType === "RUNNING") {
+        await tx.update(flowRuns).set({ runCount: sql`greatest(${flowRuns.runCount} - 1, 0)` }).where(eq(flowRuns.id, run.id));
+      }
+    }
+    return { returned: unreceived.length };
+  });
 }
 
 export async function resolveQueueIds(opts: {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -12,7 +12,10 @@ describe("worker shutdown in two stages", () => {
     const worker = h.startWorker(["-p", pool, "--name", name, "--limit", "1"]);
     await h.waitForWorker(worker);
     const run = await h.client.deployments.run.mutate({ deployment: "slow/drain", parameters: { marker: path.join(dir, `${name}.txt`), seconds: 1.5 } });
-    await waitFor(async () => (await h.client.flowRuns.get.query({ id: run.id })).stateType === "RUNNING", 30_000, () => worker.output());
+    // The body has started (its side effect is there): RUNNING alone is set by the claim, before
+    // the worker has the answer; a SIGTERM then cuts the claim and the run goes back to the queue.
+    const marker = path.join(dir, `${name}.txt`);
+    await waitFor(() => existsSync(marker) && readFileSync(marker, "utf8").startsWith("start"), 30_000, () => worker.output());
     return { worker, run };
   }
 

@@ -184,7 +184,12 @@ export class WorkerSession {
     this.closed = true;
     clearTimeout(this.heartbeatTimer);
     await this.logs.flush();
-    await this.opts.api.workers.goodbye.mutate({ workerId: this.registration!.workerId }).catch(() => {});
+    // The runs it still answers for: those with a report waiting in the store. Anything else the
+    // server has it down for was granted by a claim this drain cut off, never received: the
+    // server puts those back in the queue at once.
+    const holding = (await this.opts.outbox.list(() => {}).catch(() => undefined))?.map((r) => r.runId);
+    const bye = await this.opts.api.workers.goodbye.mutate({ workerId: this.registration!.workerId, holding }).catch(() => undefined);
+    if (bye?.returned) this.opts.log(`${bye.returned} run(s) granted as the worker stopped went back to the queue`);
   }
 
   /**

@@ -207,12 +207,18 @@ export const workersRouter = createTRPCRouter({
     }),
 
   goodbye: workerProcedure
-    .input(z.object({ workerId: zId }))
-    .output(z.object({ ok: z.literal(true) }))
+    .input(
+      z.object({
+        workerId: zId,
+        /** The runs it still runs or has a report waiting for; any other run it was handed goes back to the queue. */
+        holding: z.array(zId).max(10_000).optional(),
+      }),
+    )
+    .output(z.object({ ok: z.literal(true), returned: z.number().int() }))
     .mutation(async ({ ctx, input }) => {
       if (ctx.access.workPoolIds) await ownWorker(ctx, input.workerId);
-      await workerGoodbye({ db: ctx.db, workspaceId: ctx.workspaceId, workerId: input.workerId });
-      return { ok: true as const };
+      const { returned } = await workerGoodbye({ db: ctx.db, workspaceId: ctx.workspaceId, workerId: input.workerId, holding: input.holding });
+      return { ok: true as const, returned };
     }),
   list: viewerProcedure
     .input(z.object({ workPool: zRef("work pool") }))

@@ -45,6 +45,10 @@
  *   last heartbeat is older than the server's worker timeout (p_worker_timeout_ms,
  *   BATON_WORKER_TIMEOUT_S; drizzle/0010). Either would have its runs crashed by the zombie
  *   killer while their bodies ran on: executed twice. Its next heartbeat makes it eligible again.
+ *   The worker row is share-locked first, so a goodbye (an UPDATE of that row, ../workers.ts)
+ *   either waits for a claim in flight to commit and then returns to the queue what the worker
+ *   never received, or commits first and this claim's next statement sees stopped_at. Without
+ *   the lock a claim begun just before the goodbye could grant a run nobody would ever start.
  *
  * The state sets are interpolated from ../state-types.ts, the one place they are spelled.
  */
@@ -86,6 +90,8 @@ BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('baton.claim:' || p_pool_id::text, 0));
   END IF;
   v_fetch := CASE WHEN v_limited THEN p_max * 4 ELSE p_max END;
+  -- The worker row, share-locked: a goodbye waits for this claim and then sees what it granted.
+  PERFORM 1 FROM workers w WHERE w.id = p_worker_id FOR SHARE;
 
   RETURN QUERY
   WITH pool AS (
