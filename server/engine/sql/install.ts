@@ -15,11 +15,12 @@
 import { createHash } from "node:crypto";
 import { claimFlowRunsFunction } from "./claim-flow-runs";
 import { functionBody, type EngineFunction } from "./engine-function";
+import { notifyChangesFunction } from "./notify-changes";
 import { notifyRunsFunction } from "./notify-runs";
 import { satisfiesFunction } from "./satisfies";
 
 /** In install order (the claim calls baton_satisfies). */
-export const ENGINE_FUNCTIONS: readonly EngineFunction[] = [satisfiesFunction, claimFlowRunsFunction, notifyRunsFunction];
+export const ENGINE_FUNCTIONS: readonly EngineFunction[] = [satisfiesFunction, claimFlowRunsFunction, notifyRunsFunction, notifyChangesFunction];
 
 /** One connection (not a pool: the transaction below must stay on it). */
 export interface SqlConnection {
