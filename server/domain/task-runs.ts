@@ -14,7 +14,7 @@ import { findCachedResult } from "../engine/cache";
 import { rowsOf } from "../engine/rows";
 import { leaseAllows, leaseOfRun, leaseRefusal } from "../engine/leases";
 import { AppError } from "../errors";
-import { getFlowRun } from "./flow-runs";
+import { getFlowRun, type StateHistoryRow } from "./flow-runs";
 
 export async function getTaskRun(opts: { db: DbOrTx; workspaceId: string; id: string; field?: string }): Promise<TaskRunRow> {
   const [row] = await opts.db
@@ -32,6 +32,46 @@ export async function listTaskRuns(opts: { db: DbOrTx; workspaceId: string; flow
     .from(taskRuns)
     .where(and(eq(taskRuns.flowRunId, opts.flowRunId), eq(taskRuns.workspaceId, opts.workspaceId)))
     .orderBy(asc(taskRuns.createdAt), asc(taskRuns.id));
+}
+
+/** A task run's state changes, oldest first (the run page's task view). */
+export async function taskRunHistory(opts: { db: DbOrTx; workspaceId: string; id: string }): Promise<StateHistoryRow[]> {
+  await getTaskRun(opts);
+  return opts.db
+    .select()
+    .from(stateHistory)
+    .where(and(eq(stateHistory.taskRunId, opts.id), eq(stateHistory.workspaceId, opts.workspaceId)))
+    .orderBy(asc(stateHistory.id));
+}
+
+/**
+ * The task runs around one in its flow run's DAG: those whose results it consumed (upstream)
+ * and those that consumed its result (downstream). Read by the flow run's index, so a run of
+ * thousands of tasks costs one scan of its own tasks, not of the table.
+ */
+export async function taskRunNeighbours(opts: { db: DbOrTx; workspaceId: string; id: string }): Promise<{ upstream: TaskRunRow[]; downstream: TaskRunRow[] }> {
+  const task = await getTaskRun(opts);
+  const [upstream, downstream] = await Promise.all([
+    task.upstreamTaskRunIds.length
+      ? opts.db
+          .select()
+          .from(taskRuns)
+          .where(and(eq(taskRuns.flowRunId, task.flowRunId), eq(taskRuns.workspaceId, opts.workspaceId), inArray(taskRuns.id, task.upstreamTaskRunIds)))
+          .orderBy(asc(taskRuns.createdAt), asc(taskRuns.id))
+      : [],
+    opts.db
+      .select()
+      .from(taskRuns)
+      .where(
+        and(
+          eq(taskRuns.flowRunId, task.flowRunId),
+          eq(taskRuns.workspaceId, opts.workspaceId),
+          sql`${taskRuns.upstreamTaskRunIds} @> ARRAY[${task.id}]::uuid[]`,
+        ),
+      )
+      .orderBy(asc(taskRuns.createdAt), asc(taskRuns.id)),
+  ]);
+  return { upstream, downstream };
 }
 
 export async function createTaskRun(opts: {

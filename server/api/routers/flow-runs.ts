@@ -26,7 +26,8 @@ export const flowRunOutput = z.object({
   idempotencyKey: z.string().nullable(),
 });
 
-const stateHistoryOutput = z.object({
+/** One state change of a flow run or task run. */
+export const stateHistoryOutput = z.object({
   id: z.number().int(),
   fromType: zStateType.nullable(),
   fromName: z.string().nullable(),

@@ -6,8 +6,9 @@
 import { z } from "zod";
 import { requireFlowRunInScope, requireResultInScope, requireTaskRunInScope } from "../../auth/scope";
 import { MAX_BLOB_BYTES, createResult, getResult, readResultData, resultIdOfRun, type ResultLease, type ResultRow } from "../../domain/results";
+import { previewRunResult } from "../../domain/result-preview";
 import { AppError } from "../../errors";
-import { createTRPCRouter, isWorkerKey, zDate, zId, workerProcedure, workerReadProcedure } from "../trpc";
+import { createTRPCRouter, isWorkerKey, zDate, zId, viewerProcedure, workerProcedure, workerReadProcedure } from "../trpc";
 
 export { MAX_BLOB_BYTES } from "../../domain/results";
 
@@ -96,5 +97,30 @@ export const resultsRouter = createTRPCRouter({
       if (!id) return null;
       const row = await getResult({ db: ctx.db, workspaceId: ctx.workspaceId, id });
       return resultView(row, input.includeData ? await readResultData(row) : undefined);
+    }),
+
+  /**
+   * The result of a flow run or task run as a person sees it (null while it has none): the JSON
+   * value when small, a cut-down copy when large, nothing but its facts for bytes.
+   */
+  preview: viewerProcedure
+    .input(z.object({ flowRunId: zId.optional(), taskRunId: zId.optional() }))
+    .output(
+      z
+        .object({
+          resultId: zId,
+          storage: z.enum(["inline", "blob"]),
+          mediaType: z.string().nullable(),
+          sizeBytes: z.number().int().nullable(),
+          format: z.enum(["json", "bytes"]),
+          preview: z.enum(["full", "partial", "none"]),
+          value: z.unknown(),
+          cuts: z.array(z.object({ path: z.string(), total: z.number().int() })),
+        })
+        .nullable(),
+    )
+    .query(({ ctx, input }) => {
+      if (!input.flowRunId === !input.taskRunId) throw AppError.badRequest("give exactly one of flowRunId and taskRunId", "flowRunId");
+      return previewRunResult({ db: ctx.db, workspaceId: ctx.workspaceId, ...input });
     }),
 });

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { requireFlowRunInScope } from "../../auth/scope";
-import { createTaskRun, getTaskRun, listTaskRuns } from "../../domain/task-runs";
+import { createTaskRun, getTaskRun, listTaskRuns, taskRunHistory, taskRunNeighbours } from "../../domain/task-runs";
 import { createTRPCRouter, isWorkerKey, zId, zName, zTags, viewerProcedure, workerProcedure } from "../trpc";
+import { stateHistoryOutput } from "./flow-runs";
 import { runFields, zIsoDateInput, zJsonObject } from "./inputs";
 import { taskRunStateProcedures } from "./task-run-states";
 
@@ -60,6 +61,18 @@ export const taskRunsRouter = createTRPCRouter({
     .input(z.object({ id: zId }))
     .output(taskRunOutput)
     .query(({ ctx, input }) => getTaskRun({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id })),
+
+  /** Its state changes, oldest first. */
+  history: viewerProcedure
+    .input(z.object({ id: zId }))
+    .output(z.array(stateHistoryOutput))
+    .query(({ ctx, input }) => taskRunHistory({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id })),
+
+  /** The task runs whose results it consumed (upstream) and those that consumed its result (downstream). */
+  neighbours: viewerProcedure
+    .input(z.object({ id: zId }))
+    .output(z.object({ upstream: z.array(taskRunOutput), downstream: z.array(taskRunOutput) }))
+    .query(({ ctx, input }) => taskRunNeighbours({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id })),
 
   ...taskRunStateProcedures,
 });
