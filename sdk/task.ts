@@ -8,6 +8,7 @@ import { currentRun, log, throwIfAborted, withRun, type RunContext } from "./con
 import { retryDelayMs } from "../common/retry-delay";
 import { errorMessage, sleep, withTimeout, type RunOptions } from "./policy";
 import { loadResult, resultRef, summariseArgs } from "./results";
+import { rememberResult, upstreamOf } from "./upstream";
 
 export interface TaskOptions<A extends unknown[]> extends RunOptions {
   /** Calls with the same cache key reuse the first completed result. */
@@ -46,6 +47,8 @@ async function runTracked<A extends unknown[], R>(ctx: RunContext, opts: TaskOpt
     parameters: summariseArgs(args),
     tags: opts.tags,
     cacheKey,
+    // The DAG: earlier task runs of this flow run whose results are among the arguments.
+    upstreamTaskRunIds: upstreamOf(args, ctx.flowRunId),
     flowRunLeaseToken: ctx.leaseToken,
     // Created RUNNING: one call, not create then a state change (an earlier attempt's run keeps its state).
     start: true,
@@ -55,17 +58,22 @@ async function runTracked<A extends unknown[], R>(ctx: RunContext, opts: TaskOpt
 
   // Created RUNNING by this call: nothing to report yet. Found from an earlier attempt: bring it round.
   const fresh = taskRun.created && taskRun.stateType === "RUNNING";
+  /** A value this task run hands on: later tasks called with it are downstream of it. */
+  const produced = (value: R): R => {
+    rememberResult(value, ctx.flowRunId, taskRun.id);
+    return value;
+  };
   if (taskRun.stateType === "COMPLETED") {
     // Done by an earlier attempt of this flow run: its result stands.
     const done = await client.results.ofRun.query({ taskRunId: taskRun.id });
-    if (done) return (await loadResult(client, done.id)) as R;
+    if (done) return produced((await loadResult(client, done.id)) as R);
   }
   if (cacheKey) {
     const hit = await client.taskRuns.cached.query({ cacheKey, flowRunId: ctx.flowRunId });
     if (hit && hit.taskRunId !== taskRun.id) {
       if (!fresh) await bringToRunning(taskRun.stateType, report);
       await report({ type: "COMPLETED", name: "Cached", message: `cached result of task run ${hit.taskRunId}` }, { resultId: hit.resultId });
-      return (await loadResult(client, hit.resultId)) as R;
+      return produced((await loadResult(client, hit.resultId)) as R);
     }
   }
   if (!fresh) await bringToRunning(taskRun.stateType, report);
@@ -89,7 +97,7 @@ async function runTracked<A extends unknown[], R>(ctx: RunContext, opts: TaskOpt
   }
   // Small results ride with the COMPLETED report; large ones are stored first.
   await report({ type: "COMPLETED" }, await resultRef(client, value, ctx.flowRunId, ctx.leaseToken));
-  return value;
+  return produced(value);
 }
 
 /**
