@@ -24,6 +24,7 @@ import { openDatabase } from "./db/client";
 import { createHttpGuard } from "./http-guard";
 import { loadEngineSettings } from "./engine/settings";
 import { RunSignals } from "./engine/signals";
+import { ChangeFeed } from "./live/change-feed";
 import { setRuntime } from "./runtime";
 import { startServices, type RunningServices } from "./services";
 import { countUsers, setupToken } from "./auth/better-auth";
@@ -95,6 +96,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const settings = loadEngineSettings();
   const signals = new RunSignals();
   const database = await openDatabase(opts.config.database);
+  const live = new ChangeFeed(() => database.db);
   let httpServer: http.Server | undefined;
   let nextApp: { close(): Promise<void> } | undefined;
   let services: RunningServices | undefined;
@@ -104,6 +106,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     await nextApp?.close().catch((err: unknown) => log(`[baton] stopping Next.js failed: ${describe(err)}`));
     // Wakes any claim still long-polling, so nothing waits on a closed database.
     await signals.stop().catch((err: unknown) => log(`[baton] stopping run signals failed: ${describe(err)}`));
+    await live.stop().catch((err: unknown) => log(`[baton] stopping live updates failed: ${describe(err)}`));
     setRuntime(undefined);
     await database.close();
   };
@@ -111,7 +114,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   try {
     await database.migrate();
     await signals.start(database);
-    setRuntime({ config: opts.config, database, engine: { settings, signals } });
+    await live.start(database);
+    setRuntime({ config: opts.config, database, engine: { settings, signals, live } });
     if (opts.services !== false) services = startServices({ database, settings, signals });
 
     // Loaded now, after NODE_ENV is set: tRPC decides at load whether errors carry stacks.

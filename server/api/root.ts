@@ -19,6 +19,7 @@ import { authRouter } from "./routers/auth";
 import { invitationsRouter, membersRouter } from "./routers/members";
 import { apiKeysRouter } from "./routers/api-keys";
 import { kindsRouter } from "./routers/kinds";
+import { liveRouter } from "./routers/live";
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,
@@ -38,6 +39,7 @@ export const appRouter = createTRPCRouter({
   results: resultsRouter,
   concurrencyLimits: concurrencyLimitsRouter,
   kinds: kindsRouter,
+  live: liveRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,6 +11,7 @@ import { sharedRateLimiter } from "./rate-limit";
 import type { Db } from "../db/client";
 import { loadEngineSettings, type EngineSettings } from "../engine/settings";
 import type { RunSignals } from "../engine/signals";
+import type { ChangeFeed } from "../live/change-feed";
 import { AppError, translateDatabaseError } from "../errors";
 
 // ---------------------------------------------------------------------------------------------
@@ -26,6 +27,8 @@ export interface EngineDeps {
   settings: EngineSettings;
   /** Wake-ups for long-polling claims; without it a waiting claim polls. */
   signals?: RunSignals;
+  /** Live updates (the `live.*` subscriptions); without it they refuse, and pages fall back to reloading. */
+  live?: ChangeFeed;
 }
 
 let defaultEngine: EngineDeps | undefined;
@@ -92,15 +95,22 @@ export const createCallerFactory = t.createCallerFactory;
 // 3. Procedures
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * AppError (or a database error caused by input) as the tRPC error it maps to; anything else is
+ * returned as it is. Also for subscriptions, whose generators run after the middleware returned.
+ */
+export function toTrpcError(error: unknown): unknown {
+  const original = error instanceof TRPCError ? (error.cause ?? error) : error;
+  const translated = translateDatabaseError(original);
+  return translated instanceof AppError ? new TRPCError({ code: translated.code, message: translated.message, cause: translated }) : error;
+}
+
 /** Maps AppError (and database errors caused by input) to tRPC codes, in one place. */
 const errorMapping = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
-    const original = result.error.cause ?? result.error;
-    const translated = translateDatabaseError(original);
-    if (translated instanceof AppError) {
-      throw new TRPCError({ code: translated.code, message: translated.message, cause: translated });
-    }
+    const mapped = toTrpcError(result.error);
+    if (mapped !== result.error) throw mapped;
   }
   return result;
 });

@@ -108,7 +108,39 @@ function inputFor(path: string, proc: Proc, ids: Ids): unknown {
   return sample(json, "", path, ids);
 }
 
-async function call(caller: Caller, path: string, proc: Proc, input: unknown): Promise<{ ok: boolean; code: string }> {
+/**
+ * A subscription as a browser opens it (GET, text/event-stream): refused before the stream
+ * starts (a JSON error), or inside it (a `serialized-error` event); a stream that stays open
+ * for a second without either is accepted.
+ */
+async function subscribe(fetchApi: (url: string, init?: RequestInit) => Promise<Response>, caller: Caller, path: string, input: unknown): Promise<{ ok: boolean; code: string; text: string }> {
+  const abort = new AbortController();
+  const res = await fetchApi(`http://baton.test/api/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, {
+    headers: { ...caller.headers, accept: "text/event-stream" },
+    signal: abort.signal,
+  });
+  const timer = setTimeout(() => abort.abort(), 1_000);
+  let text = "";
+  try {
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += value;
+      if (/event: serialized-error/.test(text) && text.endsWith("\n\n")) break;
+    }
+  } catch {
+    /* kept open until the timer: accepted */
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+  const code = /"code":"([A-Z_]+)"/.exec(text)?.[1];
+  return { ok: !code, code: code ?? "OK", text };
+}
+
+async function call(caller: Caller, path: string, proc: Proc, input: unknown, fetchApi?: (url: string, init?: RequestInit) => Promise<Response>): Promise<{ ok: boolean; code: string }> {
+  if (proc._def.type === "subscription") return subscribe(fetchApi!, caller, path, input);
   const [router, name] = path.split(".") as [string, string];
   const target = (caller.client as unknown as Record<string, Record<string, Record<string, (i: unknown) => Promise<unknown>>>>)[router]![name]!;
   try {
@@ -215,10 +247,10 @@ describe("isolation: every procedure, every outsider", () => {
     for (const [who, make, applies] of outsiders) {
       const caller = make();
       for (const [path, proc] of procedures) {
-        if (proc._def.type === "subscription" || !applies(path, proc._def.type)) continue;
+        if (!applies(path, proc._def.type)) continue;
         covered.add(path);
         calls++;
-        const { ok, code } = await call(caller, path, proc, inputFor(path, proc, ids));
+        const { ok, code } = await call(caller, path, proc, inputFor(path, proc, ids), api.fetch);
         const refused = !ok && ["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND"].includes(code);
         if (!refused) accepted.push(`${who}: ${path} → ${code}`);
       }
@@ -228,8 +260,14 @@ describe("isolation: every procedure, every outsider", () => {
     const own = api.as({ ...outsider.headers, "x-baton-workspace": "other" });
     const leaks: string[] = [];
     for (const [path, proc] of procedures) {
-      if (proc._def.type === "subscription" || PUBLIC.has(path) || ACCOUNT_LEVEL.has(path)) continue;
+      if (PUBLIC.has(path) || ACCOUNT_LEVEL.has(path)) continue;
       const input = inputFor(path, proc, ids);
+      if (proc._def.type === "subscription") {
+        calls++;
+        const { text } = await subscribe(api.fetch, own, path, input);
+        for (const id of Object.values(ids)) if (text.includes(id) && !text.includes("was not found")) leaks.push(`${path} streamed ${id}`);
+        continue;
+      }
       const [router, name] = path.split(".") as [string, string];
       const target = (own.client as unknown as Record<string, Record<string, Record<string, (i: unknown) => Promise<unknown>>>>)[router]![name]!;
       calls++;
