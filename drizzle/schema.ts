@@ -5,7 +5,7 @@
  * The SQL must run on PostgreSQL 15 (the server) and PGlite (PostgreSQL 18): keep to what both accept.
  */
 import { sql } from "drizzle-orm";
-import { STATE_TYPES } from "../server/engine/state-types";
+import { FAILED_STATE_TYPES, STATE_TYPES } from "../server/engine/state-types";
 import {
   bigserial,
   boolean,
@@ -444,6 +444,15 @@ export const flowRuns = pgTable(
     index("flow_runs_due_idx")
       .on(t.workQueueId, t.priority, t.scheduledTime, t.id)
       .where(sql`${t.stateType} = 'SCHEDULED'`),
+    // The dashboard (server/domain/dashboard.ts): the longest-waiting runs of a workspace, and
+    // its latest failures, each read straight from a small partial index (at 1M runs: 31 ms and
+    // 102 ms sorting the state index's rows, 0.05 ms and 0.07 ms from these).
+    index("flow_runs_waiting_idx")
+      .on(t.workspaceId, t.scheduledTime)
+      .where(sql`${t.stateType} = 'SCHEDULED'`),
+    index("flow_runs_failed_idx")
+      .on(t.workspaceId, t.stateTimestamp)
+      .where(sql`${t.stateType} IN (${sql.raw(FAILED_STATE_TYPES.map((s) => `'${s}'`).join(", "))})`),
   ],
 );
 

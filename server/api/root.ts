@@ -5,6 +5,7 @@
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 import { artifactsRouter } from "./routers/artifacts";
 import { concurrencyLimitsRouter } from "./routers/concurrency-limits";
+import { dashboardRouter } from "./routers/dashboard";
 import { deploymentsRouter } from "./routers/deployments";
 import { flowRunsRouter } from "./routers/flow-runs";
 import { flowsRouter } from "./routers/flows";
@@ -40,6 +41,7 @@ export const appRouter = createTRPCRouter({
   concurrencyLimits: concurrencyLimitsRouter,
   kinds: kindsRouter,
   live: liveRouter,
+  dashboard: dashboardRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -27,6 +27,9 @@ export const TERMINAL_STATE_TYPES = ["COMPLETED", "FAILED", "CANCELLED", "CRASHE
  */
 export const ACTIVE_STATE_TYPES = ["PENDING", "RUNNING", "CANCELLING"] as const satisfies readonly StateType[];
 
+/** Ended in failure (a retry may follow): what the dashboard lists as recent failures. */
+export const FAILED_STATE_TYPES = ["FAILED", "CRASHED"] as const satisfies readonly TerminalStateType[];
+
 /** What a claim may take (when due). */
 export const CLAIMABLE_STATE_TYPES = ["SCHEDULED"] as const satisfies readonly StateType[];
 

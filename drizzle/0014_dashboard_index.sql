@@ -1,0 +1,2 @@
+CREATE INDEX "flow_runs_waiting_idx" ON "flow_runs" USING btree ("workspace_id","scheduled_time") WHERE "flow_runs"."state_type" = 'SCHEDULED';--> statement-breakpoint
+CREATE INDEX "flow_runs_failed_idx" ON "flow_runs" USING btree ("workspace_id","state_timestamp") WHERE "flow_runs"."state_type" IN ('FAILED', 'CRASHED');
