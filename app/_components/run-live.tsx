@@ -1,15 +1,19 @@
 "use client";
 /**
- * Keeps a run's page live while the run is active. Every 2 s (tab visible) one batched request
- * asks for the run, its task runs, its newest artifact and the log lines after the last one held. New lines are
- * appended in place; a changed state or task, or new lines (metrics arrive with them), re-render
- * the server parts of the page. A finished run stops the polling.
+ * Keeps a run's page live while the run is active. Changes are pushed (`live.run`, Server-Sent
+ * Events fed by the database's NOTIFY): new log lines are appended in place as they arrive, the
+ * run's state is handed to the components that show it at once, and a change of state or of a
+ * task run (or new lines, which metrics travel with) re-renders the server parts of the page, at
+ * most once a second. Where the server offers no live updates, it falls back to asking every
+ * 2 s (tab visible): one batched request for the run, its task runs, its newest artifact and the
+ * log lines after the last one held. A finished run stops either.
  */
 import { useRouter } from "next/navigation";
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import { runSignature } from "@/app/_lib/run-signature";
 import type { RouterOutputs } from "@/app/_lib/trpc-types";
 import { useTRPCClient } from "./trpc-provider";
+import { useLiveRun, type LiveRunEvent } from "./use-live";
 import { useVisibleInterval } from "./use-visible-interval";
 
 export type LogLine = RouterOutputs["logs"]["list"]["items"][number];
@@ -20,9 +24,14 @@ const LOG_PAGE = 500;
 /** A scheduled run this far off is not polled for; the page wakes up a minute before. */
 const WAKE_WITHIN_MS = 60 * 60_000;
 
-const LogsContext = createContext<{ logs: LogLine[]; live: boolean }>({ logs: [], live: false });
+/** The run's state as last pushed (null until a change arrives: the page's own is current). */
+export type LiveRunState = Extract<LiveRunEvent, { type: "run" }>["run"];
+
+const LogsContext = createContext<{ logs: LogLine[]; live: boolean; state: LiveRunState | null }>({ logs: [], live: false, state: null });
 
 export const useRunLogs = () => useContext(LogsContext);
+/** A re-render of the server parts at most this often while changes stream in. */
+const REFRESH_GAP_MS = 1_000;
 
 const byTime = (a: LogLine, b: LogLine) => a.timestamp.localeCompare(b.timestamp) || a.id - b.id;
 
@@ -60,6 +69,27 @@ export function RunLive({
     setLogs((held) => merge(held, initialLogs.items));
   }, [signature, initialLogs]);
 
+  const [state, setState] = useState<LiveRunState | null>(null);
+  const [pushed, setPushed] = useState(true);
+  const refresh = useThrottledRefresh(router, REFRESH_GAP_MS);
+
+  useLiveRun(
+    runId,
+    live && pushed,
+    () => lastId.current,
+    (event) => {
+      if (event.type === "logs") {
+        const items = event.items as LogLine[];
+        lastId.current = Math.max(lastId.current, ...items.map((l) => l.id));
+        setLogs((held) => merge(held, items));
+      } else if (event.type === "run") {
+        setState(event.run);
+      }
+      refresh();
+    },
+    () => setPushed(false),
+  );
+
   useVisibleInterval(
     async () => {
       const [run, taskRuns, newest, page] = await Promise.all([
@@ -77,7 +107,7 @@ export function RunLive({
       }
     },
     POLL_MS,
-    live,
+    live && !pushed,
   );
 
   // Not live because it is scheduled later: come back a minute before its time.
@@ -89,5 +119,23 @@ export function RunLive({
     return () => clearTimeout(timer);
   }, [live, scheduledTime, router]);
 
-  return <LogsContext.Provider value={{ logs, live }}>{children}</LogsContext.Provider>;
+  return <LogsContext.Provider value={{ logs, live, state }}>{children}</LogsContext.Provider>;
+}
+
+/** `router.refresh()` at once for the first change, then at most once per `gapMs`. */
+function useThrottledRefresh(router: { refresh(): void }, gapMs: number): () => void {
+  const last = useRef(0);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  return () => {
+    if (timer.current) return;
+    const wait = last.current + gapMs - Date.now();
+    const fire = () => {
+      timer.current = undefined;
+      last.current = Date.now();
+      router.refresh();
+    };
+    if (wait <= 0) fire();
+    else timer.current = setTimeout(fire, wait);
+  };
 }

@@ -10,6 +10,7 @@ import { notFound } from "next/navigation";
 import { LiveLogs } from "@/app/_components/live-logs";
 import { LocalTime } from "@/app/_components/local-time";
 import { RunActions } from "@/app/_components/run-actions";
+import { LiveStateBadge } from "@/app/_components/live-state-badge";
 import { RunLive } from "@/app/_components/run-live";
 import { StateBadge } from "@/app/_components/state-badge";
 import { TaskTimeline } from "@/app/_components/task-timeline";
@@ -74,7 +75,7 @@ export default async function RunPage({ params }: { params: Params }) {
           <h1>
             {run.name}{" "}
             <span role="status" aria-label="Run state" data-testid="run-state">
-              <StateBadge type={run.stateType} name={run.stateName} />
+              <LiveStateBadge type={run.stateType} name={run.stateName} version={run.stateVersion} />
             </span>
             {live ? (
               <span className="live-indicator" title="Updating every 2 s while this tab is visible">

@@ -31,6 +31,8 @@ export const runFields = {
   stateType: zStateType,
   stateName: z.string(),
   stateMessage: z.string().nullable(),
+  /** Goes up by one with every state change: a newer copy of the run has a higher one. */
+  stateVersion: z.number().int(),
   priority: z.number().int(),
   scheduledTime: zDate,
   startTime: zNullableDate,

@@ -30,6 +30,7 @@ const wireLog = (l: LogRow) => ({
   level: l.level,
   message: l.message,
   timestamp: l.timestamp.toISOString(),
+  createdAt: l.createdAt.toISOString(),
 });
 
 function wireRunEvent(e: RunEvent) {
