@@ -5,7 +5,7 @@
  * commands print from.
  */
 import type { Command } from "commander";
-import { createBatonClient, resolveClientSettings, type BatonClient } from "../server/client";
+import { createBatonClient, resolveClientSettings, type BatonClient, type BatonClientOptions } from "../server/client";
 
 export interface GlobalOptions {
   apiUrl?: string;
@@ -22,11 +22,15 @@ export interface ApiContext {
   uiUrl: string;
 }
 
-export function apiContext(command: Command): ApiContext {
+/**
+ * `retry` is for commands that follow a run for minutes (`--follow`, `watch`): they ride out a
+ * server restart instead of failing at the first refused connection.
+ */
+export function apiContext(command: Command, retry: Pick<BatonClientOptions, "retryRefusedMs"> = {}): ApiContext {
   const globals = command.optsWithGlobals<GlobalOptions>();
   const { apiUrl, workspace } = resolveClientSettings({ apiUrl: globals.apiUrl, workspace: globals.workspace });
   // The CLI makes one call at a time; plain requests keep the URLs in server logs readable.
-  const client = createBatonClient({ apiUrl, workspace, apiKey: globals.apiKey, batch: false });
+  const client = createBatonClient({ apiUrl, workspace, apiKey: globals.apiKey, batch: false, ...retry });
   return { client, apiUrl, workspace, uiUrl: apiUrl.replace(/\/api$/, "") };
 }
 

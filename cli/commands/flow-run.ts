@@ -1,4 +1,4 @@
-/** `baton flow-run …`: list, inspect and cancel flow runs. */
+/** `baton flow-run …`: list, inspect, follow (logs, watch) and cancel flow runs. */
 import { Command, InvalidArgumentError } from "commander";
 import { apiContext, print, printJson } from "../context";
 import { collect, parsePositiveInt } from "../options";
@@ -7,6 +7,8 @@ import { out } from "../output/style";
 import { localTimestamp, relativeTime, timestampWithRelative } from "../output/time";
 import { renderDetails, renderTable, terminalWidth } from "../output/table";
 import { STATE_TYPES, type StateType } from "../../server/engine/state-types";
+import { flowRunLogsCommand } from "./flow-run-logs";
+import { flowRunWatchCommand } from "./flow-run-watch";
 
 
 /** `--state running` or `--state RUNNING,FAILED` → ["RUNNING", "FAILED"]. */
@@ -24,7 +26,7 @@ function collectStates(value: string, previous: StateType[] | undefined): StateT
 }
 
 export function flowRunCommand(): Command {
-  const cmd = new Command("flow-run").description("List, inspect and cancel flow runs");
+  const cmd = new Command("flow-run").description("List, inspect, follow and cancel flow runs");
 
   cmd
     .command("ls")
@@ -155,6 +157,9 @@ export function flowRunCommand(): Command {
         ),
       );
     });
+
+  cmd.addCommand(flowRunLogsCommand());
+  cmd.addCommand(flowRunWatchCommand());
 
   cmd
     .command("cancel")

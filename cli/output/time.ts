@@ -45,3 +45,13 @@ export function localTimestamp(date: Date): string {
     `${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}`
   );
 }
+
+/** "850 ms", "12.3 s", "4 min 05 s", "2 h 03 min": how long something took. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, "0")} s`;
+  const minutes = Math.round(seconds / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+}
