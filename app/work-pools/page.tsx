@@ -47,7 +47,7 @@ export default async function WorkPoolsPage() {
     <>
       <header className="page-header">
         <div>
-          <h1>Work pools {pools.length ? <AutoRefresh intervalMs={anyOnline ? 5_000 : 15_000} /> : null}</h1>
+          <h1>Work pools {pools.length ? <AutoRefresh intervalMs={anyOnline ? 5_000 : 15_000} poll /> : null}</h1>
           <p>Where runs wait until a worker of the pool claims them.</p>
         </div>
       </header>
