@@ -1,6 +1,7 @@
-/** `baton deployment …`: list, inspect, run and delete deployments (a flow plus where, when and how). */
+/** `baton deployment …`: list, inspect, run, pause, resume and delete deployments (a flow plus where, when and how). */
 import { Command, Option } from "commander";
 import { describeSchedule } from "../../common/schedule-description";
+import type { BatonClient } from "../../server/client";
 import { apiContext, print, printJson } from "../context";
 import { collect, parseInteger } from "../options";
 import { collectParameters, scheduledTimeFrom } from "../params";
@@ -10,7 +11,7 @@ import { relativeTime, timestampWithRelative } from "../output/time";
 import { renderDetails, renderTable, terminalWidth } from "../output/table";
 
 export function deploymentCommand(): Command {
-  const cmd = new Command("deployment").description("List, inspect, run and delete deployments");
+  const cmd = new Command("deployment").description("List, inspect, run, pause, resume and delete deployments");
 
   cmd
     .command("ls")
@@ -168,6 +169,52 @@ export function deploymentCommand(): Command {
       },
     );
 
+  for (const [verb, paused] of [
+    ["pause", true],
+    ["resume", false],
+  ] as const) {
+    cmd
+      .command(verb)
+      .description(
+        paused
+          ? "Pause a deployment: its schedules make no runs and it cannot be run until it is resumed"
+          : "Resume a paused deployment: its schedules make runs again and it can be run",
+      )
+      .argument("<name>", "FLOW/DEPLOYMENT, or the deployment's id")
+      .option("--json", "print the deployment as JSON")
+      .action(async (name: string, opts: { json?: boolean }, command: Command) => {
+        const { client } = apiContext(command);
+        const before = await client.deployments.get.query({ deployment: name });
+        const label = `${before.flowName}/${before.name}`;
+        const unchanged = before.paused === paused;
+        const after = unchanged ? before : await client.deployments.update.mutate({ deployment: before.id, paused });
+        if (opts.json) return printJson(after);
+        if (unchanged) {
+          print(`Deployment ${out.bold(label)} is already ${paused ? "paused" : "running its schedules (not paused)"}; nothing changed.`);
+          return;
+        }
+        const scheduled = after.schedules.filter((s) => s.active);
+        if (paused) {
+          const waiting = await waitingRuns(client, after.id);
+          const now = Date.now();
+          const withdrawn = waiting.filter((r) => isWithdrawnOnPause(r, now)).length;
+          const staying = waiting.length - withdrawn;
+          print(`Paused deployment ${out.bold(label)}: ${scheduled.length ? "its schedules make no runs and " : ""}baton deployment run refuses it until it is resumed.`);
+          if (withdrawn) print(`  The scheduler withdraws the ${plural(withdrawn, "upcoming run")} its schedules made, at its next pass.`);
+          if (staying) print(`  ${plural(staying, "other run")} waiting to start ${staying === 1 ? "stays" : "stay"} queued (made by hand, retries, or already due): workers still run them.`);
+          if (!withdrawn && !staying) print("  No runs of it are waiting to start.");
+        } else {
+          print(
+            `Resumed deployment ${out.bold(label)}: ` +
+              (scheduled.length
+                ? `its schedules (${scheduled.map(describeSchedule).join("; ")}) make runs again from the scheduler's next pass, and baton deployment run works again.`
+                : "baton deployment run works again; it has no active schedule, so it makes no runs of its own."),
+          );
+          if (after.scheduleError) print(out.yellow(`  Before it was paused the scheduler could not make its runs: ${after.scheduleError}`));
+        }
+      });
+  }
+
   cmd
     .command("delete")
     .description("Delete a deployment and its schedules; its runs still waiting to start are cancelled")
@@ -182,6 +229,38 @@ export function deploymentCommand(): Command {
     });
 
   return cmd;
+}
+
+type WaitingRun = Awaited<ReturnType<BatonClient["flowRuns"]["list"]["query"]>>["items"][number];
+
+/** Every run of the deployment still waiting to start (SCHEDULED), page by page. */
+async function waitingRuns(client: BatonClient, deploymentId: string): Promise<WaitingRun[]> {
+  const runs: WaitingRun[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { items: WaitingRun[]; nextCursor: string | null } = await client.flowRuns.list.query({
+      deployment: deploymentId,
+      states: ["SCHEDULED"],
+      limit: 500,
+      cursor,
+    });
+    runs.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return runs;
+}
+
+/**
+ * Whether the scheduler takes this run back now that its deployment is paused: one its schedules
+ * made (tagged auto-scheduled), still plainly Scheduled (not Late, not AwaitingRetry) and not yet
+ * due — the rule of removeRunsOfPausedSchedules in server/services/scheduler.ts.
+ */
+function isWithdrawnOnPause(run: WaitingRun, now: number): boolean {
+  return run.tags.includes("auto-scheduled") && run.stateName === "Scheduled" && Date.parse(run.scheduledTime) > now;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function indent(text: string, by = 2): string {
