@@ -147,7 +147,12 @@ async function clearScheduleError(res: ServiceResources, deployment: Deployment)
   res.log.info(`scheduler: deployment ${deployment.name} (${deployment.id}) is scheduled again`);
 }
 
-/** Pausing a deployment (or a schedule) withdraws the runs the scheduler had made for it. */
+/**
+ * Pausing a deployment (or a schedule) withdraws the runs the scheduler had made for it, and
+ * forgets how far it had scheduled: resumed, it schedules from that moment on, as a new schedule
+ * would (the withdrawn runs come back; the paused time is not caught up — catch-up is for a
+ * server that was down, not for a pause someone chose).
+ */
 async function removeRunsOfPausedSchedules(res: ServiceResources, now: Date): Promise<void> {
   const paused = res.db
     .select({ id: deployments.id })
@@ -167,6 +172,15 @@ async function removeRunsOfPausedSchedules(res: ServiceResources, now: Date): Pr
         inArray(flowRuns.stateName, ["Scheduled"]),
         gt(flowRuns.scheduledTime, now),
         inArray(flowRuns.deploymentId, paused),
+      ),
+    );
+  await res.db
+    .update(deploymentSchedules)
+    .set({ materialisedUntil: null })
+    .where(
+      and(
+        isNotNull(deploymentSchedules.materialisedUntil),
+        or(eq(deploymentSchedules.active, false), inArray(deploymentSchedules.deploymentId, res.db.select({ id: deployments.id }).from(deployments).where(eq(deployments.paused, true)))),
       ),
     );
 }

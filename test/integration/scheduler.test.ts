@@ -100,6 +100,23 @@ describe("scheduler", () => {
     expect(await runsOf(d.id)).toHaveLength(0);
   });
 
+  it("resuming a paused deployment schedules from now again: the withdrawn runs come back, and nothing is caught up", async () => {
+    const db = t.database.db;
+    await seedPool(db, "resumable-pool");
+    const d = await createDeployment({ db, workspaceId: WS, flow: "resumable", name: "hourly", workPool: "resumable-pool", schedules: [{ cron: "0 * * * *", timezone: "UTC", catchup: "once" }] });
+    const now = new Date("2026-11-24T10:15:00Z");
+    await scheduleRuns(drivenResources(db, exactly(5), now));
+    const before = (await runsOf(d.id)).map((r) => r.scheduledTime.toISOString());
+    expect(before).toEqual(["11", "12", "13", "14", "15"].map((h) => `2026-11-24T${h}:00:00.000Z`));
+    await updateDeployment({ db, workspaceId: WS, ref: d.id, patch: { paused: true } });
+    await scheduleRuns(drivenResources(db, exactly(5), now));
+    expect(await runsOf(d.id)).toHaveLength(0);
+    await updateDeployment({ db, workspaceId: WS, ref: d.id, patch: { paused: false } });
+    // Resumed 20 minutes later: the next five hours, from now, as if it had never been paused.
+    await scheduleRuns(drivenResources(db, exactly(5), new Date("2026-11-24T10:35:00Z")));
+    expect((await runsOf(d.id)).map((r) => r.scheduledTime.toISOString())).toEqual(before);
+  });
+
   it("runs missed while the server was down: skipped, or run once to catch up", async () => {
     const db = t.database.db;
     const now = new Date("2026-11-24T12:00:00Z");
