@@ -561,3 +561,47 @@ export const concurrencyLimits = pgTable(
     check("concurrency_limits_limit_check", sql`${t.limit} >= 0`),
   ],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Notebooks: a page of cells (task kinds wired into a DAG), saved with versions. The cells'
+// shape is common/notebook.ts's, checked by server/domain/notebooks.ts on every save.
+// ---------------------------------------------------------------------------------------------
+
+export const notebooks = pgTable(
+  "notebooks",
+  {
+    id: id(),
+    workspaceId: workspaceRef(),
+    name: text("name").notNull(),
+    cells: jsonb("cells").$type<unknown[]>().notNull().default([]),
+    /** Goes up by one with every save; a save names the version it edited (optimistic concurrency). */
+    version: integer("version").notNull().default(1),
+    /** Actors as state history writes them (`user:<email>`, `key:<name>`, `user`). */
+    createdBy: text("created_by").notNull(),
+    updatedBy: text("updated_by").notNull(),
+    createdAt: created(),
+    updatedAt: updated(),
+  },
+  (t) => [
+    uniqueIndex("notebooks_workspace_name_key").on(t.workspaceId, t.name),
+    index("notebooks_workspace_updated_idx").on(t.workspaceId, t.updatedAt),
+  ],
+);
+
+/** Every saved version of a notebook's cells, the first included. */
+export const notebookVersions = pgTable(
+  "notebook_versions",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    workspaceId: workspaceRef(),
+    notebookId: uuid("notebook_id")
+      .notNull()
+      .references(() => notebooks.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    name: text("name").notNull(),
+    cells: jsonb("cells").$type<unknown[]>().notNull(),
+    actor: text("actor").notNull(),
+    createdAt: created(),
+  },
+  (t) => [uniqueIndex("notebook_versions_notebook_version_key").on(t.notebookId, t.version)],
+);
