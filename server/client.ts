@@ -257,6 +257,8 @@ function safeToResend(input: Parameters<typeof fetch>[0], init: Parameters<typeo
     .every((p) => SAFE_TO_RESEND.has(p));
 }
 
+const RETRY_CAP_MS = 1_000;
+
 /** Responses to requests that carried an API key: a 401 then means the key, not its absence. */
 const keyedResponses = new WeakSet<Response>();
 
@@ -284,7 +286,9 @@ function checkedFetch(apiUrl: string, fetchImpl: typeof fetch, withKey: boolean,
         const retryable = reason === "connection refused" || (reason !== undefined && CUT_MID_CALL.has(reason) && safeToResend(input, init));
         if (retryable && replayable && Date.now() < giveUpAt && !init?.signal?.aborted) {
           if (attempt === 0) onRetry?.(reason);
-          const delay = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6));
+          // Capped at 1 s: a worker is back within a second of the server (whose zombie killer
+          // gives live workers only a worker timeout from its start to heartbeat again).
+          const delay = Math.min(RETRY_CAP_MS, 100 * 2 ** Math.min(attempt, 6));
           await new Promise((resolve) => setTimeout(resolve, Math.min(delay, Math.max(0, giveUpAt - Date.now()))));
           continue;
         }

@@ -116,7 +116,6 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     await signals.start(database);
     await live.start(database);
     setRuntime({ config: opts.config, database, engine: { settings, signals, live } });
-    if (opts.services !== false) services = startServices({ database, settings, signals });
 
     // Loaded now, after NODE_ENV is set: tRPC decides at load whether errors carry stacks.
     const { apiEndpointFor } = await import("./api/endpoint");
@@ -150,6 +149,10 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       });
     });
     await listen(httpServer, opts.port, opts.host);
+    // The services start once requests can arrive: the zombie killer counts a worker's silence
+    // from then (servingSince), so a slow start (Next.js preparing on a loaded machine) must not
+    // eat the time live workers have to heartbeat again after a restart.
+    if (opts.services !== false) services = startServices({ database, settings, signals });
   } catch (err) {
     await cleanup().catch(() => {});
     throw err;
