@@ -50,6 +50,7 @@ const UNIQUE_MESSAGES: Record<string, { message: string; field?: string }> = {
   deployments_flow_name_key: { message: "this flow already has a deployment with this name", field: "name" },
   workers_pool_name_key: { message: "a worker with this name is already registered in this pool", field: "name" },
   concurrency_limits_workspace_tag_key: { message: "a concurrency limit for this tag already exists", field: "tag" },
+  notebooks_workspace_name_key: { message: "a notebook with this name already exists", field: "name" },
   flow_runs_flow_idempotency_key: { message: "a run with this idempotency key already exists", field: "idempotencyKey" },
 };
 

@@ -21,6 +21,7 @@ import { invitationsRouter, membersRouter } from "./routers/members";
 import { apiKeysRouter } from "./routers/api-keys";
 import { kindsRouter } from "./routers/kinds";
 import { liveRouter } from "./routers/live";
+import { notebooksRouter } from "./routers/notebooks";
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,
@@ -42,6 +43,7 @@ export const appRouter = createTRPCRouter({
   kinds: kindsRouter,
   live: liveRouter,
   dashboard: dashboardRouter,
+  notebooks: notebooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,61 @@
+/**
+ * Notebooks over tRPC: viewers read them (and their versions), editors create, save and delete.
+ * The cells' shape and rules are common/notebook.ts's, checked in server/domain/notebooks.ts.
+ */
+import { z } from "zod";
+import { zCell, zCells } from "../../../common/notebook";
+import { createNotebook, deleteNotebook, getNotebook, listNotebooks, listNotebookVersions, saveNotebook } from "../../domain/notebooks";
+import { createTRPCRouter, editorProcedure, viewerProcedure, zDate, zId, zLimit, zName } from "../trpc";
+import { deletedOutput, zCursor } from "./inputs";
+
+const zVersion = z.number().int("must be a whole number").min(1, "must be 1 or more");
+
+const summaryFields = {
+  id: zId,
+  name: z.string(),
+  /** Goes up by one with every save. */
+  version: z.number().int(),
+  createdBy: z.string(),
+  updatedBy: z.string(),
+  createdAt: zDate,
+  updatedAt: zDate,
+};
+
+export const notebookOutput = z.object({ ...summaryFields, cells: z.array(zCell) });
+
+export const notebooksRouter = createTRPCRouter({
+  list: viewerProcedure
+    .input(z.object({ limit: zLimit.optional(), cursor: zCursor }).optional())
+    .output(z.object({ items: z.array(z.object({ ...summaryFields, cellCount: z.number().int() })), nextCursor: z.string().nullable() }))
+    .query(({ ctx, input }) => listNotebooks({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
+
+  /** The notebook as last saved, or one of its earlier versions. */
+  get: viewerProcedure
+    .input(z.object({ id: zId, version: zVersion.optional() }))
+    .output(notebookOutput)
+    .query(({ ctx, input }) => getNotebook({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
+
+  create: editorProcedure
+    .input(z.object({ name: zName, cells: zCells.optional() }))
+    .output(notebookOutput)
+    .mutation(({ ctx, input }) => createNotebook({ db: ctx.db, workspaceId: ctx.workspaceId, actor: ctx.actor, ...input })),
+
+  /** A new version over `expectedVersion`; refused (CONFLICT, STALE_VERSION) when someone saved since. */
+  save: editorProcedure
+    .input(z.object({ id: zId, expectedVersion: zVersion, name: zName.optional(), cells: zCells }))
+    .output(notebookOutput)
+    .mutation(({ ctx, input }) => saveNotebook({ db: ctx.db, workspaceId: ctx.workspaceId, actor: ctx.actor, ...input })),
+
+  versions: viewerProcedure
+    .input(z.object({ id: zId, limit: zLimit.optional() }))
+    .output(z.array(z.object({ version: z.number().int(), name: z.string(), actor: z.string(), cellCount: z.number().int(), createdAt: zDate })))
+    .query(({ ctx, input }) => listNotebookVersions({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
+
+  delete: editorProcedure
+    .input(z.object({ id: zId }))
+    .output(deletedOutput)
+    .mutation(async ({ ctx, input }) => {
+      await deleteNotebook({ db: ctx.db, workspaceId: ctx.workspaceId, id: input.id });
+      return { deleted: true as const };
+    }),
+});

@@ -1,0 +1,154 @@
+/**
+ * Notebooks: cells (common/notebook.ts) saved per workspace, with every version kept. A save
+ * names the version it edited; if someone saved since, it is refused (CONFLICT) with who and
+ * when, so two members editing one notebook never overwrite each other silently. Every save is
+ * checked whole — steps, parameters, wiring, cycles, results — before anything is written.
+ */
+import { and, asc, desc, eq, getTableColumns, gt, inArray, sql } from "drizzle-orm";
+import { notebooks, notebookVersions, results } from "../../drizzle/schema";
+import { cellProblems, zCells, type Cell, type CellInput } from "../../common/notebook";
+import type { Db, DbOrTx } from "../db/client";
+import { AppError } from "../errors";
+import { decodeCursor, encodeCursor } from "./refs";
+import { z } from "zod";
+
+export type NotebookRow = typeof notebooks.$inferSelect;
+export type Notebook = Omit<NotebookRow, "cells"> & { cells: Cell[] };
+
+function asNotebook(row: NotebookRow): Notebook {
+  return { ...row, cells: row.cells as Cell[] };
+}
+
+/** Parses and checks cells; BAD_REQUEST naming the first cell at fault (and the others after it). */
+export async function checkCells(db: DbOrTx, workspaceId: string, input: readonly CellInput[]): Promise<Cell[]> {
+  const cells = zCells.parse(input);
+  const problems = cellProblems(cells);
+  // An output must be a result of this workspace: a cell cannot show another's.
+  const resultIds = [...new Set(cells.map((c) => c.outputResultId).filter((id): id is string => !!id))];
+  if (resultIds.length > 0) {
+    const found = await db.select({ id: results.id }).from(results).where(and(eq(results.workspaceId, workspaceId), inArray(results.id, resultIds)));
+    const known = new Set(found.map((r) => r.id));
+    cells.forEach((cell, index) => {
+      if (cell.outputResultId && !known.has(cell.outputResultId)) {
+        problems.push({ cellId: cell.id, field: `cells.${index}.outputResultId`, message: `cell "${cell.id}": outputResultId: result ${cell.outputResultId} was not found` });
+      }
+    });
+  }
+  if (problems.length > 0) throw AppError.badRequest(problems.map((p) => p.message).join("; "), problems[0]!.field);
+  return cells;
+}
+
+export async function getNotebook(opts: { db: DbOrTx; workspaceId: string; id: string; version?: number }): Promise<Notebook> {
+  const [row] = await opts.db.select().from(notebooks).where(and(eq(notebooks.workspaceId, opts.workspaceId), eq(notebooks.id, opts.id)));
+  if (!row) throw AppError.notFound("Notebook", opts.id, "id");
+  if (opts.version === undefined || opts.version === row.version) return asNotebook(row);
+  const [old] = await opts.db
+    .select()
+    .from(notebookVersions)
+    .where(and(eq(notebookVersions.notebookId, row.id), eq(notebookVersions.version, opts.version)));
+  if (!old) throw AppError.notFound("Version", `${opts.version} of notebook "${row.name}"`, "version");
+  return { ...row, name: old.name, cells: old.cells as Cell[], version: old.version, updatedBy: old.actor, updatedAt: old.createdAt };
+}
+
+export type NotebookSummary = Omit<NotebookRow, "cells"> & { cellCount: number };
+
+const listCursor = z.object({ n: z.string() });
+
+/** Notebooks by name (unique in a workspace, so the name is the keyset), without their cells. */
+export async function listNotebooks(opts: { db: DbOrTx; workspaceId: string; limit?: number; cursor?: string | null }): Promise<{ items: NotebookSummary[]; nextCursor: string | null }> {
+  const limit = opts.limit ?? 100;
+  const after = opts.cursor ? decodeCursor(opts.cursor, listCursor).n : undefined;
+  const { cells: _cells, ...columns } = getTableColumns(notebooks);
+  const rows = await opts.db
+    .select({ ...columns, cellCount: sql<number>`jsonb_array_length(${notebooks.cells})`.mapWith(Number) })
+    .from(notebooks)
+    .where(and(eq(notebooks.workspaceId, opts.workspaceId), after !== undefined ? gt(notebooks.name, after) : undefined))
+    .orderBy(asc(notebooks.name))
+    .limit(limit + 1);
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? encodeCursor({ n: items[items.length - 1]!.name }) : null };
+}
+
+export async function createNotebook(opts: { db: Db; workspaceId: string; name: string; cells?: CellInput[]; actor: string }): Promise<Notebook> {
+  const cells = await checkCells(opts.db, opts.workspaceId, opts.cells ?? []);
+  return opts.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(notebooks)
+      .values({ workspaceId: opts.workspaceId, name: opts.name, cells, version: 1, createdBy: opts.actor, updatedBy: opts.actor })
+      .returning();
+    await tx.insert(notebookVersions).values({ workspaceId: opts.workspaceId, notebookId: row!.id, version: 1, name: row!.name, cells, actor: opts.actor });
+    return asNotebook(row!);
+  });
+}
+
+/**
+ * Saves a new version: only over `expectedVersion`, the version the caller edited. The check
+ * and the write are one statement, so of two saves over the same version exactly one wins.
+ */
+export async function saveNotebook(opts: {
+  db: Db;
+  workspaceId: string;
+  id: string;
+  expectedVersion: number;
+  name?: string;
+  cells: CellInput[];
+  actor: string;
+}): Promise<Notebook> {
+  const cells = await checkCells(opts.db, opts.workspaceId, opts.cells);
+  return opts.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(notebooks)
+      .set({
+        cells,
+        ...(opts.name !== undefined ? { name: opts.name } : {}),
+        version: sql`${notebooks.version} + 1`,
+        updatedBy: opts.actor,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(notebooks.workspaceId, opts.workspaceId), eq(notebooks.id, opts.id), eq(notebooks.version, opts.expectedVersion)))
+      .returning();
+    if (!row) {
+      const current = await getNotebook({ db: tx, workspaceId: opts.workspaceId, id: opts.id });
+      throw new AppError(
+        "CONFLICT",
+        `notebook "${current.name}" was saved by ${current.updatedBy} at ${current.updatedAt.toISOString()} (version ${current.version}) after the version ${opts.expectedVersion} you edited: reload it, then make your change again`,
+        { field: "expectedVersion", reason: "STALE_VERSION" },
+      );
+    }
+    await tx.insert(notebookVersions).values({ workspaceId: opts.workspaceId, notebookId: row.id, version: row.version, name: row.name, cells, actor: opts.actor });
+    return asNotebook(row);
+  });
+}
+
+export interface NotebookVersion {
+  version: number;
+  name: string;
+  actor: string;
+  cellCount: number;
+  createdAt: Date;
+}
+
+/** The notebook's versions, newest first (at most `limit`). */
+export async function listNotebookVersions(opts: { db: DbOrTx; workspaceId: string; id: string; limit?: number }): Promise<NotebookVersion[]> {
+  const notebook = await getNotebook(opts);
+  return opts.db
+    .select({
+      version: notebookVersions.version,
+      name: notebookVersions.name,
+      actor: notebookVersions.actor,
+      cellCount: sql<number>`jsonb_array_length(${notebookVersions.cells})`.mapWith(Number),
+      createdAt: notebookVersions.createdAt,
+    })
+    .from(notebookVersions)
+    .where(eq(notebookVersions.notebookId, notebook.id))
+    .orderBy(desc(notebookVersions.version))
+    .limit(opts.limit ?? 100);
+}
+
+export async function deleteNotebook(opts: { db: DbOrTx; workspaceId: string; id: string }): Promise<void> {
+  const deleted = await opts.db
+    .delete(notebooks)
+    .where(and(eq(notebooks.workspaceId, opts.workspaceId), eq(notebooks.id, opts.id)))
+    .returning({ id: notebooks.id });
+  if (deleted.length === 0) throw AppError.notFound("Notebook", opts.id, "id");
+}
