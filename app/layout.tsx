@@ -40,6 +40,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <nav aria-label="Main">
                 <ul>
                   <li>
+                    <NavLink href="/">Dashboard</NavLink>
+                  </li>
+                  <li>
                     <NavLink href="/runs">Flow runs</NavLink>
                   </li>
                   <li>

@@ -42,8 +42,10 @@ describe("web UI", () => {
   test("a fresh database shows what to do next", async ({ onTestFailed }) => {
     onFailure("empty-states", onTestFailed);
 
-    // The home page is the run list.
+    // The home page is the dashboard (e2e/dashboard.test.ts); the run list is a click away.
     await page.goto(baton.url);
+    await page.getByRole("heading", { level: 1, name: "Dashboard" }).waitFor();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Flow runs" }).click();
     await page.waitForURL(/\/runs$/);
     await page.getByRole("heading", { level: 1, name: "Flow runs" }).waitFor();
     const noRuns = page.getByTestId("runs-empty");
