@@ -11,7 +11,10 @@
  * one call per row (a report that writes 40 log lines sends one notice), and NOTIFY is delivered
  * at commit, so a page never hears of a change it cannot read yet. Identical payloads in one
  * transaction are folded into one. Ids are capped so a payload stays far below NOTIFY's 8,000
- * bytes (50 uuids ≈ 2 KB).
+ * bytes (50 uuids ≈ 2 KB). Its cost, from EXPLAIN ANALYZE of a one-row UPDATE of flow_runs on a
+ * warm connection (PostgreSQL 15, 2 cores): 0.02–0.06 ms a statement, beside 0.01–0.02 ms for
+ * the wake-up trigger and each foreign-key check; the first call on a new connection compiles
+ * the function (~1.6 ms).
  */
 import type { EngineFunction } from "./engine-function";
 
