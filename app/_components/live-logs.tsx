@@ -1,63 +1,53 @@
 "use client";
 /**
- * A run's log lines as they arrive (held by RunLive). While the reader is at the bottom the view
- * follows new lines; scrolled up to read, it stays put.
+ * A run's log lines as they arrive (held by RunLive), filterable by level, task and text
+ * (LogView). A finished run's page holds its first lines; "Load more" fetches the next ones,
+ * in the order they were stored, as many times as there are more.
  */
-import { useEffect, useLayoutEffect, useRef } from "react";
-import { levelName } from "@/app/_lib/format";
-import { LocalTime } from "./local-time";
+import { useMemo, useState } from "react";
+import { LogView, type LogLine } from "./log-view";
 import { useRunLogs } from "./run-live";
+import { useTRPCClient } from "./trpc-provider";
 
-export function LiveLogs() {
+const MORE_PAGE = 1000;
+
+export function LiveLogs({ runId, firstPage }: { runId: string; firstPage: number }) {
   const { logs, live } = useRunLogs();
-  const box = useRef<HTMLDivElement>(null);
-  const atBottom = useRef(true);
+  const client = useTRPCClient();
+  const [more, setMore] = useState<LogLine[]>([]);
+  const [state, setState] = useState<"idle" | "loading" | "done" | "failed">("idle");
 
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    const onScroll = () => (atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24);
-    el.addEventListener("scroll", onScroll, { passive: true });
-    return () => el.removeEventListener("scroll", onScroll);
-  }, []);
+  const lines = useMemo(() => {
+    if (more.length === 0) return logs;
+    const ids = new Set(logs.map((l) => l.id));
+    return [...logs, ...more.filter((l) => !ids.has(l.id))].sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.id - b.id);
+  }, [logs, more]);
 
-  useLayoutEffect(() => {
-    const el = box.current;
-    if (el && atBottom.current) el.scrollTop = el.scrollHeight;
-  }, [logs.length]);
+  const loadMore = async () => {
+    setState("loading");
+    try {
+      const afterId = lines.reduce((max, l) => Math.max(max, l.id), 0);
+      const page = await client.logs.list.query({ flowRunId: runId, afterId, limit: MORE_PAGE });
+      setMore((held) => [...held, ...page.items]);
+      setState(page.items.length < MORE_PAGE ? "done" : "idle");
+    } catch {
+      setState("failed");
+    }
+  };
 
-  if (logs.length === 0) {
-    return (
-      <p className="muted" data-testid="logs-empty">
-        No logs yet. {live ? "Lines appear here as the worker sends them." : "A worker sends them while the run executes."}
-      </p>
-    );
-  }
+  // While live, new lines stream in on their own; a finished run may have more than its first page.
+  const mayHaveMore = !live && lines.length >= firstPage && state !== "done";
   return (
-    <div className="logs logs-scroll" ref={box} tabIndex={0} aria-label="Log lines">
-      <table aria-label="Logs" data-testid="run-logs">
-        <thead className="visually-hidden">
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Level</th>
-            <th scope="col">Message</th>
-          </tr>
-        </thead>
-        <tbody aria-live={live ? "polite" : undefined} aria-relevant="additions">
-          {logs.map((log) => {
-            const level = levelName(log.level);
-            return (
-              <tr key={log.id}>
-                <td className="log-time">
-                  <LocalTime iso={log.timestamp} seconds />
-                </td>
-                <td className={`log-level log-${level}`}>{level}</td>
-                <td className="log-message">{log.message}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <>
+      <LogView lines={lines} live={live} empty={`No logs yet. ${live ? "Lines appear here as the worker sends them." : "A worker sends them while the run executes."}`} />
+      {mayHaveMore ? (
+        <p className="log-more">
+          <button type="button" className="button" onClick={loadMore} disabled={state === "loading"} data-testid="logs-load-more">
+            {state === "loading" ? "Loading…" : "Load more lines"}
+          </button>
+          {state === "failed" ? <span className="feedback-error"> Could not load more lines; try again.</span> : null}
+        </p>
+      ) : null}
+    </>
   );
 }

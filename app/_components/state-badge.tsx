@@ -16,6 +16,11 @@ const TONE: Record<StateType, string> = {
   CRASHED: "failed",
 };
 
+/** The colour family of a state type: `badge-<tone>` in app/globals.css (the run graph's nodes use it too). */
+export function stateTone(type: StateType): string {
+  return TONE[type];
+}
+
 /** "SCHEDULED" → "Scheduled", as Prefect names its default states. */
 export function stateTypeLabel(type: StateType): string {
   return type.charAt(0) + type.slice(1).toLowerCase();
@@ -24,7 +29,7 @@ export function stateTypeLabel(type: StateType): string {
 export function StateBadge({ type, name }: { type: StateType; name?: string | null }) {
   const label = name || stateTypeLabel(type);
   return (
-    <span className={`badge badge-${TONE[type]}`} data-testid="state-badge" data-state-type={type} title={type}>
+    <span className={`badge badge-${stateTone(type)}`} data-testid="state-badge" data-state-type={type} title={type}>
       {label}
     </span>
   );

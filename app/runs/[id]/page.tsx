@@ -1,7 +1,8 @@
 /**
  * One flow run: where it stands (live while it is active), what can be done about it (cancel,
- * retry: for editors and owners), why it waits, its task runs on a timeline, its metrics and
- * artifacts, state history and logs streaming in.
+ * retry: for editors and owners), why it waits, its task runs as a graph and on a timeline, the
+ * subflows it called (and the run that called it), its result, metrics and artifacts, state
+ * history and logs streaming in, filterable.
  */
 import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
@@ -13,19 +14,27 @@ import { RunActions } from "@/app/_components/run-actions";
 import { LiveStateBadge } from "@/app/_components/live-state-badge";
 import { RunLive } from "@/app/_components/run-live";
 import { StateBadge } from "@/app/_components/state-badge";
-import { TaskTimeline } from "@/app/_components/task-timeline";
+import { TaskIndexProvider } from "@/app/_components/task-index";
 import { isLive } from "@/app/_lib/run-states";
 import { runSignature } from "@/app/_lib/run-signature";
+import { summariseTask } from "@/app/_lib/task-summary";
 import { getViewer } from "@/app/_lib/viewer";
+import { isTerminalState } from "@/server/engine/state-types";
 import { serverCaller } from "@/server/api/server-caller";
+import { RunResult } from "./result-view";
 import { RunArtifacts, RunMetrics } from "./run-artifacts";
 import { RunDetails } from "./run-details";
+import { SubflowRuns } from "./subflow-runs";
+import { TaskRunsView } from "./task-runs-view";
+import "./run-page.css";
 
 export const dynamic = "force-dynamic";
 
 type Params = Promise<{ id: string }>;
 
 const LOG_LIMIT = 500;
+/** Subflow runs listed on the page (the newest, in the order they were called). */
+const SUBFLOW_LIMIT = 200;
 
 async function loadRun(id: string) {
   const api = await serverCaller();
@@ -47,16 +56,21 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
 export default async function RunPage({ params }: { params: Params }) {
   const { id } = await params;
   const [{ api, run }, viewer] = await Promise.all([loadRun(id), getViewer()]);
-  const [history, taskRuns, logs, artifacts, waiting] = await Promise.all([
+  const [history, taskRuns, logs, artifacts, waiting, subflows, result, parent] = await Promise.all([
     api.flowRuns.history({ id }),
     api.taskRuns.list({ flowRunId: id }),
     api.logs.list({ flowRunId: id, limit: LOG_LIMIT }),
     api.artifacts.list({ flowRunId: id, limit: 1000 }),
     run.stateType === "SCHEDULED" ? api.flowRuns.explain({ id }) : null,
+    api.flowRuns.list({ parentFlowRunId: id, limit: SUBFLOW_LIMIT }),
+    api.results.preview({ flowRunId: id }),
+    // The run that called this one, for its name (gone, or out of reach: the id alone is shown).
+    run.parentFlowRunId ? api.flowRuns.get({ id: run.parentFlowRunId }).catch(() => null) : null,
   ]);
   const now = new Date();
   const live = isLive(run, now.getTime());
   const hasMetrics = artifacts.some((a) => a.type === "metrics");
+  const tasks = taskRuns.map(summariseTask);
 
   return (
     <RunLive
@@ -66,6 +80,7 @@ export default async function RunPage({ params }: { params: Params }) {
       signature={runSignature(run, taskRuns, artifacts[0]?.id ?? null)}
       initialLogs={logs}
     >
+      <TaskIndexProvider runId={run.id} tasks={tasks}>
       <header className="page-header">
         <div>
           <div className="breadcrumbs">
@@ -97,7 +112,7 @@ export default async function RunPage({ params }: { params: Params }) {
         <h2 id="run-details" className="visually-hidden">
           Details
         </h2>
-        <RunDetails run={run} now={now} />
+        <RunDetails run={run} now={now} parent={parent} />
         {run.stateMessage ? (
           <div
             className={`state-message${run.stateType === "FAILED" || run.stateType === "CRASHED" ? " state-message-failed" : ""}`}
@@ -110,7 +125,23 @@ export default async function RunPage({ params }: { params: Params }) {
 
       <section aria-labelledby="run-tasks">
         <h2 id="run-tasks">Task runs</h2>
-        {taskRuns.length === 0 ? <p className="muted">No task runs yet.</p> : <TaskTimeline flowRun={run} taskRuns={taskRuns} now={now} />}
+        {tasks.length === 0 ? (
+          <p className="muted">No task runs yet.</p>
+        ) : (
+          <TaskRunsView flowRun={{ startTime: run.startTime, endTime: run.endTime }} now={now.toISOString()} />
+        )}
+      </section>
+
+      {subflows.items.length ? (
+        <section aria-labelledby="run-subflows">
+          <h2 id="run-subflows">Subflow runs</h2>
+          <SubflowRuns runs={[...subflows.items].reverse()} more={subflows.nextCursor !== null} now={now} />
+        </section>
+      ) : null}
+
+      <section aria-labelledby="run-result">
+        <h2 id="run-result">Result</h2>
+        <RunResult preview={result} downloadHref={`/runs/${run.id}/result`} finished={isTerminalState(run.stateType)} />
       </section>
 
       {hasMetrics ? (
@@ -122,7 +153,7 @@ export default async function RunPage({ params }: { params: Params }) {
 
       <section aria-labelledby="run-logs">
         <h2 id="run-logs">Logs</h2>
-        <LiveLogs />
+        <LiveLogs runId={run.id} firstPage={LOG_LIMIT} />
       </section>
 
       <div className="grid-2">
@@ -161,6 +192,7 @@ export default async function RunPage({ params }: { params: Params }) {
         <h2 id="run-artifacts">Artifacts</h2>
         <RunArtifacts runId={run.id} artifacts={artifacts} />
       </section>
+      </TaskIndexProvider>
     </RunLive>
   );
 }

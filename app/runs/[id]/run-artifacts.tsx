@@ -4,6 +4,7 @@
  */
 import { MetricChart } from "@/app/_components/metric-chart";
 import { LocalTime } from "@/app/_components/local-time";
+import { formatBytes } from "@/app/_lib/format";
 import { metricCharts, metricPoints } from "@/app/_lib/metrics";
 import type { RouterOutputs } from "@/app/_lib/trpc-types";
 
@@ -14,12 +15,6 @@ function fileInfo(artifact: Artifact): { name: string; size: number | null } | n
   if (artifact.type !== "file" || typeof data?.resultId !== "string") return null;
   const path = typeof data.path === "string" ? data.path : "file";
   return { name: path.split("/").pop() || path, size: typeof data.sizeBytes === "number" ? data.sizeBytes : null };
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 ** 2).toFixed(1)} MiB`;
 }
 
 /** What the artifact holds, in a few words, for the list. */

@@ -6,7 +6,8 @@ import { formatDuration, runDuration } from "@/app/_lib/format";
 import type { FlowRun } from "@/app/_lib/trpc-types";
 import { Tags } from "@/app/_components/tags";
 
-export function RunDetails({ run, now }: { run: FlowRun; now: Date }) {
+/** `parent`: the flow run that called this one as a subflow (null when it is gone or not visible). */
+export function RunDetails({ run, now, parent }: { run: FlowRun; now: Date; parent?: Pick<FlowRun, "id" | "name" | "flowName"> | null }) {
   const duration = runDuration(run, now);
   // A retried run waiting again still carries its last attempt's times: say whose they are.
   const previous = (run.stateType === "SCHEDULED" || run.stateType === "PENDING") && run.startTime ? "Last attempt " : "";
@@ -48,7 +49,9 @@ export function RunDetails({ run, now }: { run: FlowRun; now: Date }) {
       </Detail>
       {run.parentFlowRunId ? (
         <Detail term="Parent run">
-          <Link href={`/runs/${run.parentFlowRunId}`}>{run.parentFlowRunId}</Link>
+          <Link href={`/runs/${run.parentFlowRunId}`} data-testid="parent-run">
+            {parent ? `${parent.name} (${parent.flowName})` : run.parentFlowRunId}
+          </Link>
         </Detail>
       ) : null}
       {run.idempotencyKey ? <Detail term="Idempotency key">{run.idempotencyKey}</Detail> : null}
