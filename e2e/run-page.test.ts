@@ -93,6 +93,9 @@ describe("a run's page", () => {
     await client.taskRuns.setState.mutate({ id: task.id, state: { type: "RUNNING" }, flowRunLeaseToken: leaseToken });
     await client.logs.create.mutate({ logs: [{ flowRunId: id, taskRunId: task.id, level: 20, message: "epoch 1: loss 1.2000" }] });
     await page.getByRole("table", { name: "Logs" }).getByText("epoch 1: loss 1.2000").waitFor({ timeout: 15_000 });
+    // The task in the graph (the default view), coloured as running, and on the timeline.
+    await page.locator('[data-testid="graph-node"][data-task-key="train"][data-state-type="RUNNING"]').waitFor({ timeout: 15_000 });
+    await page.getByRole("tab", { name: "Timeline" }).click();
     await page.getByTestId("task-run").filter({ hasText: "train" }).getByTestId("state-badge").getByText("Running").waitFor();
 
     // A second line: appended after the first (the poll continues from the cursor).
