@@ -85,5 +85,24 @@ describe("the run page, pushed", () => {
     // Neither came from a poll: the only API requests since are the page's own re-render of
     // its server parts (an RSC request, not /api/trpc) and no list or get of the run.
     expect(requests.slice(settled).filter((u) => /flowRuns\.get|logs\.list/.test(u))).toEqual([]);
+
+    // A hidden tab gives its connection back (a browser has six per server over HTTP/1.1)...
+    const ended: string[] = [];
+    page.on("requestfailed", (r) => void (r.url().includes("live.run") && ended.push(r.url())));
+    page.on("requestfinished", (r) => void (r.url().includes("live.run") && ended.push(r.url())));
+    const setVisibility = (state: "hidden" | "visible") =>
+      page.evaluate((s) => {
+        Object.defineProperty(document, "visibilityState", { configurable: true, get: () => s });
+        document.dispatchEvent(new Event("visibilitychange"));
+      }, state);
+    await setVisibility("hidden");
+    await expect.poll(() => ended.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    // ...and shown again, reopens its stream from its last line: what was written meanwhile arrives.
+    const away = `written while hidden ${Date.now()}`;
+    await client.logs.create.mutate({ logs: [{ flowRunId: run.id, level: 20, message: away }] });
+    const opened = requests.filter((u) => u.includes("live.run")).length;
+    await setVisibility("visible");
+    await expect.poll(() => requests.filter((u) => u.includes("live.run")).length, { timeout: 10_000 }).toBeGreaterThan(opened);
+    await page.getByTestId("run-logs").getByText(away).waitFor({ timeout: 10_000 });
   }, 120_000);
 });

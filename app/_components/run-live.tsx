@@ -88,6 +88,7 @@ export function RunLive({
       refresh();
     },
     () => setPushed(false),
+    refresh,
   );
 
   useVisibleInterval(
