@@ -17,7 +17,7 @@ copyOrtAssets(root);
 process.env.BATON_MODELS_DIR ??= path.join(root, "models");
 
 // Multithreaded WASM needs SharedArrayBuffer, which needs cross-origin isolation: COOP + COEP on
-// the workbench (the only pages that run task kinds) and on the scripts its workers load. With
+// the workbench and notebooks (the pages that run task kinds) and on the scripts its workers load. With
 // COEP nothing may load from another origin there — models and ORT's files are served by Baton.
 const isolation = [
   { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
@@ -46,7 +46,7 @@ const nextConfig = {
     return config;
   },
   async headers() {
-    return ["/workbench", "/workbench/:path*", "/_next/static/:path*", "/ort/:path*", "/pdfjs/:path*", "/models/:path*"].map((source) => ({
+    return ["/workbench", "/workbench/:path*", "/notebooks/:path*", "/_next/static/:path*", "/ort/:path*", "/pdfjs/:path*", "/models/:path*"].map((source) => ({
       source,
       headers: isolation,
     }));

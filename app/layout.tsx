@@ -58,6 +58,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                     <NavLink href="/kinds">Task kinds</NavLink>
                   </li>
                   <li>
+                    <NavLink href="/notebooks">Notebooks</NavLink>
+                  </li>
+                  <li>
                     <NavLink href="/workbench">Workbench</NavLink>
                   </li>
                   <li>

@@ -4,12 +4,15 @@
  * the device that ran it, its log lines and its result (with a plot where the kind has one).
  */
 import { useRef, useState } from "react";
-import type { RuntimeInfo, TaskEvent, TaskRuntime } from "@/workers/browser/client";
+import type { RuntimeInfo, TaskRuntime } from "@/workers/browser/client";
+import { ResultView } from "@/app/_components/task-result";
+import { TaskActivity, useTaskActivity } from "@/app/_components/task-activity";
 import { runKind, type PanelInput } from "./kind-steps";
-import { ResultView } from "./result-view";
 
 const SAMPLE = ["The cat sat on the mat.", "A dog ran in the park.", "Neural networks learn from data.", "Embeddings turn text into vectors."];
 const FORMS = ["encode", "cluster", "pdf"];
+
+const texts = (lines: string) => lines.split("\n").map((t) => t.trim()).filter(Boolean);
 
 export function RunPanel({ runtime, info }: { runtime: TaskRuntime; info: RuntimeInfo }) {
   const [input, setInput] = useState<Omit<PanelInput, "texts"> & { texts: string }>({
@@ -21,10 +24,8 @@ export function RunPanel({ runtime, info }: { runtime: TaskRuntime; info: Runtim
     encoder: "auto",
   });
   const set = (patch: Partial<typeof input>) => setInput((v) => ({ ...v, ...patch }));
-  const [progress, setProgress] = useState<{ fraction: number; message?: string }>();
-  const [usedDevice, setUsedDevice] = useState<string>();
-  const [logs, setLogs] = useState<string[]>([]);
-  const [outcome, setOutcome] = useState<{ result?: unknown; error?: string; seconds?: number }>();
+  const activity = useTaskActivity();
+  const [outcome, setOutcome] = useState<{ result: unknown; seconds: number }>();
   const [busy, setBusy] = useState(false);
   const abort = useRef<AbortController | null>(null);
 
@@ -32,21 +33,14 @@ export function RunPanel({ runtime, info }: { runtime: TaskRuntime; info: Runtim
     abort.current = new AbortController();
     setBusy(true);
     setOutcome(undefined);
-    setUsedDevice(undefined);
-    setLogs([]);
-    setProgress({ fraction: 0 });
-    const onEvent = (e: TaskEvent) => {
-      if (e.type === "progress") setProgress({ fraction: e.fraction, message: e.message });
-      else if (e.type === "device") setUsedDevice(e.device);
-      else if (e.type === "log") setLogs((l) => [...l, `${e.level}: ${e.message}`]);
-    };
+    activity.start();
+    const onEvent = activity.onEvent;
     const started = performance.now();
-    const texts = input.texts.split("\n").map((t) => t.trim()).filter(Boolean);
     try {
-      const result = await runKind(runtime, { ...input, texts }, { signal: abort.current.signal, onEvent });
+      const result = await runKind(runtime, { ...input, texts: texts(input.texts) }, { signal: abort.current.signal, onEvent });
       setOutcome({ result, seconds: (performance.now() - started) / 1000 });
     } catch (err) {
-      setOutcome({ error: (err as Error).message });
+      activity.fail((err as Error).message);
     } finally {
       setBusy(false);
     }
@@ -122,24 +116,8 @@ export function RunPanel({ runtime, info }: { runtime: TaskRuntime; info: Runtim
           Cancel
         </button>
       </div>
-      {progress && (
-        <div className="progress-line">
-          <progress value={progress.fraction} max={1} aria-label="Progress" data-testid="task-progress" />
-          <span className="muted">{progress.message}</span>
-          {usedDevice && (
-            <span className="badge badge-neutral" data-testid="task-device">
-              ran on {usedDevice}
-            </span>
-          )}
-        </div>
-      )}
-      {logs.length > 0 && <pre className="log-lines">{logs.join("\n")}</pre>}
-      {outcome?.error && (
-        <p className="feedback-error" data-testid="task-error">
-          {outcome.error}
-        </p>
-      )}
-      {outcome && "result" in outcome && <ResultView result={outcome.result} seconds={outcome.seconds} />}
+      <TaskActivity state={activity.state} />
+      {outcome && <ResultView result={outcome.result} seconds={outcome.seconds} texts={input.kind === "cluster" ? texts(input.texts) : undefined} />}
     </section>
   );
 }

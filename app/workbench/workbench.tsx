@@ -6,7 +6,7 @@
 import { RunPanel } from "./run-panel";
 import { TabWorkerToggle } from "./tab-worker-toggle";
 import "./workbench.css";
-import { useTaskRuntime } from "./use-runtime";
+import { useTaskRuntime } from "@/app/_components/use-task-runtime";
 
 export function Workbench({ canWork = true, workspace }: { canWork?: boolean; workspace: string }) {
   const { runtime, info, error } = useTaskRuntime();

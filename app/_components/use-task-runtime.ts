@@ -1,7 +1,8 @@
 "use client";
 /**
- * One task Web Worker per workbench page, started after mount (workers exist only in the
- * browser) and terminated when the page goes; its runtime facts (WebGPU adapter, isolation).
+ * One task Web Worker per page that runs task kinds (the workbench, a notebook), started after
+ * mount (workers exist only in the browser) and terminated when the page goes; its runtime facts
+ * (WebGPU adapter, isolation).
  */
 import { useEffect, useState } from "react";
 import { startTaskRuntime, type RuntimeInfo, type TaskRuntime } from "@/workers/browser/client";

@@ -1,0 +1,165 @@
+"use client";
+/**
+ * One cell of a notebook: its step, whether its output is fresh, what it reads from earlier
+ * cells, its parameters (a form from its kind's JSON schema, for editors), its progress and
+ * logs while it runs, and its output — marked stale when it no longer matches the cell.
+ */
+import { ParameterForm } from "@/app/_components/parameter-form";
+import { TaskActivity, type TaskActivityState } from "@/app/_components/task-activity";
+import { ResultView } from "@/app/_components/task-result";
+import { formSchema, inputValue, UPLOAD_STEP, WIRES, type Cell, type UploadedFile } from "@/common/notebook";
+
+/** The steps a cell can be, in this landing: what a tab runs (training needs a pool). */
+export const NOTEBOOK_STEPS = [
+  { kind: UPLOAD_STEP, label: "Upload", summary: "A file, into the blob store" },
+  { kind: "pdf", label: "PDF", summary: "A PDF's pages and chunks" },
+  { kind: "encode", label: "Encode", summary: "Texts to embeddings" },
+  { kind: "cluster", label: "Cluster", summary: "Embeddings into clusters, with a 2-D plot" },
+] as const;
+
+const sizeInWords = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
+
+const FRESHNESS_WORDS = { fresh: "fresh", stale: "stale", empty: "not run" } as const;
+
+export function NotebookCell(props: {
+  cell: Cell;
+  earlier: readonly Cell[];
+  all: readonly Cell[];
+  freshness: "fresh" | "stale" | "empty";
+  problems: string[];
+  output: unknown;
+  outputs: ReadonlyMap<string, unknown>;
+  activity?: TaskActivityState;
+  running: boolean;
+  canEdit: boolean;
+  busy: boolean;
+  onParameters(parameters: Record<string, unknown>): void;
+  onInput(param: string, source: string | null): void;
+  onUpload(file: File): void;
+  onRun(): void;
+  onRemove(): void;
+}) {
+  const { cell, canEdit, freshness } = props;
+  const wires = Object.entries(WIRES[cell.kind] ?? {});
+  const file = cell.kind === UPLOAD_STEP ? (cell.parameters.file as UploadedFile | undefined) : undefined;
+  // The texts behind a cluster's points (its terms' texts), for the plot's hover.
+  const termsSource = cell.kind === "cluster" ? props.all.find((c) => c.id === cell.inputs["terms.texts"]) : undefined;
+  const termsOutput = termsSource?.outputResultId ? props.outputs.get(termsSource.outputResultId) : undefined;
+  const texts = termsSource && termsOutput ? (inputValue(termsSource.kind, "terms.texts", termsOutput) as string[]) : undefined;
+  const outputError = (props.output as { error?: string } | undefined)?.error;
+
+  return (
+    <li className={`panel notebook-cell notebook-cell-${freshness}`} data-testid="notebook-cell" data-cell={cell.id} data-kind={cell.kind} data-state={freshness} aria-label={`Cell ${cell.id}`}>
+      <header className="notebook-cell-header">
+        <h2>
+          <code>{cell.id}</code> <span className="muted">{cell.kind}</span>
+        </h2>
+        <span className={`badge ${freshness === "fresh" ? "badge-completed" : freshness === "stale" ? "badge-warn" : "badge-neutral"}`} data-testid="cell-state">
+          {props.running ? "running" : FRESHNESS_WORDS[freshness]}
+        </span>
+        <span className="muted">runs in this tab</span>
+        {canEdit ? (
+          <span className="notebook-cell-actions">
+            {cell.kind !== UPLOAD_STEP ? (
+              <button type="button" className="button button-small" onClick={props.onRun} disabled={props.busy || props.problems.length > 0} data-testid="run-cell">
+                Run cell
+              </button>
+            ) : null}
+            <button type="button" className="button button-small button-danger" onClick={props.onRemove} disabled={props.busy} aria-label={`Remove cell ${cell.id}`}>
+              Remove
+            </button>
+          </span>
+        ) : null}
+      </header>
+
+      {props.problems.length ? (
+        <ul className="feedback-error notebook-problems" data-testid="cell-problems">
+          {props.problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      ) : null}
+
+      {cell.kind === UPLOAD_STEP ? (
+        <div className="notebook-upload">
+          {file ? (
+            <p data-testid="uploaded-file">
+              {file.name} <span className="muted">({sizeInWords(file.sizeBytes)}, {file.mediaType})</span>
+            </p>
+          ) : (
+            <p className="muted">No file yet.</p>
+          )}
+          {canEdit ? (
+            <label>
+              {file ? "Replace the file" : "Choose a file"}{" "}
+              <input type="file" disabled={props.busy} onChange={(e) => e.target.files?.[0] && props.onUpload(e.target.files[0])} data-testid="upload-input" />
+            </label>
+          ) : null}
+        </div>
+      ) : null}
+
+      {wires.length ? (
+        <div className="notebook-inputs" role="group" aria-label="Reads">
+          {wires.map(([param, wire]) => {
+            const choices = props.earlier.filter((c) => wire.from.includes(c.kind));
+            const current = cell.inputs[param] ?? "";
+            return (
+              <label key={param}>
+                <code>{param}</code> ← {wire.describe} of{" "}
+                {canEdit ? (
+                  <select value={current} onChange={(e) => props.onInput(param, e.target.value || null)} disabled={props.busy} data-testid={`input-${param}`}>
+                    <option value="">(none: give it as a parameter)</option>
+                    {choices.map((c) => (
+                      <option key={c.id} value={c.id}>
+                        {c.id}
+                      </option>
+                    ))}
+                    {current && !choices.some((c) => c.id === current) ? <option value={current}>{current}</option> : null}
+                  </select>
+                ) : (
+                  <code>{current || "(none)"}</code>
+                )}
+              </label>
+            );
+          })}
+        </div>
+      ) : null}
+
+      {cell.kind !== UPLOAD_STEP ? (
+        canEdit ? (
+          <details className="notebook-parameters">
+            <summary>Parameters</summary>
+            <ParameterForm
+              key={Object.keys(cell.inputs).sort().join(",")}
+              schema={formSchema(cell.kind, Object.keys(cell.inputs))}
+              initial={cell.parameters}
+              idPrefix={cell.id}
+              submitLabel="Apply"
+              busy={props.busy}
+              onSubmit={(data) => props.onParameters(JSON.parse(JSON.stringify(data)) as Record<string, unknown>)}
+            />
+          </details>
+        ) : (
+          <pre className="notebook-parameters-json">{JSON.stringify(cell.parameters, null, 2)}</pre>
+        )
+      ) : null}
+
+      {props.activity ? <TaskActivity state={props.activity} /> : null}
+
+      {outputError ? (
+        <p className="feedback-error">The stored output could not be read: {outputError}</p>
+      ) : props.output !== undefined ? (
+        <div className={freshness === "fresh" ? "notebook-output" : "notebook-output notebook-output-stale"} data-testid="cell-output">
+          {freshness === "stale" ? (
+            <p className="notice notice-warn" data-testid="stale-note">
+              Stale: made before this cell or a cell it reads changed. Run it to bring it up to date.
+            </p>
+          ) : null}
+          <ResultView result={props.output} texts={texts} />
+        </div>
+      ) : cell.outputResultId && cell.kind !== UPLOAD_STEP ? (
+        <p className="muted">Loading the output…</p>
+      ) : null}
+    </li>
+  );
+}

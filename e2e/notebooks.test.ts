@@ -1,0 +1,121 @@
+/**
+ * A notebook, as a new user builds one in Chromium on a fresh server: create it, upload a real
+ * PDF, add pdf → encode → cluster cells (each wired to the one before by itself), run them all in
+ * the tab and see the outputs (chunk previews, the cluster plot with its legend); reload and see
+ * them again, read back from the blob store; change encode's parameters and see it and the
+ * cluster go stale while the pdf stays fresh; run the stale cells and see everything fresh.
+ */
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ensureProductionBuild, ROOT, startBaton, type BatonProcess } from "./helpers/baton-process";
+import { launchChromium, saveScreenshot } from "./helpers/browser";
+
+const PDF = path.join(ROOT, "test/fixtures/pdfs/shared-mime-info-spec.pdf");
+let baton: BatonProcess;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  ensureProductionBuild();
+  baton = await startBaton();
+  browser = await launchChromium();
+  page = await browser.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await baton?.stop();
+});
+
+const cell = (id: string) => page.locator(`[data-testid="notebook-cell"][data-cell="${id}"]`);
+
+async function states(): Promise<Record<string, string | null>> {
+  const cells = page.getByTestId("notebook-cell");
+  const out: Record<string, string | null> = {};
+  for (let i = 0; i < (await cells.count()); i++) out[(await cells.nth(i).getAttribute("data-cell"))!] = await cells.nth(i).getAttribute("data-state");
+  return out;
+}
+
+async function waitForStates(want: Record<string, string>, timeout = 120_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const now = await states();
+    if (Object.entries(want).every(([id, s]) => now[id] === s)) return;
+    const error = page.getByTestId("task-error");
+    if (await error.count()) throw new Error(`a cell failed: ${await error.first().textContent()}`);
+    if (Date.now() > deadline) throw new Error(`cells are ${JSON.stringify(now)}, not ${JSON.stringify(want)}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+describe("notebooks in the browser", () => {
+  test("upload → pdf → encode → cluster: run in the tab, reload, edit, re-run the stale cells", async ({ onTestFailed }) => {
+    onTestFailed(async () => void (await saveScreenshot(page, "notebooks")));
+    await page.goto(`${baton.url}/notebooks`);
+    await expect(page.getByTestId("notebooks-empty").textContent()).resolves.toMatch(/Create your first notebook/);
+
+    await page.getByTestId("notebook-name").fill("Spec clusters");
+    await page.getByTestId("create-notebook").click();
+    await page.waitForURL(/\/notebooks\/[0-9a-f-]{36}$/);
+    await page.getByTestId("notebook-empty").waitFor();
+    expect(await page.getByTestId("notebook-version").textContent()).toMatch(/Version 1/);
+
+    await page.getByTestId("add-upload").click();
+    await cell("upload-1").getByTestId("upload-input").setInputFiles(PDF);
+    await cell("upload-1").getByTestId("uploaded-file").waitFor();
+    expect(await cell("upload-1").getByTestId("uploaded-file").textContent()).toMatch(/shared-mime-info-spec\.pdf/);
+
+    await page.getByTestId("add-pdf").click();
+    await page.getByTestId("add-encode").click();
+    await page.getByTestId("add-cluster").click();
+    // Each reads the cell before it, wired by itself.
+    expect(await cell("pdf-1").getByTestId("input-data").inputValue()).toBe("upload-1");
+    expect(await cell("encode-1").getByTestId("input-texts").inputValue()).toBe("pdf-1");
+    expect(await cell("cluster-1").getByTestId("input-vectors").inputValue()).toBe("encode-1");
+    expect(await cell("cluster-1").getByTestId("input-terms.texts").inputValue()).toBe("pdf-1");
+    expect(await states()).toEqual({ "upload-1": "fresh", "pdf-1": "empty", "encode-1": "empty", "cluster-1": "empty" });
+
+    // Run all, once the tab's task worker is up.
+    await page.getByTestId("runtime-loading").waitFor({ state: "detached", timeout: 60_000 });
+    await page.getByTestId("run-all").click();
+    await waitForStates({ "pdf-1": "fresh", "encode-1": "fresh", "cluster-1": "fresh" });
+    expect(await cell("pdf-1").getByTestId("result-summary").textContent()).toMatch(/shared-mime-info-spec\.pdf: \d+ pages, \d+ chunks/);
+    expect(await cell("pdf-1").getByTestId("text-previews").locator("li").count()).toBeGreaterThan(0);
+    expect(await cell("encode-1").getByTestId("result-summary").textContent()).toMatch(/\d+ vectors of \d+ dimensions \(lexical/);
+    await cell("cluster-1").getByTestId("cluster-plot").waitFor();
+    expect(await cell("cluster-1").getByTestId("cluster-legend").locator("li").count()).toBeGreaterThan(1);
+    // Hover text: each point's title is its chunk's text.
+    expect(await cell("cluster-1").getByTestId("plot-point").first().locator("title").textContent()).toMatch(/^cluster \d+: \S/);
+    await page.getByTestId("save-status").getByText(/Saved version 2/).waitFor();
+    const clustersBefore = await cell("cluster-1").getByTestId("result-summary").textContent();
+
+    // A reload shows the same outputs, read back from the blob store.
+    await page.reload();
+    await cell("cluster-1").getByTestId("cluster-plot").waitFor({ timeout: 30_000 });
+    expect(await states()).toEqual({ "upload-1": "fresh", "pdf-1": "fresh", "encode-1": "fresh", "cluster-1": "fresh" });
+    expect(await cell("cluster-1").getByTestId("result-summary").textContent()).toBe(clustersBefore);
+    expect(await page.getByTestId("notebook-version").textContent()).toMatch(/Version 2/);
+
+    // Change encode: it and the cluster that reads it are stale, the pdf is not.
+    const encode = cell("encode-1");
+    await encode.locator("summary", { hasText: "Parameters" }).click();
+    await encode.getByLabel("dimensions", { exact: true }).fill("16");
+    await encode.getByRole("button", { name: "Apply" }).click();
+    await waitForStates({ "upload-1": "fresh", "pdf-1": "fresh", "encode-1": "stale", "cluster-1": "stale" }, 5_000);
+    expect(await cell("cluster-1").getByTestId("stale-note").count()).toBe(1);
+    expect(await page.getByTestId("run-all").textContent()).toMatch(/Run stale cells \(2\)/);
+
+    await page.getByTestId("runtime-loading").waitFor({ state: "detached", timeout: 60_000 });
+    await page.getByTestId("run-all").click();
+    await waitForStates({ "upload-1": "fresh", "pdf-1": "fresh", "encode-1": "fresh", "cluster-1": "fresh" });
+    expect(await encode.getByTestId("result-summary").textContent()).toMatch(/vectors of 16 dimensions/);
+    expect(await cell("cluster-1").getByTestId("stale-note").count()).toBe(0);
+    await page.getByTestId("save-status").getByText(/Saved version 3/).waitFor();
+
+    // The list shows it, saved with its version.
+    await page.goto(`${baton.url}/notebooks`);
+    const row = page.getByTestId("notebook-row").filter({ hasText: "Spec clusters" });
+    expect(await row.textContent()).toMatch(/Spec clusters\s*4\s*3/);
+  });
+});
