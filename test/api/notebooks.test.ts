@@ -20,10 +20,11 @@ describe("notebooks", () => {
   let alice: Caller;
   let bob: Caller;
   let viewer: Caller;
+  let owner: Caller;
   let fileId: string;
 
   beforeAll(async () => {
-    const owner = await api.signUpFirstOwner();
+    owner = await api.signUpFirstOwner();
     const key = async (name: string, role: "editor" | "viewer") => api.as({ authorization: `Bearer ${(await owner.client.apiKeys.create.mutate({ name, role })).key}` });
     alice = await key("alice", "editor");
     bob = await key("bob", "editor");
@@ -132,6 +133,19 @@ describe("notebooks", () => {
     await expectTrpcError(alice.client.notebooks.create.mutate({ name: "read-only" }), "CONFLICT", /a notebook with this name already exists/);
     await alice.client.notebooks.delete.mutate({ id: nb.id });
     await expectTrpcError(viewer.client.notebooks.get.query({ id: nb.id }), "NOT_FOUND");
+  });
+
+  it("another workspace neither sees a notebook nor points a cell at its results", async () => {
+    const nb = await alice.client.notebooks.create.mutate({ name: "private", cells: pipeline(fileId).slice(0, 1) });
+    await owner.client.workspaces.create.mutate({ slug: "elsewhere", name: "Elsewhere" });
+    const there = api.as({ ...owner.headers, "x-baton-workspace": "elsewhere" });
+    expect((await there.client.notebooks.list.query()).items).toEqual([]);
+    await expectTrpcError(there.client.notebooks.get.query({ id: nb.id }), "NOT_FOUND");
+    await expectTrpcError(there.client.notebooks.save.mutate({ id: nb.id, expectedVersion: 1, cells: [] }), "NOT_FOUND");
+    await expectTrpcError(there.client.notebooks.delete.mutate({ id: nb.id }), "NOT_FOUND");
+    // The default workspace's uploaded file is not a result of this one.
+    await expectTrpcError(there.client.notebooks.create.mutate({ name: "thief", cells: pipeline(fileId).slice(0, 1) }), "BAD_REQUEST", /cell "file": outputResultId: result .* was not found/);
+    expect((await alice.client.notebooks.get.query({ id: nb.id })).version).toBe(1);
   });
 
   it("marks a changed cell and its dependents stale", () => {
