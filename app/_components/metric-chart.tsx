@@ -8,8 +8,8 @@ import { formatMetric, niceTicks, type MetricChart as Chart } from "@/app/_lib/m
 const WIDTH = 520;
 const HEIGHT = 220;
 const MARGIN = { top: 12, right: 16, bottom: 36, left: 56 };
-/** Colour-blind-safe pairs (Okabe–Ito), in series order. */
-const COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"];
+/** Colour-blind-safe pairs (Okabe–Ito), in series order: globals.css's --series-N, light and dark. */
+const COLOURS = [1, 2, 3, 4, 5, 6].map((n) => `var(--series-${n})`);
 /** Markers help a short series (a few epochs) read as points, not a bare line. */
 const MAX_MARKED_POINTS = 40;
 
@@ -61,9 +61,9 @@ export function MetricChart({ chart }: { chart: Chart }) {
           const d = s.points.map((p, j) => `${j ? "L" : "M"}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join("");
           return (
             <g key={s.name} data-testid="metric-series" data-series={s.name}>
-              <path d={d} fill="none" stroke={colour} strokeWidth={2} strokeDasharray={i % 2 ? "5 3" : undefined} />
+              <path d={d} fill="none" style={{ stroke: colour }} strokeWidth={2} strokeDasharray={i % 2 ? "5 3" : undefined} />
               {s.points.length <= MAX_MARKED_POINTS
-                ? s.points.map((p) => <circle key={p.x} cx={sx(p.x)} cy={sy(p.y)} r={2.5} fill={colour} />)
+                ? s.points.map((p) => <circle key={p.x} cx={sx(p.x)} cy={sy(p.y)} r={2.5} style={{ fill: colour }} />)
                 : null}
             </g>
           );
