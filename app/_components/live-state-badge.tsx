@@ -4,11 +4,10 @@
  * a newer one is pushed (RunLive), before the rest of the page has re-rendered.
  */
 import type { StateType } from "@/app/_lib/trpc-types";
-import { useRunLogs } from "./run-live";
+import { useCurrentRunState } from "./run-live";
 import { StateBadge } from "./state-badge";
 
 export function LiveStateBadge({ type, name, version }: { type: StateType; name: string; version: number }) {
-  const { state } = useRunLogs();
-  const newer = state && state.stateVersion > version ? state : null;
-  return <StateBadge type={newer?.stateType ?? type} name={newer?.stateName ?? name} />;
+  const current = useCurrentRunState({ type, name }, version);
+  return <StateBadge type={current.type} name={current.name} />;
 }

@@ -9,6 +9,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { cancelBlocker, retryBlocker } from "@/app/_lib/run-states";
 import type { StateType } from "@/app/_lib/trpc-types";
+import { useCurrentRunState } from "./run-live";
 import { useTRPC } from "./trpc-provider";
 
 const CANCEL_OUTCOME: Partial<Record<StateType, string>> = {
@@ -16,7 +17,19 @@ const CANCEL_OUTCOME: Partial<Record<StateType, string>> = {
   CANCELLED: "Cancelled.",
 };
 
-export function RunActions({ runId, runName, stateType }: { runId: string; runName: string; stateType: StateType }) {
+export function RunActions({
+  runId,
+  runName,
+  stateType: renderedType,
+  stateVersion = 0,
+}: {
+  runId: string;
+  runName: string;
+  stateType: StateType;
+  /** With it, a state pushed to the page (RunLive) since it was rendered counts at once. */
+  stateVersion?: number;
+}) {
+  const stateType = useCurrentRunState({ type: renderedType, name: "" }, stateVersion).type;
   const trpc = useTRPC();
   const router = useRouter();
   const [confirming, setConfirming] = useState(false);

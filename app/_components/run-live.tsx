@@ -30,6 +30,15 @@ export type LiveRunState = Extract<LiveRunEvent, { type: "run" }>["run"];
 const LogsContext = createContext<{ logs: LogLine[]; live: boolean; state: LiveRunState | null }>({ logs: [], live: false, state: null });
 
 export const useRunLogs = () => useContext(LogsContext);
+
+/**
+ * The run's state as the page should show it now: the pushed one when it is newer than what the
+ * server rendered (`version`), else the rendered one. Outside a RunLive, the rendered one.
+ */
+export function useCurrentRunState<T extends { type: LiveRunState["stateType"]; name: string }>(rendered: T, version: number): { type: LiveRunState["stateType"]; name: string } {
+  const { state } = useContext(LogsContext);
+  return state && state.stateVersion > version ? { type: state.stateType, name: state.stateName } : rendered;
+}
 /** A re-render of the server parts at most this often while changes stream in. */
 const REFRESH_GAP_MS = 1_000;
 

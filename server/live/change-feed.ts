@@ -8,6 +8,7 @@
  * - `logs`: the lines stored since the last ones handed out (one SELECT per run, from the run's
  *   high-water mark, so each line reaches each follower once);
  * - `tasks`: its task runs changed (no fetch: the page re-reads them itself, at most once a tick);
+ * - `artifacts`: its artifacts changed (metrics among them; no fetch either);
  * - `runs` (workspace followers): some runs of the workspace changed, with their ids when few.
  *
  * NOTIFY is delivered at commit, so a fetch always finds what the notice announced. When the
@@ -29,12 +30,13 @@ export type RunEvent =
   | { type: "run"; run: RunState }
   | { type: "logs"; items: LogRow[] }
   | { type: "tasks" }
+  | { type: "artifacts" }
   | { type: "resync" };
 
 export type WorkspaceEvent = { type: "runs"; ids: string[] | null } | { type: "resync" };
 
 interface Notice {
-  k: "run" | "task" | "log";
+  k: "run" | "task" | "log" | "artifact";
   w: string;
   r: string[] | null;
 }
@@ -148,15 +150,16 @@ export class ChangeFeed {
   }
 
   private async serve(notices: Notice[]): Promise<void> {
-    const changed = { run: new Set<string>(), task: new Set<string>(), log: new Set<string>() };
+    const changed = { run: new Set<string>(), task: new Set<string>(), log: new Set<string>(), artifact: new Set<string>() };
     for (const n of notices) {
       const set = this.workspaces.get(n.w);
       if (n.k === "run" && set) for (const follow of set) follow({ type: "runs", ids: n.r });
       // "Many changed" names no ids: every followed run of that workspace looks again.
       const ids = n.r ?? [...this.runs].filter(([, r]) => r.workspaceId === n.w).map(([id]) => id);
-      for (const id of ids) if (this.runs.has(id)) changed[n.k].add(id);
+      for (const id of ids) if (this.runs.has(id)) changed[n.k]?.add(id);
     }
     for (const id of changed.task) for (const follow of this.runs.get(id)?.followers ?? []) follow({ type: "tasks" });
+    for (const id of changed.artifact) for (const follow of this.runs.get(id)?.followers ?? []) follow({ type: "artifacts" });
     if (changed.run.size) {
       this.stats.queries++;
       const rows = await this.db()

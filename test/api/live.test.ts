@@ -5,7 +5,7 @@
  */
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { flowRuns, logs } from "../../drizzle/schema";
+import { artifacts, flowRuns, logs } from "../../drizzle/schema";
 import { loadEngineSettings } from "../../server/engine/settings";
 import { setRunState } from "../../server/engine/transitions";
 import { ChangeFeed } from "../../server/live/change-feed";
@@ -119,6 +119,10 @@ describe("live updates (SSE, LISTEN/NOTIFY, one fan-out)", () => {
     // Its SSE id is the newest log id handed out: a reconnect resumes after it.
     const [newest] = await t.database.db.select({ id: logs.id }).from(logs).where(eq(logs.flowRunId, run.id)).orderBy(logs.id);
     expect(Number(sub.events.filter((e) => e.id).at(-1)!.id)).toBeGreaterThan(newest!.id);
+
+    // Metrics arrive as artifacts: the page hears that too.
+    await t.database.db.insert(artifacts).values({ workspaceId: WS, flowRunId: run.id, type: "metrics", key: "m", data: { points: [] } });
+    await sub.until((d) => d.find((e) => e.type === "artifacts"));
     sub.close();
   });
 

@@ -99,7 +99,7 @@ export default async function RunPage({ params }: { params: Params }) {
             ) : null}
           </h1>
         </div>
-        {viewer.canEdit ? <RunActions runId={run.id} runName={run.name} stateType={run.stateType} /> : null}
+        {viewer.canEdit ? <RunActions runId={run.id} runName={run.name} stateType={run.stateType} stateVersion={run.stateVersion} /> : null}
       </header>
 
       {waiting?.waiting && waiting.reason ? (

@@ -1,11 +1,13 @@
 /**
  * baton_notify_changes() — the live-update trigger function: after any statement that writes
- * flow runs, task runs or log lines, NOTIFY baton_changes with what changed, once per workspace
- * per statement: `{"k":"run"|"task"|"log","w":<workspace id>,"r":[flow run ids] | null}` (null
+ * flow runs, task runs, log lines or artifacts (metrics among them), NOTIFY baton_changes with
+ * what changed, once per workspace per statement:
+ * `{"k":"run"|"task"|"log"|"artifact","w":<workspace id>,"r":[flow run ids] | null}` (null
  * when more than LIVE_IDS_PER_NOTICE runs changed at once: "many — look again"). Servers LISTEN
  * once per process (../../live/change-feed.ts) and fan each notice out to every open page that
  * follows one of those runs, fetching what changed once for all of them. The triggers that call
- * it are drizzle/0013_live_changes.sql; this file is the function's only definition.
+ * it are drizzle/0013_live_changes.sql and 0016_live_artifacts.sql; this file is the function's
+ * only definition.
  *
  * Why so: a statement-level trigger with a transition table costs one pass per statement, not
  * one call per row (a report that writes 40 log lines sends one notice), and NOTIFY is delivered
@@ -32,7 +34,7 @@ BEGIN
     FROM (SELECT workspace_id::text AS ws, count(DISTINCT id) AS n, (array_agg(DISTINCT id::text))[1:${LIVE_IDS_PER_NOTICE}] AS ids
           FROM new_rows GROUP BY workspace_id) AS g;
   ELSE
-    PERFORM pg_notify('${LIVE_CHANNEL}', json_build_object('k', CASE TG_TABLE_NAME WHEN 'task_runs' THEN 'task' ELSE 'log' END, 'w', g.ws, 'r', CASE WHEN g.n <= ${LIVE_IDS_PER_NOTICE} THEN g.ids END)::text)
+    PERFORM pg_notify('${LIVE_CHANNEL}', json_build_object('k', CASE TG_TABLE_NAME WHEN 'task_runs' THEN 'task' WHEN 'artifacts' THEN 'artifact' ELSE 'log' END, 'w', g.ws, 'r', CASE WHEN g.n <= ${LIVE_IDS_PER_NOTICE} THEN g.ids END)::text)
     FROM (SELECT workspace_id::text AS ws, count(DISTINCT flow_run_id) AS n, (array_agg(DISTINCT flow_run_id::text))[1:${LIVE_IDS_PER_NOTICE}] AS ids
           FROM new_rows WHERE flow_run_id IS NOT NULL GROUP BY workspace_id) AS g;
   END IF;
