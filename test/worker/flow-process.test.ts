@@ -108,6 +108,15 @@ describe("flow runs in their own process", () => {
     const logs = (await h.client.logs.list.query({ flowRunId: run.id })).items.map((l) => l.message).join("\n");
     expect(logs).not.toMatch(/MaxListeners|Warning/);
     expect(worker.output()).not.toMatch(/MaxListeners|Warning/);
+
+    // Fifteen at once: fifteen listeners on the run's signal together, by design.
+    const wide = await h.client.deployments.run.mutate({ deployment: "many-tasks/m", parameters: { n: 15, parallel: true } });
+    expect(await finished(wide.id)).toMatchObject({ stateType: "COMPLETED" });
+    expect(await h.client.results.ofRun.query({ flowRunId: wide.id })).toMatchObject({ value: 105 });
+    await sleep(300);
+    const wideLogs = (await h.client.logs.list.query({ flowRunId: wide.id })).items.map((l) => l.message).join("\n");
+    expect(wideLogs).not.toMatch(/MaxListeners|Warning/);
+    expect(worker.output()).not.toMatch(/MaxListeners|Warning/);
   });
 
   it("a flow file fixed between two runs: the next run on the same worker uses the new code", async () => {
