@@ -344,3 +344,19 @@ export function formSchema(kind: string, wired: readonly string[]): Record<strin
   if (schema.required) schema.required = schema.required.filter((r) => !drop.has(r));
   return schema as Record<string, unknown>;
 }
+
+// -------------------------------------------------------------------------------------------
+// Deployed: a pipeline flow
+// -------------------------------------------------------------------------------------------
+
+/** A deployed notebook's entrypoint: `pipeline:<notebook id>@<version>`, the saved version it runs. */
+export const PIPELINE_PREFIX = "pipeline:";
+
+export function pipelineEntrypoint(notebookId: string, version: number): string {
+  return `${PIPELINE_PREFIX}${notebookId}@${version}`;
+}
+
+export function parsePipelineEntrypoint(entrypoint: string | null | undefined): { notebookId: string; version: number } | undefined {
+  const m = entrypoint ? /^pipeline:([0-9a-f-]{36})@(\d+)$/i.exec(entrypoint) : null;
+  return m ? { notebookId: m[1]!.toLowerCase(), version: Number(m[2]) } : undefined;
+}

@@ -3,7 +3,8 @@
  * PDF, add pdf → encode → cluster cells (each wired to the one before by itself), run them all in
  * the tab and see the outputs (chunk previews, the cluster plot with its legend); reload and see
  * them again, read back from the blob store; change encode's parameters and see it and the
- * cluster go stale while the pdf stays fresh; run the stale cells and see everything fresh.
+ * cluster go stale while the pdf stays fresh; run the stale cells and see everything fresh; deploy
+ * it to a node pool (its runs on a worker: test/worker/notebook-pipeline.test.ts).
  */
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -52,6 +53,9 @@ async function waitForStates(want: Record<string, string>, timeout = 120_000): P
 describe("notebooks in the browser", () => {
   test("upload → pdf → encode → cluster: run in the tab, reload, edit, re-run the stale cells", async ({ onTestFailed }) => {
     onTestFailed(async () => void (await saveScreenshot(page, "notebooks")));
+    // A node pool to deploy to, made through the API.
+    const pool = await fetch(`${baton.apiUrl}/trpc/workPools.create`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "nodes", type: "node" }) });
+    expect(pool.status).toBe(200);
     await page.goto(`${baton.url}/notebooks`);
     await expect(page.getByTestId("notebooks-empty").textContent()).resolves.toMatch(/Create your first notebook/);
 
@@ -112,6 +116,12 @@ describe("notebooks in the browser", () => {
     expect(await encode.getByTestId("result-summary").textContent()).toMatch(/vectors of 16 dimensions/);
     expect(await cell("cluster-1").getByTestId("stale-note").count()).toBe(0);
     await page.getByTestId("save-status").getByText(/Saved version 3/).waitFor();
+
+    // Deploy: the saved version as a pipeline deployment on the node pool.
+    expect(await page.getByTestId("deploy-pool").inputValue()).toBe("nodes");
+    await page.getByTestId("deploy-notebook").click();
+    await page.getByTestId("deploy-status").getByText(/Deployed as Spec clusters\/notebook/).waitFor();
+    expect(await page.getByTestId("deploy-status").textContent()).toMatch(/pipeline:[0-9a-f-]{36}@3/);
 
     // The list shows it, saved with its version.
     await page.goto(`${baton.url}/notebooks`);

@@ -5,11 +5,14 @@
  * checked whole — steps, parameters, wiring, cycles, results — before anything is written.
  */
 import { and, asc, desc, eq, getTableColumns, gt, inArray, sql } from "drizzle-orm";
-import { notebooks, notebookVersions, results } from "../../drizzle/schema";
-import { cellProblems, zCells, type Cell, type CellInput } from "../../common/notebook";
+import { deployments, flowRuns, flows, notebooks, notebookVersions, results } from "../../drizzle/schema";
+import { cellProblems, parsePipelineEntrypoint, pipelineEntrypoint, UPLOAD_STEP, zCells, type Cell, type CellInput } from "../../common/notebook";
 import type { Db, DbOrTx } from "../db/client";
 import { AppError } from "../errors";
+import { createDeployment, updateDeployment, type DeploymentView } from "./deployments";
 import { decodeCursor, encodeCursor } from "./refs";
+import { getResult, readResultData } from "./results";
+import { getWorkPool } from "./work-pools";
 import { z } from "zod";
 
 export type NotebookRow = typeof notebooks.$inferSelect;
@@ -151,4 +154,83 @@ export async function deleteNotebook(opts: { db: DbOrTx; workspaceId: string; id
     .where(and(eq(notebooks.workspaceId, opts.workspaceId), eq(notebooks.id, opts.id)))
     .returning({ id: notebooks.id });
   if (deleted.length === 0) throw AppError.notFound("Notebook", opts.id, "id");
+}
+
+// -------------------------------------------------------------------------------------------
+// Deploying: a notebook version as a pipeline flow that workers run with no browser open
+// -------------------------------------------------------------------------------------------
+
+/**
+ * Deploys the notebook as it was last saved: a flow named after it and a deployment (default
+ * name "notebook") whose entrypoint is `pipeline:<id>@<version>`, on a `node` work pool, where
+ * a worker runs its cells in DAG order, each as a task run. Deploying again points the same
+ * deployment at the newest version (its schedules, if any, stay).
+ */
+export async function deployNotebook(opts: {
+  db: Db;
+  workspaceId: string;
+  id: string;
+  workPool: string;
+  workQueue?: string | null;
+  deploymentName?: string;
+}): Promise<DeploymentView> {
+  const notebook = await getNotebook(opts);
+  if (notebook.cells.length === 0) throw AppError.badRequest(`notebook "${notebook.name}" has no cells to deploy`, "id");
+  const problems = cellProblems(notebook.cells);
+  if (problems.length > 0) throw AppError.badRequest(problems.map((p) => p.message).join("; "), problems[0]!.field);
+  notebook.cells.forEach((cell, index) => {
+    if (cell.kind === UPLOAD_STEP && !cell.outputResultId) {
+      throw AppError.badRequest(`cell "${cell.id}": upload a file before deploying (a deployed notebook runs with no browser to choose one)`, `cells.${index}.parameters.file`);
+    }
+  });
+  const pool = await getWorkPool({ db: opts.db, workspaceId: opts.workspaceId, ref: opts.workPool });
+  if (pool.type !== "node") {
+    throw AppError.badRequest(`workPool: a deployed notebook runs on a node pool's workers; "${pool.name}" is a ${pool.type} pool`, "workPool");
+  }
+  const name = opts.deploymentName ?? "notebook";
+  const fields = {
+    entrypoint: pipelineEntrypoint(notebook.id, notebook.version),
+    description: `Notebook "${notebook.name}", version ${notebook.version}: ${notebook.cells.map((c) => `${c.id} (${c.kind})`).join(" → ")}`,
+    version: String(notebook.version),
+    workPool: pool.id,
+    workQueue: opts.workQueue ?? null,
+  };
+  const existing = await opts.db
+    .select({ id: deployments.id })
+    .from(deployments)
+    .innerJoin(flows, eq(flows.id, deployments.flowId))
+    .where(and(eq(deployments.workspaceId, opts.workspaceId), eq(flows.name, notebook.name), eq(deployments.name, name)));
+  if (existing[0]) return updateDeployment({ db: opts.db, workspaceId: opts.workspaceId, ref: existing[0].id, patch: fields });
+  return createDeployment({ db: opts.db, workspaceId: opts.workspaceId, flow: notebook.name, name, ...fields });
+}
+
+export interface Pipeline {
+  notebookId: string;
+  name: string;
+  version: number;
+  cells: Cell[];
+  /** The uploaded files the cells read, base64, by result id. */
+  files: { resultId: string; base64: string }[];
+}
+
+/** What a worker runs for a run of a deployed notebook: the cells of the version it names, and their files. */
+export async function pipelineOfRun(opts: { db: DbOrTx; workspaceId: string; flowRunId: string }): Promise<Pipeline> {
+  const [run] = await opts.db
+    .select({ entrypoint: deployments.entrypoint })
+    .from(flowRuns)
+    .leftJoin(deployments, eq(deployments.id, flowRuns.deploymentId))
+    .where(and(eq(flowRuns.workspaceId, opts.workspaceId), eq(flowRuns.id, opts.flowRunId)));
+  if (!run) throw AppError.notFound("Flow run", opts.flowRunId, "flowRunId");
+  const ref = parsePipelineEntrypoint(run.entrypoint);
+  if (!ref) throw AppError.badRequest(`flowRunId: this run's deployment is not a deployed notebook (its entrypoint is ${run.entrypoint ? `"${run.entrypoint}"` : "not set"})`, "flowRunId");
+  const notebook = await getNotebook({ db: opts.db, workspaceId: opts.workspaceId, id: ref.notebookId, version: ref.version });
+  const uploads = notebook.cells.filter((c) => c.kind === UPLOAD_STEP && c.outputResultId);
+  const files = await Promise.all(
+    uploads.map(async (c) => {
+      const row = await getResult({ db: opts.db, workspaceId: opts.workspaceId, id: c.outputResultId! });
+      const data = (await readResultData(row)) ?? new TextEncoder().encode(JSON.stringify(row.value));
+      return { resultId: row.id, base64: Buffer.from(data).toString("base64") };
+    }),
+  );
+  return { notebookId: notebook.id, name: notebook.name, version: notebook.version, cells: notebook.cells, files };
 }

@@ -1,15 +1,17 @@
 /**
  * Running one claimed flow run, by what its pool and entrypoint say it is: a TypeScript flow (in
- * a process of its own, flow-process.ts), a built-in task kind, or (in a `process` pool) a
- * command. Returns the result to report; throws when the run failed, and rejects with the
- * signal's reason once a stopped run's code has stopped. The caller owns states and the lease.
+ * a process of its own, flow-process.ts), a built-in task kind, a deployed notebook (its cells,
+ * pipeline.ts), or (in a `process` pool) a command. Returns the result to report; throws when the
+ * run failed, and rejects with the signal's reason once a stopped run's code has stopped. The caller owns states and the lease.
  */
 import { LOG_LEVELS } from "../../common/log-levels";
+import { PIPELINE_PREFIX } from "../../common/notebook";
 import { createKindContext } from "../kinds/context";
 import type { TaskContext } from "../kinds/types";
 import { resultRef } from "../../sdk/results";
 import { EntrypointError, loadKind } from "./entrypoints";
 import { runFlowInProcess } from "./flow-process";
+import { runPipeline } from "./pipeline";
 import { runProcessJob } from "./process-job";
 import type { ClaimedRun, WorkerRuntime } from "./types";
 
@@ -20,6 +22,8 @@ export async function executeRun(run: ClaimedRun, signal: AbortSignal, rt: Worke
     throw new EntrypointError("this flow run has no entrypoint: run it from a deployment made with `baton deploy file.ts:flow`");
   }
   if (entrypoint.startsWith("kind:")) return untilAborted(runKind(run, entrypoint.slice("kind:".length), signal, rt), signal);
+  // A deployed notebook: registered kinds only, so it runs here, like a kind.
+  if (entrypoint.startsWith(PIPELINE_PREFIX)) return untilAborted(runPipeline(run, signal, rt), signal);
   return runFlowInProcess({ ...run, entrypoint }, signal, rt);
 }
 

@@ -28,6 +28,7 @@ import {
 import type { TaskEvent } from "@/workers/browser/client";
 import { NotebookCell, NOTEBOOK_STEPS } from "./notebook-cell";
 import { resultBytes, resultValue, uploadResult } from "./cell-outputs";
+import { DeployNotebook } from "./deploy-notebook";
 import "../notebooks.css";
 
 type Notebook = RouterOutputs["notebooks"]["get"];
@@ -277,6 +278,7 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
           ))}
         </div>
       ) : null}
+      {canEdit && cells.length > 0 ? <DeployNotebook notebookId={notebook.id} version={saved.version} dirty={dirty} /> : null}
       {/* The tab's own activity, for a cell that has none shown yet. */}
       {running && !activity[running] ? <TaskActivity state={{ logs: [], progress: { fraction: 0 } }} /> : null}
     </div>

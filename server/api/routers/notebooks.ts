@@ -4,9 +4,11 @@
  */
 import { z } from "zod";
 import { zCell, zCells } from "../../../common/notebook";
-import { createNotebook, deleteNotebook, getNotebook, listNotebooks, listNotebookVersions, saveNotebook } from "../../domain/notebooks";
-import { createTRPCRouter, editorProcedure, viewerProcedure, zDate, zId, zLimit, zName } from "../trpc";
-import { deletedOutput, zCursor } from "./inputs";
+import { requireFlowRunInScope } from "../../auth/scope";
+import { createNotebook, deleteNotebook, deployNotebook, getNotebook, listNotebooks, listNotebookVersions, pipelineOfRun, saveNotebook } from "../../domain/notebooks";
+import { createTRPCRouter, editorProcedure, viewerProcedure, workerReadProcedure, zDate, zId, zLimit, zName } from "../trpc";
+import { deploymentOutput } from "./deployments";
+import { deletedOutput, zCursor, zRef } from "./inputs";
 
 const zVersion = z.number().int("must be a whole number").min(1, "must be 1 or more");
 
@@ -50,6 +52,33 @@ export const notebooksRouter = createTRPCRouter({
     .input(z.object({ id: zId, limit: zLimit.optional() }))
     .output(z.array(z.object({ version: z.number().int(), name: z.string(), actor: z.string(), cellCount: z.number().int(), createdAt: zDate })))
     .query(({ ctx, input }) => listNotebookVersions({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
+
+  /**
+   * The notebook as last saved, deployed as a pipeline flow: a deployment (named "notebook"
+   * unless given) on a node work pool whose runs a worker executes cell by cell, each a task run.
+   * Deploying again points it at the newest version.
+   */
+  deploy: editorProcedure
+    .input(z.object({ id: zId, workPool: zRef("work pool"), workQueue: zRef("work queue").nullish(), deploymentName: zName.optional() }))
+    .output(deploymentOutput)
+    .mutation(({ ctx, input }) => deployNotebook({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
+
+  /** What a worker runs for a run of a deployed notebook: the version's cells, and the files they read (base64). */
+  pipeline: workerReadProcedure
+    .input(z.object({ flowRunId: zId }))
+    .output(
+      z.object({
+        notebookId: zId,
+        name: z.string(),
+        version: z.number().int(),
+        cells: z.array(zCell),
+        files: z.array(z.object({ resultId: zId, base64: z.string() })),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      await requireFlowRunInScope(ctx, input.flowRunId);
+      return pipelineOfRun({ db: ctx.db, workspaceId: ctx.workspaceId, flowRunId: input.flowRunId });
+    }),
 
   delete: editorProcedure
     .input(z.object({ id: zId }))

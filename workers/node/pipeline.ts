@@ -1,0 +1,78 @@
+/**
+ * A run of a deployed notebook (`pipeline:<notebook>@<version>`) on a Node worker, with no
+ * browser open: the version's cells, from `notebooks.pipeline`, run in DAG order in this process,
+ * each kind as a task run of the flow run (upstream links from its inputs, its own logs, its
+ * result stored as the cell's output), each cell's parameters filled from its inputs' outputs
+ * exactly as the tab does it (common/notebook.ts). An upload cell's file comes with the
+ * pipeline. The flow run's result names each cell's task run.
+ */
+import { LOG_LEVELS } from "../../common/log-levels";
+import { dagOrder, inputValue, UPLOAD_STEP, withParameter } from "../../common/notebook";
+import { resultRef } from "../../sdk/results";
+import { createKindContext } from "../kinds/context";
+import { errorMessage } from "../../sdk/policy";
+import { loadKind } from "./entrypoints";
+import type { ClaimedRun, WorkerRuntime } from "./types";
+
+export async function runPipeline(run: ClaimedRun, signal: AbortSignal, rt: WorkerRuntime): Promise<{ result: { value: unknown } }> {
+  const pipeline = await rt.client.notebooks.pipeline.query({ flowRunId: run.id });
+  const order = dagOrder(pipeline.cells) ?? [];
+  const log = (message: string, taskRunId?: string, level: number = LOG_LEVELS.info) => rt.shipper.log({ flowRunId: run.id, taskRunId, level, message });
+  log(`Running notebook "${pipeline.name}" version ${pipeline.version}: ${order.join(" → ")}`);
+  /** Each cell's output and its task run (an upload's: its file and result id). */
+  const done = new Map<string, { output: unknown; taskRunId?: string; resultId?: string }>();
+  for (const id of order) {
+    signal.throwIfAborted();
+    const cell = pipeline.cells.find((c) => c.id === id)!;
+    if (cell.kind === UPLOAD_STEP) {
+      const file = pipeline.files.find((f) => f.resultId === cell.outputResultId);
+      if (!file) throw new Error(`cell "${cell.id}": its file is missing from the pipeline`);
+      done.set(id, { output: new Uint8Array(Buffer.from(file.base64, "base64")), resultId: file.resultId });
+      continue;
+    }
+    let params: Record<string, unknown> = { ...cell.parameters };
+    for (const [param, src] of Object.entries(cell.inputs)) {
+      const source = pipeline.cells.find((c) => c.id === src)!;
+      const from = done.get(src)!;
+      // On a worker the trained model travels as its bytes (the tab reads it by result id).
+      if (source.kind === "train" && param === "modelResultId") params = withParameter(params, "model", (from.output as { onnx?: unknown }).onnx);
+      else params = withParameter(params, param, inputValue(source.kind, param, from.output, from.resultId));
+      if (cell.kind === "pdf" && source.kind === UPLOAD_STEP && params.name === undefined) params.name = (source.parameters.file as { name?: string } | undefined)?.name;
+    }
+    const upstreamTaskRunIds = Object.values(cell.inputs)
+      .map((src) => done.get(src)?.taskRunId)
+      .filter((t): t is string => !!t);
+    const taskRun = await rt.client.taskRuns.create.mutate({
+      flowRunId: run.id,
+      taskKey: cell.id,
+      dynamicKey: "0",
+      name: cell.id,
+      parameters: { kind: cell.kind, ...cell.parameters, ...(Object.keys(cell.inputs).length ? { inputs: cell.inputs } : {}) },
+      upstreamTaskRunIds,
+      flowRunLeaseToken: run.leaseToken,
+      start: true,
+    });
+    const report = (state: { type: "COMPLETED" | "FAILED" | "CRASHED"; message?: string }, extra: { resultId?: string; result?: { value: unknown } } = {}) =>
+      rt.client.taskRuns.setState.mutate({ id: taskRun.id, state, flowRunLeaseToken: run.leaseToken, ...extra });
+    let output: unknown;
+    try {
+      const kind = await loadKind(cell.kind);
+      const ctx = createKindContext({
+        log: (level, message) => log(message, taskRun.id, LOG_LEVELS[level]),
+        metric: (name, value, step) => rt.shipper.metric({ flowRunId: run.id, taskRunId: taskRun.id, name, value, step }),
+        signal,
+        device: rt.capabilities.gpu ? "cuda" : "cpu",
+      });
+      output = await kind(params, ctx);
+    } catch (err) {
+      await report({ type: signal.aborted ? "CRASHED" : "FAILED", message: errorMessage(err) }).catch(() => {});
+      throw new Error(`cell "${cell.id}" (${cell.kind}) failed: ${errorMessage(err)}`);
+    }
+    const ref = await resultRef(rt.client, output, run.id, run.leaseToken, rt.inlineResultMaxBytes);
+    await report({ type: "COMPLETED" }, ref);
+    done.set(id, { output, taskRunId: taskRun.id });
+    log(`cell "${cell.id}" (${cell.kind}) completed`, taskRun.id);
+  }
+  const cells = Object.fromEntries(order.map((id) => [id, { kind: pipeline.cells.find((c) => c.id === id)!.kind, taskRunId: done.get(id)?.taskRunId ?? null }]));
+  return { result: { value: { notebook: pipeline.name, version: pipeline.version, cells } } };
+}
