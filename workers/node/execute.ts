@@ -2,7 +2,8 @@
  * Running one claimed flow run, by what its pool and entrypoint say it is: a TypeScript flow (in
  * a process of its own, flow-process.ts), a built-in task kind, a deployed notebook (its cells,
  * pipeline.ts), or (in a `process` pool) a command. Returns the result to report; throws when the
- * run failed, and rejects with the signal's reason once a stopped run's code has stopped. The caller owns states and the lease.
+ * run failed, and rejects with the signal's reason once a stopped run's code has stopped. The
+ * caller owns states and the lease.
  */
 import { LOG_LEVELS } from "../../common/log-levels";
 import { PIPELINE_PREFIX } from "../../common/notebook";
