@@ -1,8 +1,9 @@
 /**
  * Light and dark: the UI follows the system's colour scheme (prefers-color-scheme). For each
  * scheme, Chromium emulates it and opens the main pages of a real Baton seeded through the typed
- * client (runs in several states, so their badges show); in the page the test measures, from
- * getComputedStyle, WCAG contrast ratios:
+ * client (runs in every badge tone; one run with task runs, logs, metrics and a JSON result, so
+ * its page draws the graph, the timeline, the log box, a chart and the result tree); in the page
+ * the test measures, from getComputedStyle, WCAG contrast ratios:
  *   - body text on the page background, and every other visible text on what lies behind it;
  *   - muted text (whatever is drawn in --muted), links, and each state badge's text on its own
  *     background: all at least 4.5:1 (AA for normal text);
@@ -25,6 +26,7 @@ let baton: BatonProcess;
 let client: BatonClient;
 let browser: Browser;
 let runId: string;
+let tasksRunId: string;
 /** Heartbeats for the runs the test's worker holds, so that none is taken for a zombie meanwhile. */
 let heartbeat: ReturnType<typeof setInterval> | undefined;
 
@@ -44,13 +46,15 @@ beforeAll(async () => {
     failed: await create("theme-failed"),
     running: await create("theme-running"),
     paused: await create("theme-paused"),
+    tasks: await create("theme-tasks"),
   };
-  const claimed = await client.workers.claim.mutate({ workerId, max: 4, start: true });
+  const claimed = await client.workers.claim.mutate({ workerId, max: 5, start: true });
   const held = claimed.filter((r) => r.id === runs.running.id || r.id === runs.paused.id);
   const lease = (id: string) => claimed.find((r) => r.id === id)!.leaseToken;
   await client.flowRuns.setState.mutate({ id: runs.completed.id, state: { type: "COMPLETED" }, leaseToken: lease(runs.completed.id) });
   await client.flowRuns.setState.mutate({ id: runs.failed.id, state: { type: "FAILED", message: "ValueError: the theme test says no" }, leaseToken: lease(runs.failed.id) });
   await client.flowRuns.setState.mutate({ id: runs.paused.id, state: { type: "PAUSED" }, leaseToken: lease(runs.paused.id) });
+  await seedTasks(runs.tasks.id, lease(runs.tasks.id));
   // Claimed after the others: still pending (claimed, not started).
   await create("theme-pending");
   held.push(...(await client.workers.claim.mutate({ workerId, max: 1, start: false })));
@@ -61,7 +65,44 @@ beforeAll(async () => {
   await client.flowRuns.cancel.mutate({ id: cancelled.id });
   await create("theme-scheduled");
   runId = runs.failed.id;
+  tasksRunId = runs.tasks.id;
 }, 240_000);
+
+/**
+ * What the run page draws in colour: task runs in three states with upstream links (the graph and
+ * the timeline), logs at four levels (debug, info, warning, error), a metrics chart, and a JSON result (its tree).
+ */
+async function seedTasks(flowRunId: string, flowRunLeaseToken: string) {
+  const task = (taskKey: string, upstreamTaskRunIds: string[] = []) =>
+    client.taskRuns.create.mutate({ flowRunId, taskKey, name: taskKey, upstreamTaskRunIds, flowRunLeaseToken, start: true });
+  const load = await task("load");
+  await client.taskRuns.setState.mutate({ id: load.id, state: { type: "COMPLETED" }, result: { value: { rows: 3 } }, flowRunLeaseToken });
+  const clean = await task("clean", [load.id]);
+  await client.taskRuns.setState.mutate({ id: clean.id, state: { type: "FAILED", message: "KeyError: 'name'" }, flowRunLeaseToken });
+  await task("stats", [load.id]);
+  const now = Date.now();
+  await client.logs.create.mutate({
+    logs: [10, 20, 30, 40].map((level, i) => ({
+      flowRunId,
+      taskRunId: i % 2 ? load.id : null,
+      level,
+      message: `a line at level ${level}`,
+      timestamp: new Date(now + i).toISOString(),
+      leaseToken: flowRunLeaseToken,
+    })),
+  });
+  const points = [1, 2, 3, 4].flatMap((step) => [
+    { name: "loss", value: 1 / step, step },
+    { name: "val_loss", value: 1.2 / step, step },
+  ]);
+  await client.artifacts.create.mutate({ flowRunId, type: "metrics", data: { points }, leaseToken: flowRunLeaseToken });
+  await client.flowRuns.setState.mutate({
+    id: flowRunId,
+    state: { type: "COMPLETED" },
+    result: { value: { text: "hello", count: 3, ok: true, missing: null, items: [1, 2] } },
+    leaseToken: flowRunLeaseToken,
+  });
+}
 
 afterAll(async () => {
   clearInterval(heartbeat);
@@ -178,10 +219,39 @@ function audit(): Audit {
   };
 }
 
-const PAGES: { name: string; path: () => string; heading: RegExp; badges: boolean }[] = [
-  { name: "dashboard", path: () => "/", heading: /Dashboard/, badges: false },
+interface ThemedPage {
+  name: string;
+  path: () => string;
+  heading: RegExp;
+  badges: boolean;
+  /** What to wait for (or do) once the heading is there. */
+  ready?: (page: Page) => Promise<void>;
+}
+
+const PAGES: ThemedPage[] = [
+  { name: "dashboard", path: () => "/", heading: /Dashboard/, badges: false, ready: (page) => page.getByTestId("runs-chart").locator("svg").first().waitFor() },
   { name: "runs", path: () => "/runs", heading: /Flow runs/, badges: true },
   { name: "run", path: () => `/runs/${runId}`, heading: /theme-failed/, badges: true },
+  {
+    name: "run-graph",
+    path: () => `/runs/${tasksRunId}`,
+    heading: /theme-tasks/,
+    badges: true,
+    ready: async (page) => {
+      await page.getByTestId("task-graph").locator(".react-flow__node").first().waitFor();
+      await page.getByTestId("metric-chart").first().waitFor();
+    },
+  },
+  {
+    name: "run-timeline",
+    path: () => `/runs/${tasksRunId}`,
+    heading: /theme-tasks/,
+    badges: true,
+    ready: async (page) => {
+      await page.getByRole("tab", { name: "Timeline" }).click();
+      await page.locator(".task-timeline li").first().waitFor();
+    },
+  },
   { name: "deployments", path: () => "/deployments", heading: /Deployments/, badges: false },
   { name: "work-pools", path: () => "/work-pools", heading: /Work pools/, badges: false },
   { name: "kinds", path: () => "/kinds", heading: /Task kinds/, badges: false },
@@ -201,7 +271,7 @@ for (const scheme of ["dark", "light"] as const) {
       await page?.close();
     });
 
-    test.for(PAGES)(`$name: text, muted text, links and state badges reach ${AA}:1`, async ({ name, path, heading, badges }, { onTestFailed }) => {
+    test.for(PAGES)(`$name: text, muted text, links and state badges reach ${AA}:1`, async ({ name, path, heading, badges, ready }, { onTestFailed }) => {
       onTestFailed(async () => {
         const file = await saveScreenshot(page, `theme-${scheme}-${name}`);
         if (file) console.error(`Screenshot: ${file}`);
@@ -209,7 +279,7 @@ for (const scheme of ["dark", "light"] as const) {
       });
       await page.goto(`${baton.url}${path()}`);
       await page.getByRole("heading", { level: 1, name: heading }).waitFor();
-      if (name === "dashboard") await page.getByTestId("runs-chart").locator("svg").first().waitFor();
+      await ready?.(page);
       const result = await page.evaluate(audit);
       // For a look at the theme: BATON_THEME_SCREENSHOTS=1 keeps every page under test-results/.
       if (process.env.BATON_THEME_SCREENSHOTS) await saveScreenshot(page, `theme-${scheme}-${name}`);

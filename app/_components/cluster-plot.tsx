@@ -18,8 +18,8 @@ export interface PlotCluster {
   terms: string[];
 }
 
-/** Colour-blind-safe (Okabe–Ito first), in cluster order. */
-const COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#7c3aed", "#4b5563"];
+/** Colour-blind-safe (Okabe–Ito first), in cluster order: globals.css's --series-N, light and dark. */
+const COLOURS = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => `var(--series-${n})`);
 const SIZE = 320;
 const PAD = 24;
 
@@ -52,7 +52,7 @@ export function ClusterPlot({ points, clusters, axes = ["component 1", "componen
           {axes[1]}
         </text>
         {points.map((p, i) => (
-          <circle key={i} cx={sx(p.x)} cy={sy(p.y)} r={4} fill={clusterColour(p.cluster)} fillOpacity={0.8} data-testid="plot-point">
+          <circle key={i} cx={sx(p.x)} cy={sy(p.y)} r={4} style={{ fill: clusterColour(p.cluster) }} fillOpacity={0.8} data-testid="plot-point">
             <title>{`cluster ${p.cluster}${p.label ? `: ${p.label.length > 160 ? `${p.label.slice(0, 160)}…` : p.label}` : ""}`}</title>
           </circle>
         ))}
