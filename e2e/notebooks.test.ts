@@ -4,8 +4,12 @@
  * the tab and see the outputs (chunk previews, the cluster plot with its legend); reload and see
  * them again, read back from the blob store; change encode's parameters and see it and the
  * cluster go stale while the pdf stays fresh; run the stale cells and see everything fresh; deploy
- * it to a node pool (its runs on a worker: test/worker/notebook-pipeline.test.ts).
+ * it to a node pool, close the tab, run it on a `baton worker start` process, and see the run's
+ * outputs rendered as the notebook renders them.
  */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -14,6 +18,38 @@ import { launchChromium, saveScreenshot } from "./helpers/browser";
 
 const PDF = path.join(ROOT, "test/fixtures/pdfs/shared-mime-info-spec.pdf");
 let baton: BatonProcess;
+let worker: { child: ChildProcess; output: () => string; polling: Promise<void> } | undefined;
+const workerDir = fs.mkdtempSync(path.join(os.tmpdir(), "baton-e2e-nb-worker-"));
+
+/** A call to the API as the page's user (auth is off): a query by GET, a mutation by POST. */
+async function trpc(procedure: string, input: unknown, method: "GET" | "POST" = "POST"): Promise<unknown> {
+  const url = `${baton.apiUrl}/trpc/${procedure}${method === "GET" ? `?input=${encodeURIComponent(JSON.stringify(input))}` : ""}`;
+  const res = await fetch(url, method === "GET" ? {} : { method, headers: { "content-type": "application/json" }, body: JSON.stringify(input) });
+  const body = (await res.json()) as { result?: { data: unknown }; error?: { message: string } };
+  if (!res.ok || !body.result) throw new Error(`${procedure}: ${body.error?.message ?? res.status}`);
+  return body.result.data;
+}
+
+/** `baton worker start` on a pool, as an operator starts one. */
+function startWorker(pool: string) {
+  let out = "";
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/baton.mjs"), "worker", "start", "-p", pool, "--name", "e2e-notebook-worker"], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1", BATON_API_URL: baton.apiUrl, BATON_WORKER_CLAIM_WAIT_MS: "3000", BATON_WORKER_DATA_DIR: workerDir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (out += d));
+  const polling = (async () => {
+    const deadline = Date.now() + 60_000;
+    while (!/polling pool/.test(out)) {
+      if (child.exitCode !== null) throw new Error(`the worker exited (${child.exitCode}):\n${out}`);
+      if (Date.now() > deadline) throw new Error(`the worker did not start polling:\n${out}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  return { child, output: () => out, polling };
+}
 let browser: Browser;
 let page: Page;
 
@@ -25,6 +61,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (worker && worker.child.exitCode === null && worker.child.signalCode === null) {
+    const exited = new Promise((r) => worker!.child.once("exit", r));
+    worker.child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill("SIGKILL");
+  }
+  fs.rmSync(workerDir, { recursive: true, force: true });
   await browser?.close();
   await baton?.stop();
 });
@@ -122,6 +165,30 @@ describe("notebooks in the browser", () => {
     await page.getByTestId("deploy-notebook").click();
     await page.getByTestId("deploy-status").getByText(/Deployed as Spec clusters\/notebook/).waitFor();
     expect(await page.getByTestId("deploy-status").textContent()).toMatch(/pipeline:[0-9a-f-]{36}@3/);
+
+    // Its runs need no browser: a Node worker process runs one, with the notebook's tab gone.
+    const deploymentId = (await page.getByTestId("deploy-status").getByRole("link").getAttribute("href"))!.split("/").pop()!;
+    const notebookUrl = page.url();
+    await page.goto("about:blank");
+    worker = startWorker("nodes");
+    await worker.polling;
+    const run = (await trpc("deployments.run", { deployment: deploymentId })) as { id: string };
+    const deadline = Date.now() + 90_000;
+    let state = "";
+    while (!["COMPLETED", "FAILED", "CRASHED", "CANCELLED"].includes(state)) {
+      if (Date.now() > deadline) throw new Error(`the run is ${state} after 90 s:\n${worker.output()}`);
+      await new Promise((r) => setTimeout(r, 300));
+      state = ((await trpc("flowRuns.get", { id: run.id }, "GET")) as { stateType: string }).stateType;
+    }
+    expect(state, worker.output()).toBe("COMPLETED");
+    // Its outputs render as the notebook's do.
+    await page.goto(notebookUrl);
+    await page.getByTestId("notebook-run").getByRole("link", { name: /./ }).first().click();
+    await page.waitForURL(new RegExp(`/runs/${run.id}$`));
+    const ranCluster = page.locator('[data-testid="run-cell"][data-cell="cluster-1"]');
+    await ranCluster.getByTestId("cluster-plot").waitFor();
+    expect(await ranCluster.getByTestId("cluster-legend").locator("li").count()).toBeGreaterThan(1);
+    expect(await page.locator('[data-testid="run-cell"][data-cell="pdf-1"]').getByTestId("result-summary").textContent()).toMatch(/shared-mime-info-spec\.pdf: \d+ pages/);
 
     // The list shows it, saved with its version.
     await page.goto(`${baton.url}/notebooks`);

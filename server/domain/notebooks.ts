@@ -4,9 +4,9 @@
  * when, so two members editing one notebook never overwrite each other silently. Every save is
  * checked whole — steps, parameters, wiring, cycles, results — before anything is written.
  */
-import { and, asc, desc, eq, getTableColumns, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, inArray, like, sql } from "drizzle-orm";
 import { deployments, flowRuns, flows, notebooks, notebookVersions, results } from "../../drizzle/schema";
-import { cellProblems, parsePipelineEntrypoint, pipelineEntrypoint, UPLOAD_STEP, zCells, type Cell, type CellInput } from "../../common/notebook";
+import { cellProblems, parsePipelineEntrypoint, PIPELINE_PREFIX, pipelineEntrypoint, UPLOAD_STEP, zCells, type Cell, type CellInput } from "../../common/notebook";
 import type { Db, DbOrTx } from "../db/client";
 import { AppError } from "../errors";
 import { createDeployment, updateDeployment, type DeploymentView } from "./deployments";
@@ -233,4 +233,25 @@ export async function pipelineOfRun(opts: { db: DbOrTx; workspaceId: string; flo
     }),
   );
   return { notebookId: notebook.id, name: notebook.name, version: notebook.version, cells: notebook.cells, files };
+}
+
+export interface NotebookRun {
+  id: string;
+  name: string;
+  stateType: (typeof flowRuns.stateType.enumValues)[number];
+  stateName: string;
+  deploymentName: string;
+  createdAt: Date;
+}
+
+/** The latest runs of the notebook's deployments (every version), newest first. */
+export async function listNotebookRuns(opts: { db: DbOrTx; workspaceId: string; id: string; limit?: number }): Promise<NotebookRun[]> {
+  const notebook = await getNotebook(opts);
+  return opts.db
+    .select({ id: flowRuns.id, name: flowRuns.name, stateType: flowRuns.stateType, stateName: flowRuns.stateName, deploymentName: deployments.name, createdAt: flowRuns.createdAt })
+    .from(flowRuns)
+    .innerJoin(deployments, eq(deployments.id, flowRuns.deploymentId))
+    .where(and(eq(deployments.workspaceId, opts.workspaceId), like(deployments.entrypoint, `${PIPELINE_PREFIX}${notebook.id}@%`)))
+    .orderBy(desc(flowRuns.createdAt))
+    .limit(opts.limit ?? 20);
 }

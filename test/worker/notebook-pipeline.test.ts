@@ -66,6 +66,9 @@ describe("a deployed notebook", () => {
     const flowResult = (await h.client.results.ofRun.query({ flowRunId: run.id }))!.value as { cells: Record<string, { taskRunId: string | null }> };
     expect(flowResult.cells.groups!.taskRunId).toBe(byName.get("groups")!.id);
 
+    expect((await h.client.notebooks.runs.query({ id: nb.id })).map((r) => [r.id, r.stateType, r.deploymentName])).toEqual([[run.id, "COMPLETED", "notebook"]]);
+    expect(byName.get("groups")!.kind).toBe("cluster");
+
     // Saved again and deployed again: the same deployment, the new version.
     await h.client.notebooks.save.mutate({ id: nb.id, expectedVersion: 1, cells: (await h.client.notebooks.get.query({ id: nb.id })).cells });
     const again = await h.client.notebooks.deploy.mutate({ id: nb.id, workPool: "nb-node" });

@@ -53,7 +53,7 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
   const { runtime, info, error: runtimeError } = useTaskRuntime();
   const [cells, setCells] = useState<Cell[]>(notebook.cells);
   const [saved, setSaved] = useState({ version: notebook.version, by: notebook.updatedBy, cells: JSON.stringify(notebook.cells) });
-  const [saveState, setSaveState] = useState<{ busy?: boolean; error?: string; ok?: string }>({});
+  const [saveState, setSaveState] = useState<{ busy?: boolean; error?: string; conflict?: boolean; ok?: string }>({});
   /** Outputs by result id: loaded from the store, or just made. */
   const [outputs, setOutputs] = useState<Map<string, unknown>>(new Map());
   const [activity, setActivity] = useState<Record<string, TaskActivityState>>({});
@@ -93,7 +93,8 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
         setSaved({ version: nb.version, by: nb.updatedBy, cells: JSON.stringify(toSave) });
         setSaveState({ ok: `Saved version ${nb.version}` });
       } catch (err) {
-        setSaveState({ error: (err as Error).message });
+        const conflict = (err as { data?: { code?: string } }).data?.code === "CONFLICT";
+        setSaveState({ error: (err as Error).message, conflict });
       }
     },
     [api, notebook.id, saved.version],
@@ -221,6 +222,11 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
             </button>
             <span role="status" aria-live="polite" data-testid="save-status">
               {saveState.error ? <span className="feedback-error">{saveState.error}</span> : saveState.ok ? <span className="feedback-ok">{saveState.ok}</span> : null}
+              {saveState.conflict ? (
+                <button type="button" className="button button-small" onClick={() => window.location.reload()} data-testid="reload-notebook">
+                  Reload their version (your changes here are dropped)
+                </button>
+              ) : null}
             </span>
           </div>
         ) : null}

@@ -9,6 +9,7 @@ import { notFound } from "next/navigation";
 import { getViewer } from "@/app/_lib/viewer";
 import { serverCaller } from "@/server/api/server-caller";
 import { NotebookEditor } from "./notebook-editor";
+import { NotebookRuns } from "./notebook-runs";
 
 export const dynamic = "force-dynamic";
 
@@ -29,12 +30,14 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
 export default async function NotebookPage({ params }: { params: Params }) {
   const { id } = await params;
   const [notebook, viewer] = await Promise.all([load(id), getViewer()]);
+  const runs = await (await serverCaller()).notebooks.runs({ id: notebook.id });
   return (
     <>
       <nav className="breadcrumbs" aria-label="Breadcrumbs">
         <Link href="/notebooks">Notebooks</Link>
       </nav>
       <NotebookEditor notebook={notebook} canEdit={viewer.canEdit} workspace={viewer.workspace} />
+      <NotebookRuns notebookId={notebook.id} runs={runs} />
     </>
   );
 }

@@ -5,10 +5,10 @@
 import { z } from "zod";
 import { zCell, zCells } from "../../../common/notebook";
 import { requireFlowRunInScope } from "../../auth/scope";
-import { createNotebook, deleteNotebook, deployNotebook, getNotebook, listNotebooks, listNotebookVersions, pipelineOfRun, saveNotebook } from "../../domain/notebooks";
+import { createNotebook, deleteNotebook, deployNotebook, getNotebook, listNotebookRuns, listNotebooks, listNotebookVersions, pipelineOfRun, saveNotebook } from "../../domain/notebooks";
 import { createTRPCRouter, editorProcedure, viewerProcedure, workerReadProcedure, zDate, zId, zLimit, zName } from "../trpc";
 import { deploymentOutput } from "./deployments";
-import { deletedOutput, zCursor, zRef } from "./inputs";
+import { deletedOutput, zCursor, zRef, zStateType } from "./inputs";
 
 const zVersion = z.number().int("must be a whole number").min(1, "must be 1 or more");
 
@@ -62,6 +62,12 @@ export const notebooksRouter = createTRPCRouter({
     .input(z.object({ id: zId, workPool: zRef("work pool"), workQueue: zRef("work queue").nullish(), deploymentName: zName.optional() }))
     .output(deploymentOutput)
     .mutation(({ ctx, input }) => deployNotebook({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
+
+  /** The latest runs of its deployments, newest first. */
+  runs: viewerProcedure
+    .input(z.object({ id: zId, limit: z.number().int().min(1).max(100).optional() }))
+    .output(z.array(z.object({ id: zId, name: z.string(), stateType: zStateType, stateName: z.string(), deploymentName: z.string(), createdAt: zDate })))
+    .query(({ ctx, input }) => listNotebookRuns({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
 
   /** What a worker runs for a run of a deployed notebook: the version's cells, and the files they read (base64). */
   pipeline: workerReadProcedure
