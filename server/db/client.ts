@@ -222,6 +222,8 @@ function requireUrl(config: DatabaseConfig): string {
 
 async function openPglite(dataDir: string): Promise<Database> {
   const { PGlite } = await import("@electric-sql/pglite");
+  // pg_trgm serves the run list's name search (drizzle/0017): PGlite has it only when loaded here.
+  const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
   const inMemory = dataDir.startsWith("memory://");
@@ -231,7 +233,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   const lock = inMemory ? undefined : await lockDataDir(dataDir);
   let client: InstanceType<typeof PGlite>;
   try {
-    client = await PGlite.create(inMemory ? dataDir : path.resolve(dataDir));
+    client = await PGlite.create(inMemory ? dataDir : path.resolve(dataDir), { extensions: { pg_trgm } });
   } catch (err) {
     lock?.release();
     throw err;

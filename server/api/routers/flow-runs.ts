@@ -22,6 +22,8 @@ export const flowRunOutput = z.object({
   workQueueId: zId.nullable(),
   workQueueName: z.string().nullable(),
   parentFlowRunId: zId.nullable(),
+  /** The delivered code it runs, `sha256:<hex>` (its deployment's when it was made); null: the worker's checkout. */
+  codeVersion: z.string().nullable(),
   ...runFields,
   idempotencyKey: z.string().nullable(),
 });
@@ -43,6 +45,13 @@ const runPolicyInput = zRunPolicy.shape;
 
 export const zIdempotencyKey = z.string().trim().min(1, "must not be empty").max(500);
 const byId = z.object({ id: zId });
+
+/** Name search: blank means none; long enough for any name a person types, short enough to stay cheap. */
+const zRunSearch = z
+  .string()
+  .trim()
+  .max(200, "must be at most 200 characters")
+  .transform((s) => s || undefined);
 
 export const flowRunsRouter = createTRPCRouter({
   create: workerProcedure
@@ -104,8 +113,18 @@ export const flowRunsRouter = createTRPCRouter({
           workPool: zRef("work pool").optional(),
           tags: zTags.optional(),
           parentFlowRunId: zId.optional(),
+          /** Created at or after this time (inclusive). */
+          createdAfter: zIsoDateInput.optional(),
+          /** Created before this time (exclusive). */
+          createdBefore: zIsoDateInput.optional(),
+          /** A part of the name, case-insensitive, matched literally (% and _ are plain characters). */
+          search: zRunSearch.optional(),
           limit: z.number().int("must be a whole number").min(1).max(500).optional(),
           cursor: zCursor,
+        })
+        .refine((f) => !f.createdAfter || !f.createdBefore || f.createdAfter < f.createdBefore, {
+          path: ["createdBefore"],
+          error: "must be later than createdAfter",
         })
         .optional(),
     )
