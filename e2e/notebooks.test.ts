@@ -5,7 +5,8 @@
  * them again, read back from the blob store; change encode's parameters and see it and the
  * cluster go stale while the pdf stays fresh; run the stale cells and see everything fresh; deploy
  * it to a node pool, close the tab, run it on a `baton worker start` process, and see the run's
- * outputs rendered as the notebook renders them.
+ * outputs rendered as the notebook renders them; add a train cell, sent by itself to the node
+ * pool, and see its curves come back.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -190,9 +191,25 @@ describe("notebooks in the browser", () => {
     expect(await ranCluster.getByTestId("cluster-legend").locator("li").count()).toBeGreaterThan(1);
     expect(await page.locator('[data-testid="run-cell"][data-cell="pdf-1"]').getByTestId("result-summary").textContent()).toMatch(/shared-mime-info-spec\.pdf: \d+ pages/);
 
+    // A train cell goes to the node pool by itself and trains there on encode's vectors and the
+    // cluster labels: its loss and accuracy curves come back with its output.
+    await page.goto(notebookUrl);
+    await cell("cluster-1").getByTestId("cluster-plot").waitFor({ timeout: 30_000 });
+    await page.getByTestId("add-train").click();
+    expect(await cell("train-1").getByTestId("cell-target").inputValue()).toBe("nodes");
+    expect(await cell("train-1").getByTestId("input-embeddings").inputValue()).toBe("encode-1");
+    expect(await cell("train-1").getByTestId("input-labels").inputValue()).toBe("cluster-1");
+    await page.getByTestId("runtime-loading").waitFor({ state: "detached", timeout: 60_000 });
+    await cell("train-1").getByTestId("run-cell").click();
+    await waitForStates({ "encode-1": "fresh", "cluster-1": "fresh", "train-1": "fresh" });
+    expect(await cell("train-1").getByTestId("result-summary").textContent()).toMatch(/A logistic classifier of \d+ classes: validation accuracy/);
+    expect(await cell("train-1").getByTestId("task-result").getByTestId("metric-chart").count()).toBe(2);
+    expect(await cell("train-1").getByTestId("task-logs").textContent()).toMatch(/sent to pool nodes as run/);
+    await page.getByTestId("save-status").getByText(/Saved version 4/).waitFor();
+
     // The list shows it, saved with its version.
     await page.goto(`${baton.url}/notebooks`);
     const row = page.getByTestId("notebook-row").filter({ hasText: "Spec clusters" });
-    expect(await row.textContent()).toMatch(/Spec clusters\s*4\s*3/);
+    expect(await row.textContent()).toMatch(/Spec clusters\s*5\s*4/);
   });
 });

@@ -1,16 +1,20 @@
 "use client";
 /**
- * A task running in this tab, as it goes: a progress bar with the kind's message, the device it
- * ran on, its log lines and its error. `useTaskActivity` turns the task's events into this state.
+ * A task as it runs (in this tab, or on a pool): a progress bar with the kind's message, the
+ * device it ran on, its metrics as live curves, its log lines and its error. `useTaskActivity` turns the task's events into this state.
  */
 import { useCallback, useState } from "react";
+import { metricCharts } from "@/app/_lib/metrics";
 import type { TaskEvent } from "@/workers/browser/client";
+import { MetricChart } from "./metric-chart";
 import "./tasks.css";
 
 export interface TaskActivityState {
   progress?: { fraction: number; message?: string };
   device?: string;
   logs: string[];
+  /** Metric points as they arrive (a training's loss and accuracy by epoch): drawn live. */
+  metrics?: { name: string; value: number; step: number | null }[];
   error?: string;
 }
 
@@ -21,6 +25,7 @@ export function useTaskActivity() {
     if (e.type === "progress") setState((s) => ({ ...s, progress: { fraction: e.fraction, message: e.message } }));
     else if (e.type === "device") setState((s) => ({ ...s, device: e.device }));
     else if (e.type === "log") setState((s) => ({ ...s, logs: [...s.logs, `${e.level}: ${e.message}`] }));
+    else if (e.type === "metric") setState((s) => ({ ...s, metrics: [...(s.metrics ?? []), { name: e.name, value: e.value, step: e.step ?? null }] }));
   }, []);
   const fail = useCallback((error: string) => setState((s) => ({ ...s, error })), []);
   const reset = useCallback(() => setState({ logs: [] }), []);
@@ -41,6 +46,13 @@ export function TaskActivity({ state }: { state: TaskActivityState }) {
           )}
         </div>
       )}
+      {state.metrics?.length ? (
+        <div className="metric-grid" data-testid="live-metrics">
+          {metricCharts(state.metrics.map((m) => ({ ...m, timestamp: null }))).map((chart) => (
+            <MetricChart key={chart.title} chart={chart} />
+          ))}
+        </div>
+      ) : null}
       {state.logs.length > 0 && (
         <pre className="log-lines" data-testid="task-logs">
           {state.logs.join("\n")}

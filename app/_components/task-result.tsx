@@ -1,10 +1,13 @@
 "use client";
 /**
- * A task's result: a summary for the kinds Baton knows — vectors; clusters with their 2-D plot
+ * A task's result: a summary for the kinds Baton knows — vectors; a trained classifier with its
+ * loss and accuracy curves by epoch; clusters with their 2-D plot
  * (hover text from the texts behind the points, a legend with each cluster's terms); PDF pages
  * and chunks with text previews — and the whole result as JSON.
  */
+import { metricCharts } from "@/app/_lib/metrics";
 import { ClusterPlot, type PlotPoint } from "./cluster-plot";
+import { MetricChart } from "./metric-chart";
 import "./tasks.css";
 
 interface Vectors {
@@ -20,6 +23,14 @@ interface Clusters {
   silhouette: number;
   projection: { points: [number, number][]; explained?: [number, number] };
   clusters: { id: number; size: number; terms: { term: string }[] }[];
+}
+interface Trained {
+  model: { kind: string; classes: string[] };
+  history: { epoch: number; loss: number; accuracy: number; valLoss: number; valAccuracy: number }[];
+  bestEpoch: number;
+  epochsRun: number;
+  stoppedEarly: boolean;
+  validation: { size: number; loss: number; accuracy: number };
 }
 interface Pdf {
   metadata: { source: string; title: string | null; pageCount: number };
@@ -48,6 +59,28 @@ function Summary({ result, seconds, texts }: { result: unknown; seconds?: number
           {result.labels.length} texts in {result.k} clusters (silhouette {result.silhouette.toFixed(3)}){took}.
         </p>
         <ClusterPlot points={points} clusters={clusters} axes={axes} />
+      </>
+    );
+  }
+  if (has<Trained>(result, "history") && has<Trained>(result, "validation")) {
+    const points = result.history.flatMap((h) => [
+      { name: "loss", value: h.loss, step: h.epoch, timestamp: null },
+      { name: "val_loss", value: h.valLoss, step: h.epoch, timestamp: null },
+      { name: "accuracy", value: h.accuracy, step: h.epoch, timestamp: null },
+      { name: "val_accuracy", value: h.valAccuracy, step: h.epoch, timestamp: null },
+    ]);
+    return (
+      <>
+        <p data-testid="result-summary">
+          A {result.model.kind} classifier of {result.model.classes.length} classes: validation accuracy {(result.validation.accuracy * 100).toFixed(1)}% on{" "}
+          {result.validation.size} examples, best epoch {result.bestEpoch} of {result.epochsRun}
+          {result.stoppedEarly ? " (stopped early)" : ""}{took}.
+        </p>
+        <div className="metric-grid">
+          {metricCharts(points).map((chart) => (
+            <MetricChart key={chart.title} chart={chart} />
+          ))}
+        </div>
       </>
     );
   }

@@ -7,14 +7,15 @@
 import { ParameterForm } from "@/app/_components/parameter-form";
 import { TaskActivity, type TaskActivityState } from "@/app/_components/task-activity";
 import { ResultView } from "@/app/_components/task-result";
-import { formSchema, inputValue, UPLOAD_STEP, WIRES, type Cell, type UploadedFile } from "@/common/notebook";
+import { formSchema, inputValue, stepRunsOn, UPLOAD_STEP, WIRES, type Cell, type CellTarget, type UploadedFile } from "@/common/notebook";
 
-/** The steps a cell can be, in this landing: what a tab runs (training needs a pool). */
+/** The steps a cell can be: upload and the kinds; train is sent to a pool, the others run in the tab or on one. */
 export const NOTEBOOK_STEPS = [
   { kind: UPLOAD_STEP, label: "Upload", summary: "A file, into the blob store" },
   { kind: "pdf", label: "PDF", summary: "A PDF's pages and chunks" },
   { kind: "encode", label: "Encode", summary: "Texts to embeddings" },
   { kind: "cluster", label: "Cluster", summary: "Embeddings into clusters, with a 2-D plot" },
+  { kind: "train", label: "Train", summary: "A classifier on embeddings and labels, on a node pool (GPU pools for heavy work)" },
 ] as const;
 
 const sizeInWords = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
@@ -35,6 +36,9 @@ export function NotebookCell(props: {
   busy: boolean;
   onParameters(parameters: Record<string, unknown>): void;
   onInput(param: string, source: string | null): void;
+  /** Node pools a cell can be sent to. */
+  pools: string[];
+  onTarget(target: CellTarget): void;
   onUpload(file: File): void;
   onRun(): void;
   onRemove(): void;
@@ -47,6 +51,7 @@ export function NotebookCell(props: {
   const termsOutput = termsSource?.outputResultId ? props.outputs.get(termsSource.outputResultId) : undefined;
   const texts = termsSource && termsOutput ? (inputValue(termsSource.kind, "terms.texts", termsOutput) as string[]) : undefined;
   const outputError = (props.output as { error?: string } | undefined)?.error;
+  const runsInTab = stepRunsOn(cell.kind).includes("tab");
 
   return (
     <li className={`panel notebook-cell notebook-cell-${freshness}`} data-testid="notebook-cell" data-cell={cell.id} data-kind={cell.kind} data-state={freshness} aria-label={`Cell ${cell.id}`}>
@@ -57,7 +62,29 @@ export function NotebookCell(props: {
         <span className={`badge ${freshness === "fresh" ? "badge-completed" : freshness === "stale" ? "badge-warn" : "badge-neutral"}`} data-testid="cell-state">
           {props.running ? "running" : FRESHNESS_WORDS[freshness]}
         </span>
-        <span className="muted">runs in this tab</span>
+        {canEdit && cell.kind !== UPLOAD_STEP ? (
+          <label className="muted">
+            runs on{" "}
+            <select
+              value={cell.target === "tab" ? "" : cell.target.pool}
+              onChange={(e) => props.onTarget(e.target.value ? { pool: e.target.value } : "tab")}
+              disabled={props.busy}
+              data-testid="cell-target"
+            >
+              {runsInTab || cell.target === "tab" ? <option value="">this tab</option> : null}
+              {props.pools.map((p) => (
+                <option key={p} value={p}>
+                  pool {p}
+                </option>
+              ))}
+              {cell.target !== "tab" && !props.pools.includes(cell.target.pool) ? <option value={cell.target.pool}>pool {cell.target.pool}</option> : null}
+            </select>
+          </label>
+        ) : (
+          <span className="muted" data-testid="cell-target-text">
+            {cell.target === "tab" ? "runs in this tab" : `runs on pool ${cell.target.pool}`}
+          </span>
+        )}
         {canEdit ? (
           <span className="notebook-cell-actions">
             {cell.kind !== UPLOAD_STEP ? (

@@ -19,6 +19,7 @@ import {
   cellSignature,
   dagOrder,
   inputValue,
+  stepRunsOn,
   UPLOAD_STEP,
   WIRES,
   withParameter,
@@ -29,6 +30,7 @@ import type { TaskEvent } from "@/workers/browser/client";
 import { NotebookCell, NOTEBOOK_STEPS } from "./notebook-cell";
 import { resultBytes, resultValue, uploadResult } from "./cell-outputs";
 import { DeployNotebook } from "./deploy-notebook";
+import { runOnPool } from "./pool-run";
 import "../notebooks.css";
 
 type Notebook = RouterOutputs["notebooks"]["get"];
@@ -59,6 +61,12 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
   const [activity, setActivity] = useState<Record<string, TaskActivityState>>({});
   const [running, setRunning] = useState<string | null>(null);
   const abort = useRef<AbortController | null>(null);
+  /** The node pools a cell can be sent to. */
+  const [pools, setPools] = useState<string[]>([]);
+  useEffect(() => {
+    if (!canEdit) return;
+    void api.workPools.list.query().then((all) => setPools(all.filter((p) => p.type === "node").map((p) => p.name)), () => {});
+  }, [api, canEdit]);
   const cellsRef = useRef(cells);
   cellsRef.current = cells;
 
@@ -129,13 +137,33 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
       if (e.type === "progress") show({ ...state, progress: { fraction: e.fraction, message: e.message } });
       else if (e.type === "device") show({ ...state, device: e.device });
       else if (e.type === "log") show({ ...state, logs: [...state.logs, `${e.level}: ${e.message}`] });
+      else if (e.type === "metric") show({ ...state, metrics: [...(state.metrics ?? []), { name: e.name, value: e.value, step: e.step ?? null }] });
     };
     try {
       const params = await parametersOf(cell, all);
-      const result = await runtime.run(cell.kind, params, { signal, onEvent });
-      const id = await uploadResult(workspace, new Blob([JSON.stringify(result)]), "application/json");
+      let id: string;
+      let result: unknown;
+      if (cell.target === "tab") {
+        result = await runtime.run(cell.kind, params, { signal, onEvent });
+        id = await uploadResult(workspace, new Blob([JSON.stringify(result)]), "application/json");
+      } else {
+        const pool = cell.target.pool;
+        if (Object.values(params).some((v) => v instanceof ArrayBuffer)) throw new Error(`cell "${cell.id}": a file's bytes are read in the tab: run this cell in the tab`);
+        id = await runOnPool(api, {
+          kind: cell.kind,
+          pool,
+          parameters: params,
+          signal,
+          onRun: (r) => show({ ...state, logs: [...state.logs, `info: sent to pool ${pool} as run ${r.name}`] }),
+          onState: (name) => show({ ...state, progress: { fraction: state.progress?.fraction ?? 0, message: `${name} on pool ${pool}` } }),
+          onLog: (level, message) => show({ ...state, logs: [...state.logs, `${level >= 40 ? "error" : level >= 30 ? "warn" : level >= 20 ? "info" : "debug"}: ${message}`] }),
+          onMetric: (name, value, step) => show({ ...state, metrics: [...(state.metrics ?? []), { name, value, step }] }),
+        });
+        result = await resultValue(api, id);
+      }
       setOutputs((m) => new Map(m).set(id, result));
-      show({ ...state, progress: { fraction: 1, message: "done" } });
+      // The output's own curves replace the live ones, which may have missed points.
+      show({ ...state, metrics: undefined, progress: { fraction: 1, message: "done" } });
       return { ...cell, outputResultId: id, outputSignature: cellSignature(cell, all) };
     } catch (err) {
       show({ ...state, error: (err as Error).message });
@@ -193,7 +221,9 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
   }
 
   function addCell(kind: string) {
-    setCells((cs) => [...cs, { id: newCellId(cs, kind), kind, parameters: {}, inputs: autoWire(cs, kind), target: "tab" }]);
+    // A kind a tab cannot run goes to the first node pool.
+    const target = stepRunsOn(kind).includes("tab") || pools.length === 0 ? ("tab" as const) : { pool: pools[0]! };
+    setCells((cs) => [...cs, { id: newCellId(cs, kind), kind, parameters: {}, inputs: autoWire(cs, kind), target }]);
   }
 
   const busy = running !== null;
@@ -268,6 +298,8 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
                 return { ...c, inputs };
               })
             }
+            pools={pools}
+            onTarget={(target) => setCell(cell.id, (c) => ({ ...c, target }))}
             onUpload={(file) => upload(cell, file)}
             onRun={() => runStale(cell.id)}
             onRemove={() => setCells((cs) => cs.filter((c) => c.id !== cell.id).map((c) => ({ ...c, inputs: Object.fromEntries(Object.entries(c.inputs).filter(([, src]) => src !== cell.id)) })))}
