@@ -260,6 +260,30 @@ export interface DeploymentPolicyColumn {
   requirements?: Record<string, unknown>;
 }
 
+/**
+ * Delivered code (server/domain/code-bundles.ts): a flow bundled with its local imports by
+ * `baton deploy`, once per workspace and content hash (`version`, `sha256:<hex>`). Deployments
+ * point at the version they were last deployed with; runs keep the one they were made with.
+ */
+export const codeBundles = pgTable(
+  "code_bundles",
+  {
+    id: id(),
+    workspaceId: workspaceRef(),
+    version: text("version").notNull(),
+    /** One ES module; Baton's SDK, npm packages and Node's built-ins stay imports. */
+    source: text("source").notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+    /** The npm packages it imports, with the version ranges the project asked for. */
+    dependencies: jsonb("dependencies").$type<Record<string, string>>().notNull().default({}),
+    /** The files that went into it, relative to where it was deployed from. */
+    files: jsonb("files").$type<string[]>().notNull().default([]),
+    createdBy: text("created_by"),
+    createdAt: created(),
+  },
+  (t) => [uniqueIndex("code_bundles_workspace_version_key").on(t.workspaceId, t.version)],
+);
+
 export const deployments = pgTable(
   "deployments",
   {
@@ -273,6 +297,9 @@ export const deployments = pgTable(
     description: text("description"),
     /** Where the worker finds the flow code, e.g. `examples/hello.ts:hello`. */
     entrypoint: text("entrypoint"),
+    /** The code delivered with it (`baton deploy`); null: workers run `entrypoint` from their checkout. */
+    codeBundleId: uuid("code_bundle_id").references(() => codeBundles.id, { onDelete: "set null" }),
+    codeVersion: text("code_version"),
     /** Default parameters, merged under a run's overrides. */
     parameters: jsonb("parameters").$type<Record<string, unknown>>().notNull().default({}),
     /** JSON schema the merged parameters must satisfy. */
@@ -412,6 +439,9 @@ export const flowRuns = pgTable(
     requirements: jsonb("requirements").$type<Record<string, unknown>>().notNull().default({}),
     idempotencyKey: text("idempotency_key"),
     /** Who triggered it: a user, the scheduler, a parent run. */
+    /** The delivered code it runs: its deployment's when it was made (re-deploying does not change it). */
+    codeBundleId: uuid("code_bundle_id").references(() => codeBundles.id, { onDelete: "set null" }),
+    codeVersion: text("code_version"),
     createdBy: text("created_by"),
     /** The lease: which worker holds the run and the token its reports must carry. */
     workerId: uuid("worker_id").references(() => workers.id, { onDelete: "set null" }),

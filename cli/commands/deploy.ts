@@ -15,6 +15,7 @@ import { describeSchedule } from "../../common/schedule-description";
 import { clientErrorCode } from "../../server/client";
 import { parameterSchemaOf, runPolicyOf } from "../../sdk/schema";
 import { EntrypointError, loadFlow, parseEntrypoint } from "../../workers/node/entrypoints";
+import { BundleError, bundleFlow, type FlowBundle } from "../bundle";
 import { kindOfEntrypoint } from "../../workers/kinds/registry";
 import { apiContext, print, printJson, type ApiContext } from "../context";
 import { CliError } from "../errors";
@@ -38,6 +39,7 @@ interface DeployOptions {
   jobVariables?: string;
   flow?: string;
   json?: boolean;
+  bundle: boolean;
 }
 
 export function deployCommand(): Command {
@@ -58,6 +60,7 @@ export function deployCommand(): Command {
     .option("--version <version>", "a version label")
     .option("--flow <name>", "kind: deployments only: the flow it belongs to (default: the kind's name)")
     .option("--job-variables <json>", `overrides of the pool's job template, e.g. '{"env": {"LOG_LEVEL": "debug"}}' (keys: command, env, workingDir)`)
+    .option("--no-bundle", "don't deliver the code: workers run the entrypoint from their own checkout (run them from the same place in it)")
     .option("--json", "print JSON")
     .action(async (entrypoint: string, opts: DeployOptions, command: Command) => {
       if (opts.cron && opts.interval) throw new CliError("Give --cron or --interval, not both");
@@ -88,8 +91,19 @@ export function deployCommand(): Command {
       } catch (err) {
         throw new CliError(err instanceof EntrypointError ? err.message : `could not load ${file}: ${(err as Error).message}`);
       }
+      // The flow and its local imports, as one module kept by the server under its hash: any
+      // worker of the pool runs exactly this version, without this checkout.
+      let code: FlowBundle | null = null;
+      if (opts.bundle) {
+        try {
+          code = await bundleFlow(relative, process.cwd());
+        } catch (err) {
+          throw new CliError(err instanceof BundleError ? err.message : `could not bundle ${file}: ${(err as Error).message}`);
+        }
+      }
       const { client } = apiContext(command);
       const fields = {
+        code: code ? { source: code.source, dependencies: code.dependencies, files: code.files } : null,
         entrypoint: stored,
         parameterSchema: parameterSchemaOf(definition),
         // Sent whole, so an update drops retries (or a timeout) the flow no longer declares.
@@ -115,16 +129,28 @@ export function deployCommand(): Command {
       }
       if (opts.json) return printJson(deployment);
       printDeployed(verb, deployment);
-      if (deployment.workPoolName) print(`Work it: baton worker start -p ${deployment.workPoolName}  (from this checkout)`);
+      if (deployment.workPoolName) {
+        print(`Work it: baton worker start -p ${deployment.workPoolName}  ${code ? "(on any machine with Baton installed)" : "(from this checkout)"}`);
+      }
     });
 }
 
 type Deployment = Awaited<ReturnType<ApiContext["client"]["deployments"]["create"]["mutate"]>>;
 
+/** `sha256:1f2e3d4c5b6a (3 files, 4.1 KB; imports zod@^4.1)`, or where workers find it instead. */
+export function describeCode(d: Pick<Deployment, "codeVersion" | "code" | "entrypoint">): string {
+  if (d.entrypoint?.startsWith("kind:")) return "a built-in task kind";
+  if (!d.codeVersion || !d.code) return "from each worker's checkout (deployed with --no-bundle)";
+  const deps = Object.entries(d.code.dependencies).sort(([a], [b]) => a.localeCompare(b)).map(([n, v]) => `${n}@${v}`);
+  const size = d.code.sizeBytes < 10_240 ? `${(d.code.sizeBytes / 1024).toFixed(1)} KB` : `${Math.round(d.code.sizeBytes / 1024)} KB`;
+  return `${d.codeVersion.slice(0, 19)} (${d.code.files.length} file${d.code.files.length === 1 ? "" : "s"}, ${size}${deps.length ? `; imports ${deps.join(", ")}` : ""})`;
+}
+
 function printDeployed(verb: string, deployment: Deployment): void {
   const where = deployment.workPoolName ? ` → pool ${deployment.workPoolName}${deployment.workQueueName ? `/${deployment.workQueueName}` : ""}` : "";
   print(`${verb} deployment ${out.bold(`${deployment.flowName}/${deployment.name}`)} (${deployment.entrypoint})${where}`);
   for (const s of deployment.schedules) print(`  schedule: ${describeSchedule(s)}`);
+  print(`  code: ${describeCode(deployment)}`);
   print(`Run it: baton deployment run ${deployment.flowName}/${deployment.name}`);
 }
 

@@ -1,4 +1,5 @@
 /** `baton deployment …`: list, inspect, run, pause, resume and delete deployments (a flow plus where, when and how). */
+import { describeCode } from "./deploy";
 import { Command, Option } from "commander";
 import { describeSchedule } from "../../common/schedule-description";
 import type { BatonClient } from "../../server/client";
@@ -72,6 +73,7 @@ export function deploymentCommand(): Command {
           ["Version", d.version],
           ["Description", d.description],
           ["Entrypoint", d.entrypoint],
+          ["Code", describeCode(d)],
           ["Work pool", d.workPoolName],
           ["Work queue", d.workQueueName],
           ["Status", d.paused ? out.yellow("paused") : out.green("ready")],

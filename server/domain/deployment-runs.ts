@@ -74,6 +74,7 @@ export async function createDeploymentRun(opts: DeploymentRunOptions): Promise<F
     name: opts.name,
     autoScheduled: opts.autoScheduled,
     policy: deploymentRunPolicy(deployment.policy),
+    code: { bundleId: deployment.codeBundleId, version: deployment.codeVersion },
     actor: opts.actor,
   });
 }

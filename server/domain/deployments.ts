@@ -5,10 +5,11 @@
  * request leaves nothing.
  */
 import { and, asc, eq, type SQL } from "drizzle-orm";
-import { deployments, flowRuns, flows, workPools, workQueues } from "../../drizzle/schema";
+import { codeBundles, deployments, flowRuns, flows, workPools, workQueues } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import { setRunStates } from "../engine/transitions";
 import { AppError } from "../errors";
+import { storeCodeBundle, type CodeInput } from "./code-bundles";
 import { checkRunPolicy, policyFromParameterSchema, type DeploymentRunPolicy } from "./deployment-policy";
 import { checkSchedules, replaceSchedules, schedulesOf, type ScheduleInput, type ScheduleRow } from "./deployment-schedules";
 import { findFlow, findOrCreateFlow } from "./flows";
@@ -24,10 +25,14 @@ export type DeploymentView = DeploymentRow & {
   workPoolName: string | null;
   workQueueName: string | null;
   schedules: ScheduleRow[];
+  /** What its delivered code imports and was made from (null: none delivered). */
+  code: { dependencies: Record<string, string>; files: string[]; sizeBytes: number; createdAt: Date } | null;
 };
 
 /** The fields create and update share (update takes each as "leave unchanged" when absent). */
 export interface DeploymentFields {
+  /** Its flow's code, delivered with it (null: the worker's checkout again). */
+  code?: CodeInput | null;
   version?: string | null;
   description?: string | null;
   entrypoint?: string | null;
@@ -50,9 +55,16 @@ export interface DeploymentFields {
 
 async function views(db: DbOrTx, where: SQL | undefined): Promise<DeploymentView[]> {
   const rows = await db
-    .select({ deployment: deployments, flowName: flows.name, workPoolName: workPools.name, workQueueName: workQueues.name })
+    .select({
+      deployment: deployments,
+      flowName: flows.name,
+      workPoolName: workPools.name,
+      workQueueName: workQueues.name,
+      code: { dependencies: codeBundles.dependencies, files: codeBundles.files, sizeBytes: codeBundles.sizeBytes, createdAt: codeBundles.createdAt },
+    })
     .from(deployments)
     .innerJoin(flows, eq(flows.id, deployments.flowId))
+    .leftJoin(codeBundles, eq(codeBundles.id, deployments.codeBundleId))
     .leftJoin(workPools, eq(workPools.id, deployments.workPoolId))
     .leftJoin(workQueues, eq(workQueues.id, deployments.workQueueId))
     .where(where)
@@ -64,6 +76,7 @@ async function views(db: DbOrTx, where: SQL | undefined): Promise<DeploymentView
     workPoolName: r.workPoolName,
     workQueueName: r.workQueueName,
     schedules: schedules.get(r.deployment.id) ?? [],
+    code: r.code && r.code.sizeBytes !== null ? (r.code as NonNullable<DeploymentView["code"]>) : null,
   }));
 }
 
@@ -190,8 +203,16 @@ function splitPolicy(fields: Pick<DeploymentFields, "parameterSchema" | "policy"
   return { parameterSchema, policy: given ?? carried };
 }
 
+/** The columns that say which delivered code a deployment runs: stored first when new. */
+async function codeColumns(db: DbOrTx, workspaceId: string, code: CodeInput | null | undefined, actor: string) {
+  if (code === undefined) return {};
+  if (code === null) return { codeBundleId: null, codeVersion: null };
+  const bundle = await storeCodeBundle({ db, workspaceId, code, actor });
+  return { codeBundleId: bundle.id, codeVersion: bundle.version };
+}
+
 export async function createDeployment(
-  input: DeploymentFields & { db: DbOrTx; workspaceId: string; flow: string; name: string },
+  input: DeploymentFields & { db: DbOrTx; workspaceId: string; flow: string; name: string; actor?: string },
 ): Promise<DeploymentView> {
   const split = { ...input, ...splitPolicy(input) };
   const opts = { ...split, parameterSchema: kindSchemaFor(split.entrypoint, split.parameterSchema) };
@@ -200,9 +221,11 @@ export async function createDeployment(
   const id = await opts.db.transaction(async (tx) => {
     const flow = await findOrCreateFlow({ db: tx, workspaceId: opts.workspaceId, ref: opts.flow });
     const placement = await resolvePlacement({ db: tx, workspaceId: opts.workspaceId, ...pick(opts) });
+    const code = await codeColumns(tx, opts.workspaceId, opts.code, opts.actor ?? "user");
     const [row] = await tx
       .insert(deployments)
       .values({
+        ...code,
         workspaceId: opts.workspaceId,
         flowId: flow.id,
         name: opts.name,
@@ -236,6 +259,7 @@ export async function updateDeployment(opts: {
   workspaceId: string;
   ref: string;
   patch: DeploymentFields & { name?: string };
+  actor?: string;
 }): Promise<DeploymentView> {
   const split = { ...opts.patch, ...splitPolicy(opts.patch) };
   const current = await findDeployment({ db: opts.db, workspaceId: opts.workspaceId, ref: opts.ref });
@@ -256,11 +280,12 @@ export async function updateDeployment(opts: {
       ...pick(patch),
       currentWorkPoolId: current.workPoolId,
     });
-    const { workPool: _p, workQueue: _q, schedules, tags, ...columns } = patch;
+    const { workPool: _p, workQueue: _q, schedules, tags, code, ...columns } = patch;
     await tx
       .update(deployments)
       .set({
         ...columns,
+        ...(await codeColumns(tx, opts.workspaceId, code, opts.actor ?? "user")),
         ...(tags ? { tags: [...new Set(tags)] } : {}),
         ...(placement ?? {}),
         updatedAt: new Date(),

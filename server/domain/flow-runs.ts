@@ -90,6 +90,8 @@ export interface CreateFlowRunOptions {
   autoScheduled?: boolean;
   /** Retries, timeout and what a worker must offer. */
   policy?: RunPolicy;
+  /** The delivered code it runs (its deployment's at the time): kept with the run. */
+  code?: { bundleId: string | null; version: string | null };
   actor: string;
 }
 
@@ -131,6 +133,7 @@ export async function createFlowRun(opts: CreateFlowRunOptions): Promise<FlowRun
     idempotencyKey: opts.idempotencyKey ?? null,
     autoScheduled: opts.autoScheduled ?? false,
     ...opts.policy,
+    ...(opts.code?.version ? { codeBundleId: opts.code.bundleId, codeVersion: opts.code.version } : {}),
     createdBy: opts.actor,
   };
   const { names, params } = insertSelectParts(flowRuns, values);

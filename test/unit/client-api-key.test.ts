@@ -227,6 +227,7 @@ describe("process jobs", () => {
         env: { BATON_API_KEY: "baton_fromPool" },
       },
       capabilities: {},
+      workerId: () => "00000000-0000-4000-8000-000000000002",
       log: () => {},
     } satisfies WorkerRuntime;
     const run = { id: "00000000-0000-4000-8000-000000000001", name: "job", parameters: {} } as unknown as ClaimedRun;

@@ -34,7 +34,21 @@ export async function loadFlow(entrypoint: string, checkout: string): Promise<Fl
     throw new EntrypointError(`entrypoint file ${file} is outside the worker's code root (${root}); only paths inside it may run`);
   }
   if (!existsSync(abs)) throw new EntrypointError(`entrypoint file ${file} was not found in the worker's checkout (${checkout})`);
-  const mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+  return flowExport((await import(pathToFileURL(abs).href)) as Record<string, unknown>, file, exportName);
+}
+
+/**
+ * A flow delivered with its deployment (`baton deploy` bundles it; ./code.ts fetches it): the
+ * bundle reads Baton's SDK from this process, so it is handed this process's SDK first.
+ */
+export async function loadBundledFlow(bundle: string, entrypoint: string): Promise<FlowDefinition> {
+  const { file, exportName } = parseEntrypoint(entrypoint);
+  const g = globalThis as Record<symbol, unknown>;
+  g[Symbol.for("baton.sdk")] ??= await import("../../sdk");
+  return flowExport((await import(pathToFileURL(bundle).href)) as Record<string, unknown>, `${file} (as deployed)`, exportName);
+}
+
+function flowExport(mod: Record<string, unknown>, file: string, exportName: string): FlowDefinition {
   const value = mod[exportName];
   if (value === undefined) throw new EntrypointError(`${file} has no export named ${exportName} (it exports: ${Object.keys(mod).join(", ") || "nothing"})`);
   if (!isFlow(value)) throw new EntrypointError(`${file}:${exportName} is not a Baton flow (wrap it with flow() from sdk/)`);

@@ -14,7 +14,7 @@ import { createBatonClient } from "../../server/client";
 import type { RunContext, RunSink } from "../../sdk/context";
 // The SDK's index, as flow files import it: all of it is loaded before the run arrives.
 import { executeFlow, FLOW } from "../../sdk";
-import { EntrypointError, loadFlow } from "./entrypoints";
+import { EntrypointError, loadBundledFlow, loadFlow } from "./entrypoints";
 import { serializeError, type RunMessage, type ToChild, type ToParent } from "./flow-ipc";
 
 /** After a stop, how long the run's own code gets to settle (task runs reported CRASHED) before exit. */
@@ -83,7 +83,7 @@ async function execute(msg: RunMessage, controller: AbortController): Promise<vo
   let reply: ToParent;
   try {
     if (run.entrypoint.startsWith("kind:")) throw new EntrypointError("task kinds run in the worker process, not in a flow process");
-    const definition = await loadFlow(run.entrypoint, msg.checkout);
+    const definition = msg.codeFile ? await loadBundledFlow(msg.codeFile, run.entrypoint) : await loadFlow(run.entrypoint, msg.checkout);
     const { value: _value, ...ref } = await executeFlow(definition, ctx, run.parameters);
     reply = { type: "done", ok: true, outcome: ref };
   } catch (err) {

@@ -11,6 +11,8 @@ export interface RunMessage {
   run: { id: string; entrypoint: string; parameters: Record<string, unknown>; leaseToken: string };
   /** The worker's code root: entrypoints are looked up inside it. */
   checkout: string;
+  /** The run's delivered code (its deployment's bundle, fetched by ./code.ts): imported instead of the checkout's file. */
+  codeFile?: string;
   capabilities: Record<string, unknown>;
 }
 

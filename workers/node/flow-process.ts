@@ -20,6 +20,7 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { codeFile } from "./code";
 import { FlowProcessError, type RunMessage, type ToChild, type ToParent } from "./flow-ipc";
 import type { ClaimedRun, WorkerRuntime } from "./types";
 
@@ -126,7 +127,7 @@ class FlowProcess {
   }
 
   /** Runs `run` in this process; settles once it has ended and, if stopped, the process is gone. */
-  async execute(run: ClaimedRun & { entrypoint: string }, signal: AbortSignal): Promise<RunOutcome> {
+  async execute(run: ClaimedRun & { entrypoint: string }, signal: AbortSignal, codeFile?: string): Promise<RunOutcome> {
     const { rt, child } = this;
     this.child.ref();
     this.child.channel?.ref();
@@ -191,6 +192,7 @@ class FlowProcess {
         type: "run",
         run: { id: run.id, entrypoint: run.entrypoint, parameters: (run.parameters ?? {}) as Record<string, unknown>, leaseToken: run.leaseToken },
         checkout: rt.settings.checkout,
+        codeFile,
         capabilities: rt.capabilities,
       };
       sendTo(child, message);
@@ -318,6 +320,8 @@ export function closeFlowProcesses(rt: WorkerRuntime): void {
 
 /** Runs a TypeScript flow run in a process of its own. */
 export async function runFlowInProcess(run: ClaimedRun & { entrypoint: string }, signal: AbortSignal, rt: WorkerRuntime): Promise<RunOutcome> {
+  // Delivered code: fetched (once per version) before a process is taken for it.
+  const file = run.codeVersion ? await codeFile(rt.client, rt.workerId(), { id: run.id, codeVersion: run.codeVersion }) : undefined;
   const pool = flowProcesses(rt);
   const proc = pool.take();
   if (!(await proc.ready) && !signal.aborted) {
@@ -325,7 +329,7 @@ export async function runFlowInProcess(run: ClaimedRun & { entrypoint: string },
     throw new Error(`the flow process could not start (exited with ${sig ? `signal ${sig}` : `code ${code}`}); see the worker's log for its output`);
   }
   try {
-    return await proc.execute(run, signal);
+    return await proc.execute(run, signal, file);
   } finally {
     pool.release(proc);
   }

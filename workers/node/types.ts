@@ -20,5 +20,7 @@ export interface WorkerRuntime {
   /** The pool's job template: for `process` pools, `{ command: [...], env?: {...}, workingDir? }`. */
   baseJobTemplate: Record<string, unknown>;
   capabilities: Record<string, unknown>;
+  /** The worker's id as the server knows it now (it changes when the worker registers again). */
+  workerId(): string;
   log(message: string): void;
 }

@@ -76,6 +76,7 @@ export class NodeWorker {
           inlineResultMaxBytes: reg.inlineResultMaxBytes,
           baseJobTemplate: (pool.baseJobTemplate ?? {}) as Record<string, unknown>,
           capabilities,
+          workerId: () => this.session.workerId ?? reg.workerId,
           log: (m) => this.log(m),
         };
         this.rt = rt;

@@ -8,6 +8,7 @@ import {
   listDeployments,
   updateDeployment,
 } from "../../domain/deployments";
+import { MAX_CODE_BYTES } from "../../domain/code-bundles";
 import { createTRPCRouter, zDate, zId, zName, zTags, viewerProcedure, editorProcedure, requireExecutionPrivilege, type WorkspaceContext } from "../trpc";
 import { flowRunOutput, zIdempotencyKey } from "./flow-runs";
 import { deletedOutput, zIsoDateInput, zJsonObject, zNullableDate, zPriority, zRef } from "./inputs";
@@ -61,6 +62,10 @@ export const deploymentOutput = z.object({
   version: z.string().nullable(),
   description: z.string().nullable(),
   entrypoint: z.string().nullable(),
+  /** `sha256:<hex>` of the code delivered with it (`baton deploy`); null: workers run the entrypoint from their checkout. */
+  codeVersion: z.string().nullable(),
+  /** The npm packages that code imports, and the files it was bundled from. */
+  code: z.object({ dependencies: z.record(z.string(), z.string()), files: z.array(z.string()), sizeBytes: z.number().int(), createdAt: zDate }).nullable(),
   parameters: z.record(z.string(), z.unknown()),
   parameterSchema: z.record(z.string(), z.unknown()).nullable(),
   enforceParameterSchema: z.boolean(),
@@ -102,7 +107,22 @@ const zEntrypoint = z
     message: "must be a path inside the worker's code root (no absolute path, no ..), or kind:<name>",
   });
 
+/** npm package names as npm allows them (a scope, then a name). */
+const zPackageName = z.string().max(214).regex(/^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/, "must be an npm package name");
+
+/** A flow delivered with its deployment (`baton deploy` bundles it): workers run this exact code. */
+export const zCodeInput = z.object({
+  source: z.string().min(1, "must not be empty").max(MAX_CODE_BYTES, `at most ${MAX_CODE_BYTES} characters`),
+  dependencies: z
+    .record(zPackageName, z.string().max(200), { error: "must map npm package names to version ranges" })
+    .refine((d) => Object.keys(d).length <= 500, "at most 500 packages")
+    .default({}),
+  files: z.array(z.string().max(1000)).max(5000).optional(),
+});
+
 const editableFields = {
+  /** The flow's code, delivered (null: run the entrypoint from the worker's checkout again). */
+  code: zCodeInput.nullish(),
   version: z.string().trim().max(200).nullish(),
   description: z.string().max(5000).nullish(),
   entrypoint: zEntrypoint.nullish(),
@@ -121,10 +141,11 @@ const editableFields = {
 
 const deploymentRef = z.object({ deployment: zRef("deployment") });
 
-/** Job variables and code entrypoints decide what a worker executes: a privilege of its own. */
-function checkExecutionFields(ctx: WorkspaceContext, input: { jobVariables?: unknown; entrypoint?: string | null }): void {
+/** Job variables, code entrypoints and delivered code decide what a worker executes: a privilege of its own. */
+function checkExecutionFields(ctx: WorkspaceContext, input: { jobVariables?: unknown; entrypoint?: string | null; code?: unknown }): void {
   if (input.jobVariables !== undefined && Object.keys(input.jobVariables as object).length) requireExecutionPrivilege(ctx, "jobVariables");
   if (input.entrypoint && !input.entrypoint.startsWith("kind:")) requireExecutionPrivilege(ctx, "entrypoint");
+  if (input.code) requireExecutionPrivilege(ctx, "code");
 }
 
 export const deploymentsRouter = createTRPCRouter({
@@ -133,7 +154,7 @@ export const deploymentsRouter = createTRPCRouter({
     .output(deploymentOutput)
     .mutation(({ ctx, input }) => {
       checkExecutionFields(ctx, input);
-      return createDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ...input });
+      return createDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, actor: ctx.actor, ...input });
     }),
 
   update: editorProcedure
@@ -146,10 +167,11 @@ export const deploymentsRouter = createTRPCRouter({
       // machines decides where it executes: the same privilege as setting it.
       if (patch.workPool !== undefined && !ctx.access.mayDefineExecution) {
         const current = await getDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ref: deployment });
-        const definesExecution = Object.keys(current.jobVariables ?? {}).length > 0 || Boolean(current.entrypoint && !current.entrypoint.startsWith("kind:"));
+        const definesExecution =
+          Object.keys(current.jobVariables ?? {}).length > 0 || Boolean(current.entrypoint && !current.entrypoint.startsWith("kind:")) || current.codeVersion !== null;
         if (definesExecution && current.workPoolId !== patch.workPool && current.workPoolName !== patch.workPool) requireExecutionPrivilege(ctx, "workPool");
       }
-      return updateDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ref: deployment, patch });
+      return updateDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ref: deployment, patch, actor: ctx.actor });
     }),
 
   /** Its runs still waiting to start are CANCELLED (`withdrawnRuns` says how many); started and finished ones stay. */

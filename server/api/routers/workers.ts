@@ -5,6 +5,7 @@
  * lease token, heartbeat with the runs held (the reply says which to cancel or drop), goodbye.
  */
 import { z } from "zod";
+import { codeOfRun } from "../../domain/code-bundles";
 import { claimWithWait, heartbeatWorker, registerWorker, resolveQueueIds, workerGoodbye } from "../../engine/workers";
 import { getWorkPool } from "../../domain/work-pools";
 import { findRegisteredWorker, getWorker, listWorkers, withDeploymentEntrypoints } from "../../domain/workers";
@@ -39,6 +40,8 @@ export const claimedRunOutput = z.object({
   deploymentId: zId.nullable(),
   /** Where the worker finds the code to run (the deployment's entrypoint). */
   entrypoint: z.string().nullable(),
+  /** The code delivered with its deployment, `sha256:<hex>` (fetch it with workers.code); null: the entrypoint is a file of the worker's checkout. */
+  codeVersion: z.string().nullable(),
   /** The deployment's overrides of the pool's job template (`{}` without a deployment). */
   jobVariables: z.record(z.string(), z.unknown()),
   workPoolId: zId.nullable(),
@@ -204,6 +207,20 @@ export const workersRouter = createTRPCRouter({
       await requireReportedRunsExist({ db: ctx.db, workspaceId: ctx.workspaceId, runIds: input.reports.map((r) => r.runId) });
       for (const [i, r] of input.reports.entries()) await requireFlowRunInScope(ctx, r.runId, `reports.${i}.runId`);
       return { answers: await applyRunReports({ db: ctx.db, workspaceId: ctx.workspaceId, actor: ctx.actor, reports: input.reports }) };
+    }),
+
+  /**
+   * The delivered code of a run (its deployment's bundle as it was when the run was made): the
+   * one module to import, the version it hashes to, and the npm packages it imports. A worker
+   * key gets it only for runs of its own pools.
+   */
+  code: workerProcedure
+    .input(z.object({ workerId: zId, flowRunId: zId }))
+    .output(z.object({ version: z.string(), source: z.string(), dependencies: z.record(z.string(), z.string()) }))
+    .query(async ({ ctx, input }) => {
+      if (ctx.access.workPoolIds) await ownWorker(ctx, input.workerId);
+      await requireFlowRunInScope(ctx, input.flowRunId, "flowRunId");
+      return codeOfRun({ db: ctx.db, workspaceId: ctx.workspaceId, flowRunId: input.flowRunId });
     }),
 
   goodbye: workerProcedure

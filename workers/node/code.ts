@@ -1,0 +1,79 @@
+/**
+ * Delivered code on a worker: a run whose deployment was made with `baton deploy` (a bundle,
+ * cli/bundle.ts) carries its code version; the worker fetches that version once
+ * (`workers.code`, which a worker key gets only for runs of its own pool), checks its hash,
+ * keeps it on disk by version, checks that the npm packages it imports are installed here, and
+ * the run's flow process imports exactly that file. Nothing of the author's checkout is needed.
+ *
+ * The cache sits inside Baton's installation (node_modules/.cache/baton/code/<hash>/), so the
+ * packages a bundle imports by name resolve against the worker's own node_modules.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { BatonClient } from "../../server/client";
+import { EntrypointError } from "./entrypoints";
+
+const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+export const CODE_CACHE = path.join(REPO_ROOT, "node_modules", ".cache", "baton", "code");
+/** Where a bundle reads Baton's SDK from (cli/bundle.ts writes the other side). */
+export const SDK_GLOBAL = Symbol.for("baton.sdk");
+
+const hexOf = (version: string) => {
+  const m = /^sha256:([0-9a-f]{64})$/.exec(version);
+  if (!m) throw new EntrypointError(`code version ${version} is not a sha256 this worker can check`);
+  return m[1]!;
+};
+
+/** Packages a bundle names that are not installed where it will be imported from. */
+export function missingPackages(file: string, dependencies: Record<string, string>): string[] {
+  return Object.keys(dependencies).filter((name) => {
+    for (let d = path.dirname(file); ; d = path.dirname(d)) {
+      if (existsSync(path.join(d, "node_modules", name, "package.json"))) return false;
+      if (path.dirname(d) === d) return true;
+    }
+  });
+}
+
+const fetching = new Map<string, Promise<string>>();
+
+/**
+ * The file of `version` for this run: from the cache, or fetched, checked and stored. Refuses a
+ * bundle whose bytes do not hash to its version, or whose packages are not installed here,
+ * naming them.
+ */
+export function codeFile(client: BatonClient, workerId: string, run: { id: string; codeVersion: string }): Promise<string> {
+  const hex = hexOf(run.codeVersion);
+  const file = path.join(CODE_CACHE, hex, "flow.mjs");
+  const meta = path.join(CODE_CACHE, hex, "dependencies.json");
+  if (existsSync(file) && existsSync(meta)) return Promise.resolve(checked(file, JSON.parse(readFileSync(meta, "utf8")) as Record<string, string>));
+  let pending = fetching.get(hex);
+  if (!pending) {
+    pending = (async () => {
+      const code = await client.workers.code.query({ workerId, flowRunId: run.id });
+      const got = createHash("sha256").update(code.source).digest("hex");
+      if (`sha256:${got}` !== run.codeVersion || code.version !== run.codeVersion) {
+        throw new EntrypointError(`the code the server sent for version ${run.codeVersion} hashes to sha256:${got}: refusing to run it`);
+      }
+      mkdirSync(path.dirname(file), { recursive: true });
+      // Written whole, then renamed: a worker stopped mid-write never leaves half a module.
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, code.source);
+      writeFileSync(`${meta}.tmp`, JSON.stringify(code.dependencies));
+      renameSync(`${meta}.tmp`, meta);
+      renameSync(tmp, file);
+      return checked(file, code.dependencies);
+    })().finally(() => fetching.delete(hex));
+    fetching.set(hex, pending);
+  }
+  return pending;
+}
+
+function checked(file: string, dependencies: Record<string, string>): string {
+  const missing = missingPackages(file, dependencies);
+  if (missing.length) {
+    const list = missing.map((m) => `${m}@${dependencies[m]}`).join(", ");
+    throw new EntrypointError(`this flow's code imports ${list}, not installed on this worker: npm install ${missing.map((m) => `${m}@"${dependencies[m]}"`).join(" ")} in ${REPO_ROOT}`);
+  }
+  return file;
+}
