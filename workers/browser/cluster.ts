@@ -89,7 +89,9 @@ export const browserCluster: TaskKind<BrowserClusterParams, ClusterResult> = asy
   };
 
   try {
-    const result = await clusterVectors(points, dim, rest, ctx, assign);
+    // Without a GPU the shared code's own iterations (Elkan's bounds) are the fast CPU path; they
+    // give the labels Lloyd with cpuAssign would, so the GPU's fallback can still use cpuAssign.
+    const result = await clusterVectors(points, dim, rest, ctx, gpu ? assign : undefined);
     if (gpu) {
       let assigned = 0;
       let settled = 0;
