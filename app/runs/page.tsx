@@ -1,7 +1,8 @@
 /**
- * Flow runs, newest first: filter by state through the query string (`?state=FAILED,CRASHED`),
- * and page through older runs with the API's cursor (`?cursor=…`). Plain links, so every view
- * has a URL and works before any JavaScript loads.
+ * Flow runs, newest first, filtered by a plain GET form (state, name, flow, deployment, pool,
+ * tags, time range: see ./run-filters.ts for the query string) and paged through older runs with
+ * the API's cursor (`?cursor=…`, kept with the filters). Plain links and forms, so every view has
+ * a URL and works before any JavaScript loads.
  */
 import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
@@ -13,155 +14,154 @@ import { StateBadge } from "@/app/_components/state-badge";
 import { requestBaseUrl } from "@/app/_lib/base-url";
 import { formatDuration, runDuration } from "@/app/_lib/format";
 import { isLive } from "@/app/_lib/run-states";
-import { STATE_TYPES, type StateType } from "@/app/_lib/trpc-types";
+import { STATE_TYPES } from "@/app/_lib/trpc-types";
 import { serverCaller } from "@/server/api/server-caller";
+import { describeFilters, isFiltered, readFilters, runsHref, toListInput, type RunFilters } from "./run-filters";
+import { RunsFilterBar, STATE_CHOICES, type FilterChoices } from "./runs-filter-bar";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Flow runs" };
 
 const PAGE_SIZE = 50;
-
-/** The filter chips: each a set of state types. */
-const FILTERS: { label: string; states: StateType[] }[] = [
-  { label: "All", states: [] },
-  { label: "Scheduled", states: ["SCHEDULED"] },
-  { label: "Pending", states: ["PENDING"] },
-  { label: "Running", states: ["RUNNING"] },
-  { label: "Paused", states: ["PAUSED"] },
-  { label: "Completed", states: ["COMPLETED"] },
-  { label: "Failed", states: ["FAILED", "CRASHED"] },
-  { label: "Cancelled", states: ["CANCELLING", "CANCELLED"] },
-];
+/** The selects list this many flows; a workspace with more can still type one into the URL. */
+const FLOW_CHOICES = 500;
 
 type SearchParams = Record<string, string | string[] | undefined>;
+type Api = Awaited<ReturnType<typeof serverCaller>>;
 
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
+async function filterChoices(api: Api): Promise<FilterChoices> {
+  const [flows, deployments, pools] = await Promise.all([
+    api.flows.list({ limit: FLOW_CHOICES }),
+    api.deployments.list(),
+    api.workPools.list(),
+  ]);
+  return {
+    flows: flows.items.map((f) => f.name),
+    deployments: deployments.map((d) => ({ id: d.id, label: `${d.flowName}/${d.name}` })),
+    pools: pools.map((p) => p.name),
+  };
 }
 
-/** `state=failed,CRASHED&state=running` → ["FAILED", "CRASHED", "RUNNING"]; unknown names reported. */
-function parseStates(value: string | string[] | undefined): { states: StateType[]; unknown: string[] } {
-  const raw = (Array.isArray(value) ? value : value ? [value] : [])
-    .flatMap((v) => v.split(","))
-    .map((v) => v.trim().toUpperCase())
-    .filter(Boolean);
-  const states = raw.filter((v): v is StateType => (STATE_TYPES as readonly string[]).includes(v));
-  const unknown = raw.filter((v) => !(STATE_TYPES as readonly string[]).includes(v));
-  return { states: [...new Set(states)], unknown };
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+function Header({ live }: { live?: boolean }) {
+  return (
+    <header className="page-header">
+      <div>
+        <h1>Flow runs {live ? <AutoRefresh /> : null}</h1>
+        <p>Newest first</p>
+      </div>
+    </header>
+  );
 }
 
-function runsHref(params: { states?: StateType[]; cursor?: string | null; flow?: string; deployment?: string }): string {
-  const q = new URLSearchParams();
-  if (params.states?.length) q.set("state", params.states.join(","));
-  if (params.flow) q.set("flow", params.flow);
-  if (params.deployment) q.set("deployment", params.deployment);
-  if (params.cursor) q.set("cursor", params.cursor);
-  const s = q.toString();
-  return s ? `/runs?${s}` : "/runs";
+/** Nothing matches: which filters are on, each with a link that drops it, and one that drops them all. */
+function NoMatch({ filters, cursor, deploymentLabel }: { filters: RunFilters; cursor?: string; deploymentLabel?: string }) {
+  const active = describeFilters(filters, { deployment: deploymentLabel });
+  return (
+    <EmptyState title="No runs match" testId="runs-empty-filtered">
+      <p>
+        No flow runs {active.length ? <>with {active.map((a) => a.text).join(", ")}</> : "match"}
+        {cursor ? " on this page" : ""}.
+      </p>
+      {active.length > 1 ? (
+        <>
+          <p>Loosen a filter:</p>
+          <ul className="loosen-filters" data-testid="runs-loosen">
+            {active.map((a) => (
+              <li key={a.key}>
+                <Link href={runsHref(filters, { omit: a.key })}>without {a.text}</Link>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      <p>
+        <Link href="/runs">Clear filters</Link> to see all runs, newest first.
+      </p>
+    </EmptyState>
+  );
 }
-
-const sameSet = (a: StateType[], b: StateType[]) => a.length === b.length && a.every((x) => b.includes(x));
 
 export default async function RunsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const params = await searchParams;
-  const { states, unknown } = parseStates(params.state);
-  const cursor = first(params.cursor);
-  const flow = first(params.flow);
-  const deployment = first(params.deployment);
+  const { filters, problems } = readFilters(params);
+  const cursor = Array.isArray(params.cursor) ? params.cursor[0] : params.cursor || undefined;
+  const now = new Date();
+  const filtered = isFiltered(filters);
 
   const api = await serverCaller();
-  let page: Awaited<ReturnType<typeof api.flowRuns.list>>;
-  try {
-    page = await api.flowRuns.list({
-      states: states.length ? states : undefined,
-      flow,
-      deployment,
-      limit: PAGE_SIZE,
-      cursor,
-    });
-  } catch (err) {
-    // A hand-edited or stale link (bad cursor, unknown flow): say so instead of a server error.
-    if (err instanceof TRPCError && (err.code === "BAD_REQUEST" || err.code === "NOT_FOUND")) {
-      return (
-        <>
-          <header className="page-header">
-            <div>
-              <h1>Flow runs</h1>
-            </div>
-          </header>
-          <EmptyState title="This list cannot be shown" testId="runs-bad-query">
-            <p>{err.message}</p>
-            <p>
-              <Link href="/runs">See all runs, newest first</Link>
-            </p>
-          </EmptyState>
-        </>
-      );
-    }
-    throw err;
+  const listInput = toListInput(filters, now);
+  const [choices, result] = await Promise.all([
+    filterChoices(api),
+    "error" in listInput
+      ? Promise.resolve({ error: listInput.error })
+      : api.flowRuns.list({ ...listInput.input, limit: PAGE_SIZE, cursor }).then(
+          (page) => ({ page }),
+          (err: unknown) => {
+            // A hand-edited or stale link (bad cursor, unknown flow): say so instead of a server error.
+            if (err instanceof TRPCError && (err.code === "BAD_REQUEST" || err.code === "NOT_FOUND")) return { error: err.message };
+            throw err;
+          },
+        ),
+  ]);
+  const bar = <RunsFilterBar filters={filters} choices={choices} filtered={filtered} />;
+  const notices = (
+    <>
+      {problems.unknownStates.length ? (
+        <p className="feedback-error" role="alert">
+          Ignored unknown state{problems.unknownStates.length > 1 ? "s" : ""} {problems.unknownStates.join(", ")}; states are {STATE_TYPES.join(", ")}.
+        </p>
+      ) : null}
+      {problems.messages.map((m) => (
+        <p key={m} className="feedback-error" role="alert">
+          {m}
+        </p>
+      ))}
+    </>
+  );
+
+  if ("error" in result) {
+    return (
+      <>
+        <Header />
+        {bar}
+        {notices}
+        <EmptyState title="This list cannot be shown" testId="runs-bad-query">
+          <p>{result.error}</p>
+          <p>
+            <Link href="/runs">Clear filters</Link> to see all runs, newest first.
+          </p>
+        </EmptyState>
+      </>
+    );
   }
-  const now = new Date();
-  const filtered = states.length > 0 || Boolean(flow) || Boolean(deployment);
+  const { page } = result;
   // Poll only while a run on this page is moving or about to; an idle list makes no requests.
   const live = page.items.some((run) => isLive(run, now.getTime()));
+  const deploymentLabel = choices.deployments.find((d) => d.id === filters.deployment)?.label;
 
   return (
     <>
-      <header className="page-header">
-        <div>
-          <h1>
-            Flow runs {live ? <AutoRefresh /> : null}
-          </h1>
-          <p>
-            Newest first
-            {flow ? (
-              <>
-                {" "}
-                · flow <strong>{flow}</strong>
-              </>
-            ) : null}
-            {deployment ? (
-              <>
-                {" "}
-                · deployment <strong>{deployment}</strong>
-              </>
-            ) : null}
-            {flow || deployment ? (
-              <>
-                {" "}
-                · <Link href={runsHref({ states })}>show all</Link>
-              </>
-            ) : null}
-          </p>
-        </div>
-      </header>
-
+      <Header live={live} />
+      {bar}
       <nav className="filters" aria-label="Filter by state">
-        {FILTERS.map((f) => (
+        {STATE_CHOICES.map((f) => (
           <Link
             key={f.label}
             className="filter"
-            href={runsHref({ states: f.states, flow, deployment })}
-            aria-current={sameSet(f.states, states) ? "true" : undefined}
+            href={runsHref({ ...filters, states: f.states })}
+            aria-current={sameSet(f.states, filters.states) ? "true" : undefined}
           >
-            {f.label}
+            {f.states.length ? f.label : "All"}
           </Link>
         ))}
       </nav>
-      {unknown.length ? (
-        <p className="feedback-error" role="alert">
-          Ignored unknown state{unknown.length > 1 ? "s" : ""} {unknown.join(", ")}; states are {STATE_TYPES.join(", ")}.
-        </p>
-      ) : null}
+      {notices}
 
       {page.items.length === 0 ? (
         filtered || cursor ? (
-          <EmptyState title="No runs match" testId="runs-empty-filtered">
-            <p>
-              No flow runs {states.length ? `in state ${states.join(" or ")}` : "match this filter"}
-              {cursor ? " on this page" : ""}. <Link href="/runs">See all runs</Link>.
-            </p>
-          </EmptyState>
+          <NoMatch filters={filters} cursor={cursor} deploymentLabel={deploymentLabel} />
         ) : (
           <EmptyState title="No flow runs yet" testId="runs-empty">
             <p>
@@ -235,11 +235,11 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
           </div>
           <nav className="pager" aria-label="Pages">
             <span>
-              {cursor ? <Link href={runsHref({ states, flow, deployment })}>← Newest runs</Link> : null}
+              {cursor ? <Link href={runsHref(filters)}>← Newest runs</Link> : null}
             </span>
             <span>
               {page.nextCursor ? (
-                <Link className="button" href={runsHref({ states, flow, deployment, cursor: page.nextCursor })}>
+                <Link className="button" href={runsHref(filters, { cursor: page.nextCursor })} rel="next">
                   Older runs →
                 </Link>
               ) : (
