@@ -1,8 +1,10 @@
 /**
  * `baton deploy path/to/file.ts:myFlow -n NAME -p POOL`: registers (or updates) a deployment of
  * a TypeScript flow. The flow module is imported here to read its name, parameter schema and run
- * policy; the entrypoint is stored relative to the current directory, which is how workers find
- * it in their own checkout (run `baton worker start` from the same place in theirs).
+ * policy, and bundled with its local imports (../bundle.ts) as the deployment's code: any worker
+ * of the pool runs that exact version without this checkout. With `--no-bundle` the entrypoint,
+ * stored relative to the current directory, is looked up in each worker's own checkout instead
+ * (run `baton worker start` from the same place in theirs).
  *
  * `baton deploy kind:cluster -n NAME -p POOL`: a deployment of a built-in task kind. No file is
  * looked up: the server checks the kind against its registry and gives the deployment the kind's
