@@ -105,6 +105,24 @@ export default async function DeploymentPage({ params }: { params: Params }) {
           <dd>{d.flowName}</dd>
           <dt>Runs</dt>
           <dd>{d.entrypoint ? <code>{d.entrypoint}</code> : <span className="muted">no entrypoint (runs made through the API or the SDK)</span>}</dd>
+          {d.entrypoint && !d.entrypoint.startsWith("kind:") ? (
+            <>
+              <dt>Code</dt>
+              <dd data-testid="deployment-code">
+                {d.codeVersion && d.code ? (
+                  <>
+                    <code title={d.codeVersion}>{d.codeVersion.slice(0, 19)}</code>{" "}
+                    <span className="muted">
+                      delivered {d.code.files.length === 1 ? "1 file" : `${d.code.files.length} files`}, {Math.max(1, Math.round(d.code.sizeBytes / 1024))} KB
+                      {Object.keys(d.code.dependencies).length ? `; imports ${Object.entries(d.code.dependencies).sort(([a], [b]) => a.localeCompare(b)).map(([n, v]) => `${n}@${v}`).join(", ")}` : ""}
+                    </span>
+                  </>
+                ) : (
+                  <span className="muted">from each worker&apos;s checkout (deployed with --no-bundle)</span>
+                )}
+              </dd>
+            </>
+          ) : null}
           <dt>Work pool</dt>
           <dd>
             {d.workPoolName ? (

@@ -54,6 +54,13 @@ export function RunDetails({ run, now, parent }: { run: FlowRun; now: Date; pare
           </Link>
         </Detail>
       ) : null}
+      {run.codeVersion ? (
+        <Detail term="Code version">
+          <code title={run.codeVersion} data-testid="run-code-version">
+            {run.codeVersion.slice(0, 19)}
+          </code>
+        </Detail>
+      ) : null}
       {run.idempotencyKey ? <Detail term="Idempotency key">{run.idempotencyKey}</Detail> : null}
       <Detail term="Run id">
         <code>{run.id}</code>
