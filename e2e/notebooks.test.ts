@@ -6,7 +6,8 @@
  * cluster go stale while the pdf stays fresh; run the stale cells and see everything fresh; deploy
  * it to a node pool, close the tab, run it on a `baton worker start` process, and see the run's
  * outputs rendered as the notebook renders them; add a train cell, sent by itself to the node
- * pool, and see its curves come back.
+ * pool, and see its curves come back; infer with its model in the tab: predictions and a confusion
+ * matrix against the labels it was trained on.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -207,9 +208,21 @@ describe("notebooks in the browser", () => {
     expect(await cell("train-1").getByTestId("task-logs").textContent()).toMatch(/sent to pool nodes as run/);
     await page.getByTestId("save-status").getByText(/Saved version 4/).waitFor();
 
+    // Infer in the tab with that model over the same vectors: predictions, and how they compare
+    // with the cluster labels it was trained on.
+    await page.getByTestId("add-infer").click();
+    expect(await cell("infer-1").getByTestId("cell-target").inputValue()).toBe("");
+    expect(await cell("infer-1").getByTestId("input-modelResultId").inputValue()).toBe("train-1");
+    await cell("infer-1").getByTestId("run-cell").click();
+    await waitForStates({ "train-1": "fresh", "infer-1": "fresh" });
+    expect(await cell("infer-1").getByTestId("result-summary").textContent()).toMatch(/\d+ predictions over \d+ classes/);
+    expect(await cell("infer-1").getByTestId("predictions-table").locator("tbody tr").count()).toBeGreaterThan(0);
+    expect(await cell("infer-1").getByTestId("confusion-matrix").textContent()).toMatch(/\d+ of \d+ agree/);
+    await page.getByTestId("save-status").getByText(/Saved version 5/).waitFor();
+
     // The list shows it, saved with its version.
     await page.goto(`${baton.url}/notebooks`);
     const row = page.getByTestId("notebook-row").filter({ hasText: "Spec clusters" });
-    expect(await row.textContent()).toMatch(/Spec clusters\s*5\s*4/);
+    expect(await row.textContent()).toMatch(/Spec clusters\s*6\s*5/);
   });
 });

@@ -1,7 +1,8 @@
 "use client";
 /**
  * A task's result: a summary for the kinds Baton knows — vectors; a trained classifier with its
- * loss and accuracy curves by epoch; clusters with their 2-D plot
+ * loss and accuracy curves by epoch; a classifier's predictions as a table and, given the labels
+ * it was trained on, a confusion matrix; clusters with their 2-D plot
  * (hover text from the texts behind the points, a legend with each cluster's terms); PDF pages
  * and chunks with text previews — and the whole result as JSON.
  */
@@ -32,6 +33,11 @@ interface Trained {
   stoppedEarly: boolean;
   validation: { size: number; loss: number; accuracy: number };
 }
+interface Predictions {
+  kind: "classifier";
+  classes: string[];
+  predictions: { label: string; score: number }[];
+}
 interface Pdf {
   metadata: { source: string; title: string | null; pageCount: number };
   chunks: { text?: string }[];
@@ -44,8 +50,84 @@ const PREVIEWS = 3;
 
 const preview = (text: string, max = 240) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
-function Summary({ result, seconds, texts }: { result: unknown; seconds?: number; texts?: string[] }) {
+/** Rows of the predictions table shown. */
+const PREDICTION_ROWS = 20;
+
+function ConfusionMatrix({ classes, truth, predicted }: { classes: string[]; truth: string[]; predicted: string[] }) {
+  const actual = [...new Set([...classes, ...truth])];
+  const count = (t: string, p: string) => truth.reduce((n, label, i) => n + (label === t && predicted[i] === p ? 1 : 0), 0);
+  const agree = truth.filter((t, i) => t === predicted[i]).length;
+  return (
+    <div className="table-wrap">
+      <table aria-label="Confusion matrix" data-testid="confusion-matrix" className="confusion-matrix">
+        <caption>
+          Confusion matrix: rows the labels trained on, columns the predictions ({agree} of {truth.length} agree)
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">label \ predicted</th>
+            {classes.map((c) => (
+              <th key={c} scope="col" className="numeric">
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {actual.map((t) => (
+            <tr key={t}>
+              <th scope="row">{t}</th>
+              {classes.map((p) => (
+                <td key={p} className={`numeric${t === p ? " diagonal" : ""}`}>
+                  {count(t, p)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Summary({ result, seconds, texts, truth }: { result: unknown; seconds?: number; texts?: string[]; truth?: string[] }) {
   const took = seconds !== undefined ? ` in ${seconds.toFixed(2)} s` : "";
+  if (has<Predictions>(result, "predictions") && (result as Predictions).kind === "classifier") {
+    const predicted = result.predictions.map((p) => p.label);
+    return (
+      <>
+        <p data-testid="result-summary">
+          {result.predictions.length} predictions over {result.classes.length} classes{took}.
+        </p>
+        <div className="table-wrap">
+          <table aria-label="Predictions" data-testid="predictions-table">
+            <thead>
+              <tr>
+                <th scope="col" className="numeric">#</th>
+                {texts ? <th scope="col">Text</th> : null}
+                <th scope="col">Prediction</th>
+                <th scope="col" className="numeric">Score</th>
+                {truth ? <th scope="col">Trained on</th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {result.predictions.slice(0, PREDICTION_ROWS).map((p, i) => (
+                <tr key={i}>
+                  <td className="numeric">{i}</td>
+                  {texts ? <td>{preview(texts[i] ?? "", 120)}</td> : null}
+                  <td>{p.label}</td>
+                  <td className="numeric">{p.score.toFixed(3)}</td>
+                  {truth ? <td>{truth[i]}</td> : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {result.predictions.length > PREDICTION_ROWS ? <p className="muted">The first {PREDICTION_ROWS} of {result.predictions.length}: the rest are in the result JSON.</p> : null}
+        {truth && truth.length === predicted.length ? <ConfusionMatrix classes={result.classes} truth={truth} predicted={predicted} /> : null}
+      </>
+    );
+  }
   if (has<Clusters>(result, "projection") && has<Clusters>(result, "labels")) {
     const points: PlotPoint[] = result.projection.points.map(([x, y], i) => ({ x, y, cluster: result.labels[i] ?? 0, label: texts?.[i] }));
     const explained = result.projection.explained;
@@ -110,10 +192,11 @@ function Summary({ result, seconds, texts }: { result: unknown; seconds?: number
   return null;
 }
 
-export function ResultView({ result, seconds, texts }: { result: unknown; seconds?: number; texts?: string[] }) {
+/** `texts`: what the rows are (a plot's hover, a predictions table); `truth`: labels to compare predictions with. */
+export function ResultView({ result, seconds, texts, truth }: { result: unknown; seconds?: number; texts?: string[]; truth?: string[] }) {
   return (
     <div className="task-result" data-testid="task-result">
-      <Summary result={result} seconds={seconds} texts={texts} />
+      <Summary result={result} seconds={seconds} texts={texts} truth={truth} />
       <details>
         <summary>Result JSON</summary>
         <pre data-testid="result-json">{JSON.stringify(result)}</pre>

@@ -16,6 +16,7 @@ export const NOTEBOOK_STEPS = [
   { kind: "encode", label: "Encode", summary: "Texts to embeddings" },
   { kind: "cluster", label: "Cluster", summary: "Embeddings into clusters, with a 2-D plot" },
   { kind: "train", label: "Train", summary: "A classifier on embeddings and labels, on a node pool (GPU pools for heavy work)" },
+  { kind: "infer", label: "Infer", summary: "The trained classifier over embeddings: predictions and a confusion matrix" },
 ] as const;
 
 const sizeInWords = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
@@ -50,6 +51,22 @@ export function NotebookCell(props: {
   const termsSource = cell.kind === "cluster" ? props.all.find((c) => c.id === cell.inputs["terms.texts"]) : undefined;
   const termsOutput = termsSource?.outputResultId ? props.outputs.get(termsSource.outputResultId) : undefined;
   const texts = termsSource && termsOutput ? (inputValue(termsSource.kind, "terms.texts", termsOutput) as string[]) : undefined;
+  // For an infer: the texts behind its embeddings, and the labels its model was trained on (when
+  // it classifies the same embeddings), for the predictions table and the confusion matrix.
+  const outputOf = (id: string | undefined) => {
+    const c = id ? props.all.find((x) => x.id === id) : undefined;
+    return c?.outputResultId ? { cell: c, value: props.outputs.get(c.outputResultId) } : undefined;
+  };
+  let rowTexts = texts;
+  let truth: string[] | undefined;
+  if (cell.kind === "infer") {
+    const encodeCell = props.all.find((c) => c.id === cell.inputs.embeddings);
+    const pdfOut = outputOf(encodeCell?.inputs.texts);
+    if (pdfOut?.value) rowTexts = inputValue(pdfOut.cell.kind, "texts", pdfOut.value) as string[];
+    const trainCell = props.all.find((c) => c.id === cell.inputs.modelResultId);
+    const labelsOut = trainCell && trainCell.inputs.embeddings === cell.inputs.embeddings ? outputOf(trainCell.inputs.labels) : undefined;
+    if (labelsOut?.value) truth = inputValue(labelsOut.cell.kind, "labels", labelsOut.value) as string[];
+  }
   const outputError = (props.output as { error?: string } | undefined)?.error;
   const runsInTab = stepRunsOn(cell.kind).includes("tab");
 
@@ -182,7 +199,7 @@ export function NotebookCell(props: {
               Stale: made before this cell or a cell it reads changed. Run it to bring it up to date.
             </p>
           ) : null}
-          <ResultView result={props.output} texts={texts} />
+          <ResultView result={props.output} texts={rowTexts} truth={truth} />
         </div>
       ) : cell.outputResultId && cell.kind !== UPLOAD_STEP ? (
         <p className="muted">Loading the output…</p>

@@ -122,6 +122,11 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
       } else {
         value = outputs.get(source.outputResultId) ?? (await resultValue(api, source.outputResultId));
       }
+      if (source.kind === "train" && param === "modelResultId") {
+        // The trained model's ONNX bytes, as its stored JSON carries them (an object of bytes by index).
+        params = withParameter(params, "model", onnxBytes((value as { onnx?: unknown }).onnx));
+        continue;
+      }
       params = withParameter(params, param, inputValue(source.kind, param, value, source.outputResultId));
     }
     return params;
@@ -321,6 +326,23 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
       {running && !activity[running] ? <TaskActivity state={{ logs: [], progress: { fraction: 0 } }} /> : null}
     </div>
   );
+}
+
+/**
+ * ONNX bytes from a train result: a Uint8Array in memory; once stored as JSON, a Node Buffer's
+ * `{ type: "Buffer", data: [...] }` or a typed array's `{ "0": …, "1": … }`.
+ */
+function onnxBytes(onnx: unknown): Uint8Array {
+  if (onnx instanceof Uint8Array) return onnx;
+  const data = (onnx as { type?: unknown; data?: unknown } | null)?.data;
+  if (Array.isArray(data)) return Uint8Array.from(data as number[]);
+  if (onnx && typeof onnx === "object") {
+    const entries = Object.entries(onnx as Record<string, number>).filter(([k]) => /^\d+$/.test(k));
+    const bytes = new Uint8Array(entries.length);
+    for (const [k, v] of entries) bytes[Number(k)] = v;
+    return bytes;
+  }
+  throw new Error("the trained model has no ONNX bytes");
 }
 
 /** A cell and every cell it reads, directly or not. */
