@@ -7,9 +7,11 @@
 import { useEffect, useState } from "react";
 import { startTaskRuntime, type RuntimeInfo, type TaskRuntime } from "@/workers/browser/client";
 
-export function useTaskRuntime(): { runtime?: TaskRuntime; info?: RuntimeInfo; error?: string } {
+/** `enabled` false: no worker (a page whose reader may not run anything, such as a viewer's notebook). */
+export function useTaskRuntime(enabled = true): { runtime?: TaskRuntime; info?: RuntimeInfo; error?: string } {
   const [state, setState] = useState<{ runtime?: TaskRuntime; info?: RuntimeInfo; error?: string }>({});
   useEffect(() => {
+    if (!enabled) return;
     const runtime = startTaskRuntime();
     let live = true;
     runtime.info().then(
@@ -20,6 +22,6 @@ export function useTaskRuntime(): { runtime?: TaskRuntime; info?: RuntimeInfo; e
       live = false;
       runtime.terminate();
     };
-  }, []);
+  }, [enabled]);
   return state;
 }

@@ -52,7 +52,8 @@ function autoWire(cells: readonly Cell[], kind: string): Record<string, string> 
 
 export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Notebook; canEdit: boolean; workspace: string }) {
   const api = useTRPCClient();
-  const { runtime, info, error: runtimeError } = useTaskRuntime();
+  // Viewers run nothing: no task worker for them.
+  const { runtime, info, error: runtimeError } = useTaskRuntime(canEdit);
   const [cells, setCells] = useState<Cell[]>(notebook.cells);
   const [saved, setSaved] = useState({ version: notebook.version, by: notebook.updatedBy, cells: JSON.stringify(notebook.cells) });
   const [saveState, setSaveState] = useState<{ busy?: boolean; error?: string; conflict?: boolean; ok?: string }>({});
