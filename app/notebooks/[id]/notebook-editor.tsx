@@ -189,7 +189,10 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
         const cell = all.find((c) => c.id === id)!;
         const fresh = cellFreshness(all).get(id) === "fresh";
         if (cell.kind === UPLOAD_STEP) {
-          if (!cell.outputResultId) throw new Error(`cell "${cell.id}": choose a file to upload first`);
+          if (!cell.outputResultId) {
+            setActivity((a) => ({ ...a, [cell.id]: { logs: [], error: "Choose a file to upload first: the cells after this one read it." } }));
+            break;
+          }
           if (!fresh) all = all.map((c) => (c.id === id ? { ...c, outputSignature: cellSignature(c, all) } : c));
           continue;
         }
