@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { apiKeyCommand, authCommand } from "./commands/auth";
 import { deployCommand } from "./commands/deploy";
+import { initCommand } from "./commands/init";
 import { deploymentCommand } from "./commands/deployment";
 import { dbCommand } from "./commands/db";
 import { flowCommand } from "./commands/flow";
@@ -58,6 +59,7 @@ Add --json to ls and inspect commands for machine-readable output.`,
     servicesCommand(),
     dbCommand(),
     flowCommand(),
+    initCommand(),
     deployCommand(),
     deploymentCommand(),
     kindCommand(),

@@ -18,6 +18,8 @@ import { clientErrorCode } from "../../server/client";
 import { parameterSchemaOf, runPolicyOf } from "../../sdk/schema";
 import { EntrypointError, loadFlow, parseEntrypoint } from "../../workers/node/entrypoints";
 import { BundleError, bundleFlow, type FlowBundle } from "../bundle";
+import { PROJECT_FILE } from "../project";
+import { deployAll } from "./deploy-all";
 import { kindOfEntrypoint } from "../../workers/kinds/registry";
 import { apiContext, print, printJson, type ApiContext } from "../context";
 import { CliError } from "../errors";
@@ -26,7 +28,11 @@ import { collectParameters } from "../params";
 import { out } from "../output/style";
 
 interface DeployOptions {
-  name: string;
+  name?: string;
+  all?: boolean;
+  file?: string;
+  prune?: boolean;
+  dryRun?: boolean;
   pool?: string;
   queue?: string;
   cron?: string;
@@ -47,8 +53,12 @@ interface DeployOptions {
 export function deployCommand(): Command {
   return new Command("deploy")
     .description("Register a deployment of a TypeScript flow (file.ts:export) or a task kind (kind:<name>), or update it")
-    .argument("<entrypoint>", "path/to/file.ts:exportedFlow, relative to this directory (the flow-code checkout), or kind:<name> (see baton kind ls)")
-    .requiredOption("-n, --name <name>", "the deployment's name")
+    .argument("[entrypoint]", "path/to/file.ts:exportedFlow, relative to this directory (the flow-code checkout), or kind:<name> (see baton kind ls)")
+    .option("-n, --name <name>", "the deployment's name")
+    .option("--all", `apply the project file (${PROJECT_FILE}): create, update or leave each deployment it lists`)
+    .option("--file <path>", `the project file for --all (default ./${PROJECT_FILE})`)
+    .option("--prune", "with --all: delete the project's deployments the file no longer lists")
+    .option("--dry-run", "with --all: print the plan, change nothing")
     .option("-p, --pool <pool>", "the work pool that runs it")
     .option("-q, --queue <queue>", "the pool's queue (default: the pool's default queue)")
     .option("--cron <expr>", 'a cron schedule, e.g. "0 8 * * *"')
@@ -64,7 +74,14 @@ export function deployCommand(): Command {
     .option("--job-variables <json>", `overrides of the pool's job template, e.g. '{"env": {"LOG_LEVEL": "debug"}}' (keys: command, env, workingDir)`)
     .option("--no-bundle", "don't deliver the code: workers run the entrypoint from their own checkout (run them from the same place in it)")
     .option("--json", "print JSON")
-    .action(async (entrypoint: string, opts: DeployOptions, command: Command) => {
+    .action(async (entrypoint: string | undefined, opts: DeployOptions, command: Command) => {
+      if (opts.all) {
+        if (entrypoint || opts.name) throw new CliError(`--all deploys what ${opts.file ?? PROJECT_FILE} lists; give no entrypoint or --name with it`);
+        return deployAll(opts, command);
+      }
+      if (opts.prune || opts.dryRun || opts.file) throw new CliError("--file, --prune and --dry-run go with --all");
+      if (!entrypoint) throw new CliError(`name what to deploy (file.ts:flow or kind:<name>), or --all for ${PROJECT_FILE}`);
+      if (!opts.name) throw new CliError("give the deployment a name: -n, --name <name>");
       if (opts.cron && opts.interval) throw new CliError("Give --cron or --interval, not both");
       if (opts.timezone && !opts.cron && !opts.interval) throw new CliError("--timezone needs --cron or --interval");
       // Parsed before the flow is imported or the API called, so a typo changes nothing.
@@ -75,7 +92,7 @@ export function deployCommand(): Command {
           ? [{ intervalSeconds: opts.interval, timezone: opts.timezone }]
           : undefined;
       const kind = kindOfEntrypoint(entrypoint);
-      if (kind !== undefined) return deployKind(kind, opts, command, { schedules, jobVariables });
+      if (kind !== undefined) return deployKind(kind, { ...opts, name: opts.name }, command, { schedules, jobVariables });
       if (opts.flow) throw new CliError("--flow is for kind: deployments; a flow file's deployment belongs to the flow it exports");
       const { file, exportName } = (() => {
         try {
@@ -84,32 +101,10 @@ export function deployCommand(): Command {
           throw new CliError((err as Error).message);
         }
       })();
-      const relative = path.relative(process.cwd(), path.resolve(file)).split(path.sep).join("/");
-      if (relative.startsWith("..")) throw new CliError(`${file} is outside this directory; run baton deploy from the checkout that contains it`);
-      const stored = `${relative}:${exportName}`;
-      let definition;
-      try {
-        definition = await loadFlow(stored, process.cwd());
-      } catch (err) {
-        throw new CliError(err instanceof EntrypointError ? err.message : `could not load ${file}: ${(err as Error).message}`);
-      }
-      // The flow and its local imports, as one module kept by the server under its hash: any
-      // worker of the pool runs exactly this version, without this checkout.
-      let code: FlowBundle | null = null;
-      if (opts.bundle) {
-        try {
-          code = await bundleFlow(relative, process.cwd());
-        } catch (err) {
-          throw new CliError(err instanceof BundleError ? err.message : `could not bundle ${file}: ${(err as Error).message}`);
-        }
-      }
+      const { definition, code, base } = await flowFields(`${file}:${exportName}`, process.cwd(), opts.bundle);
       const { client } = apiContext(command);
       const fields = {
-        code: code ? { source: code.source, dependencies: code.dependencies, files: code.files } : null,
-        entrypoint: stored,
-        parameterSchema: parameterSchemaOf(definition),
-        // Sent whole, so an update drops retries (or a timeout) the flow no longer declares.
-        policy: runPolicyOf(definition),
+        ...base,
         parameters: collectParameters(opts),
         workPool: opts.pool,
         workQueue: opts.queue,
@@ -139,6 +134,50 @@ export function deployCommand(): Command {
 
 type Deployment = Awaited<ReturnType<ApiContext["client"]["deployments"]["create"]["mutate"]>>;
 
+/**
+ * What a flow file gives its deployment: the flow (imported to read its name, parameter schema
+ * and run policy), and its code bundled with its local imports (one module the server keeps by
+ * its hash: any worker of the pool runs exactly this version, without this checkout) unless
+ * `bundle` is false. `entrypoint` is relative to `cwd`, and must lie inside it.
+ */
+export async function flowFields(entrypoint: string, cwd: string, bundle: boolean) {
+  let parsed;
+  try {
+    parsed = parseEntrypoint(entrypoint);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  const { file, exportName } = parsed;
+  const relative = path.relative(cwd, path.resolve(cwd, file)).split(path.sep).join("/");
+  if (relative.startsWith("..")) throw new CliError(`${file} is outside ${cwd}; run baton deploy from the checkout that contains it`);
+  const stored = `${relative}:${exportName}`;
+  let definition;
+  try {
+    definition = await loadFlow(stored, cwd);
+  } catch (err) {
+    throw new CliError(err instanceof EntrypointError ? err.message : `could not load ${file}: ${(err as Error).message}`);
+  }
+  let code: FlowBundle | null = null;
+  if (bundle) {
+    try {
+      code = await bundleFlow(relative, cwd);
+    } catch (err) {
+      throw new CliError(err instanceof BundleError ? err.message : `could not bundle ${file}: ${(err as Error).message}`);
+    }
+  }
+  return {
+    definition,
+    code,
+    base: {
+      code: code ? { source: code.source, dependencies: code.dependencies, files: code.files } : null,
+      entrypoint: stored,
+      parameterSchema: parameterSchemaOf(definition),
+      // Sent whole, so an update drops retries (or a timeout) the flow no longer declares.
+      policy: runPolicyOf(definition),
+    },
+  };
+}
+
 /** `sha256:1f2e3d4c5b6a (3 files, 4.1 KB; imports zod@^4.1)`, or where workers find it instead. */
 export function describeCode(d: Pick<Deployment, "codeVersion" | "code" | "entrypoint">): string {
   if (d.entrypoint?.startsWith("kind:")) return "a built-in task kind";
@@ -159,7 +198,7 @@ function printDeployed(verb: string, deployment: Deployment): void {
 /** A deployment of a built-in kind: the server checks the kind and gives it the kind's parameter schema. */
 async function deployKind(
   kind: string,
-  opts: DeployOptions,
+  opts: DeployOptions & { name: string },
   command: Command,
   extra: { schedules?: { cron?: string; intervalSeconds?: number; timezone?: string; seconds?: boolean }[]; jobVariables?: Record<string, unknown> },
 ): Promise<void> {
