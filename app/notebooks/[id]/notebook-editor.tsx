@@ -59,6 +59,9 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
   const [saveState, setSaveState] = useState<{ busy?: boolean; error?: string; conflict?: boolean; ok?: string }>({});
   /** Outputs by result id: loaded from the store, or just made. */
   const [outputs, setOutputs] = useState<Map<string, unknown>>(new Map());
+  // What a run in progress reads: the outputs it has just made are here before they are in state.
+  const outputsRef = useRef(outputs);
+  outputsRef.current = outputs;
   const [activity, setActivity] = useState<Record<string, TaskActivityState>>({});
   const [running, setRunning] = useState<string | null>(null);
   const abort = useRef<AbortController | null>(null);
@@ -121,10 +124,10 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
         value = (await resultBytes(api, source.outputResultId)).buffer;
         if (cell.kind === "pdf" && params.name === undefined) params.name = file.name;
       } else {
-        value = outputs.get(source.outputResultId) ?? (await resultValue(api, source.outputResultId));
+        value = outputsRef.current.get(source.outputResultId) ?? (await resultValue(api, source.outputResultId));
       }
       if (source.kind === "train" && param === "modelResultId") {
-        // The trained model's ONNX bytes, as its stored JSON carries them (an object of bytes by index).
+        // The trained model itself: its ONNX bytes, out of the stored train result.
         params = withParameter(params, "model", onnxBytes((value as { onnx?: unknown }).onnx));
         continue;
       }
@@ -133,7 +136,7 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
     return params;
   }
 
-  /** Runs one cell in the tab, stores its output, and returns the cell with it. */
+  /** Runs one cell (in the tab, or on its pool), stores its output, and returns the cell with it. */
   async function runOne(cell: Cell, all: readonly Cell[], signal: AbortSignal): Promise<Cell> {
     if (!runtime) throw new Error("the task worker has not started");
     let state: TaskActivityState = { logs: [], progress: { fraction: 0 } };
@@ -167,6 +170,7 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
         });
         result = await resultValue(api, id);
       }
+      outputsRef.current = new Map(outputsRef.current).set(id, result);
       setOutputs((m) => new Map(m).set(id, result));
       // The output's own curves replace the live ones, which may have missed points.
       show({ ...state, metrics: undefined, progress: { fraction: 1, message: "done" } });
