@@ -300,6 +300,8 @@ export const deployments = pgTable(
     /** The code delivered with it (`baton deploy`); null: workers run `entrypoint` from their checkout. */
     codeBundleId: uuid("code_bundle_id").references(() => codeBundles.id, { onDelete: "set null" }),
     codeVersion: text("code_version"),
+    /** A pull step instead: workers fetch the code from git (`{ git, ref, directory? }`) and run it from there. */
+    pull: jsonb("pull").$type<{ git: string; ref: string; directory?: string }>(),
     /** Default parameters, merged under a run's overrides. */
     parameters: jsonb("parameters").$type<Record<string, unknown>>().notNull().default({}),
     /** JSON schema the merged parameters must satisfy. */

@@ -33,6 +33,8 @@ export type DeploymentView = DeploymentRow & {
 export interface DeploymentFields {
   /** Its flow's code, delivered with it (null: the worker's checkout again). */
   code?: CodeInput | null;
+  /** Or a pull step: the worker fetches the code from git (null: none). */
+  pull?: { git: string; ref: string; directory?: string } | null;
   version?: string | null;
   description?: string | null;
   entrypoint?: string | null;
@@ -232,6 +234,7 @@ export async function createDeployment(
         version: opts.version ?? null,
         description: opts.description ?? null,
         entrypoint: opts.entrypoint ?? null,
+        pull: opts.pull ?? null,
         parameters: opts.parameters ?? {},
         parameterSchema: opts.parameterSchema ?? null,
         enforceParameterSchema: opts.enforceParameterSchema ?? true,

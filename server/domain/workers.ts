@@ -70,13 +70,13 @@ export async function withDeploymentEntrypoints(opts: { db: DbOrTx; runs: FlowRu
   const ids = [...new Set(opts.runs.map((r) => r.deploymentId).filter((id): id is string => Boolean(id)))];
   const rows = ids.length
     ? await opts.db
-        .select({ id: deployments.id, entrypoint: deployments.entrypoint, jobVariables: deployments.jobVariables })
+        .select({ id: deployments.id, entrypoint: deployments.entrypoint, jobVariables: deployments.jobVariables, pull: deployments.pull })
         .from(deployments)
         .where(inArray(deployments.id, ids))
     : [];
   const byId = new Map(rows.map((r) => [r.id, r]));
   return opts.runs.map((run) => {
     const deployment = run.deploymentId ? byId.get(run.deploymentId) : undefined;
-    return { ...run, entrypoint: deployment?.entrypoint ?? null, jobVariables: deployment?.jobVariables ?? {}, leaseToken: run.leaseToken! };
+    return { ...run, entrypoint: deployment?.entrypoint ?? null, jobVariables: deployment?.jobVariables ?? {}, pull: deployment?.pull ?? null, leaseToken: run.leaseToken! };
   });
 }

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { BatonClient } from "../../server/client";
-import { EntrypointError } from "./entrypoints";
+import { EntrypointError, parseEntrypoint } from "./entrypoints";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 export const CODE_CACHE = path.join(REPO_ROOT, "node_modules", ".cache", "baton", "code");
@@ -67,6 +67,28 @@ export function codeFile(client: BatonClient, workerId: string, run: { id: strin
     fetching.set(hex, pending);
   }
   return pending;
+}
+
+/**
+ * A flow from a pulled tree (./pull.ts): bundled here as `baton deploy` would, so it reads the
+ * worker's SDK and packages like any delivered flow, kept in the same cache by its hash.
+ */
+export async function codeFileFromTree(dir: string, entrypoint: string): Promise<{ file: string; version: string }> {
+  const { bundleFlow } = await import("../../cli/bundle");
+  const { file: relative } = parseEntrypoint(entrypoint);
+  const bundle = await bundleFlow(relative, dir).catch((err: unknown) => {
+    throw new EntrypointError(err instanceof Error ? err.message : String(err));
+  });
+  const hex = hexOf(bundle.version);
+  const file = path.join(CODE_CACHE, hex, "flow.mjs");
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, bundle.source);
+    writeFileSync(path.join(CODE_CACHE, hex, "dependencies.json"), JSON.stringify(bundle.dependencies));
+    renameSync(tmp, file);
+  }
+  return { file: checked(file, bundle.dependencies), version: bundle.version };
 }
 
 function checked(file: string, dependencies: Record<string, string>): string {

@@ -20,7 +20,8 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { codeFile } from "./code";
+import { codeFile, codeFileFromTree } from "./code";
+import { checkoutOf } from "./pull";
 import { FlowProcessError, type RunMessage, type ToChild, type ToParent } from "./flow-ipc";
 import type { ClaimedRun, WorkerRuntime } from "./types";
 
@@ -320,8 +321,16 @@ export function closeFlowProcesses(rt: WorkerRuntime): void {
 
 /** Runs a TypeScript flow run in a process of its own. */
 export async function runFlowInProcess(run: ClaimedRun & { entrypoint: string }, signal: AbortSignal, rt: WorkerRuntime): Promise<RunOutcome> {
-  // Delivered code: fetched (once per version) before a process is taken for it.
-  const file = run.codeVersion ? await codeFile(rt.client, rt.workerId(), { id: run.id, codeVersion: run.codeVersion }) : undefined;
+  // Delivered code: fetched (once per version) before a process is taken for it; or pulled from
+  // git at the deployment's ref, and bundled here the same way.
+  let file: string | undefined;
+  if (run.codeVersion) file = await codeFile(rt.client, rt.workerId(), { id: run.id, codeVersion: run.codeVersion });
+  else if (run.pull) {
+    const { dir, commit } = await checkoutOf(run.pull);
+    const bundled = await codeFileFromTree(dir, run.entrypoint);
+    file = bundled.file;
+    rt.shipper.log({ flowRunId: run.id, level: 20, message: `code pulled from ${run.pull.git} at ${run.pull.ref}: commit ${commit.slice(0, 12)} (${bundled.version.slice(0, 19)})` });
+  }
   const pool = flowProcesses(rt);
   const proc = pool.take();
   if (!(await proc.ready) && !signal.aborted) {

@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { z } from "zod";
+import { checkoutOf } from "./pull";
 import type { ClaimedRun, WorkerRuntime } from "./types";
 import { uploadResult } from "../../server/client";
 
@@ -55,9 +56,19 @@ export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: Wo
   await writeFile(parametersFile, parameters);
   const log = (level: number, message: string) => rt.shipper.log({ flowRunId: run.id, level, message });
 
+  // A pull step gives the job its working directory: the deployment's tree at its ref (a
+  // training script and its requirements travel with the repository), not the worker's.
+  let base = rt.settings.checkout;
+  if (run.pull) {
+    const { dir, commit } = await checkoutOf(run.pull);
+    base = dir;
+    log(20, `code pulled from ${run.pull.git} at ${run.pull.ref}: commit ${commit.slice(0, 12)}`);
+  }
+  const cwd = path.resolve(base, template.workingDir ?? ".");
+  if (run.pull && cwd !== base && !cwd.startsWith(base + path.sep)) throw new Error(`workingDir ${template.workingDir} is outside the pulled repository`);
   const [program, ...args] = template.command;
   const child = spawn(program!, args, {
-    cwd: path.resolve(rt.settings.checkout, template.workingDir ?? "."),
+    cwd,
     env: {
       ...process.env,
       ...template.env,

@@ -66,6 +66,8 @@ export const deploymentOutput = z.object({
   codeVersion: z.string().nullable(),
   /** The npm packages that code imports, and the files it was bundled from. */
   code: z.object({ dependencies: z.record(z.string(), z.string()), files: z.array(z.string()), sizeBytes: z.number().int(), createdAt: zDate }).nullable(),
+  /** Its pull step: workers fetch the code from git. */
+  pull: z.object({ git: z.string(), ref: z.string(), directory: z.string().optional() }).nullable(),
   parameters: z.record(z.string(), z.unknown()),
   parameterSchema: z.record(z.string(), z.unknown()).nullable(),
   enforceParameterSchema: z.boolean(),
@@ -120,9 +122,32 @@ export const zCodeInput = z.object({
   files: z.array(z.string().max(1000)).max(5000).optional(),
 });
 
+/**
+ * A pull step: the worker fetches the code from a git repository at `ref` (a branch, tag or
+ * commit; resolved when each run starts) and runs the entrypoint from it (`directory`: where in
+ * the repository). URLs as git takes them; no options can be smuggled in (a leading "-").
+ */
+export const zPullStep = z.strictObject({
+  git: z
+    .string()
+    .trim()
+    .min(1)
+    .max(2000)
+    .regex(/^(https?:\/\/|ssh:\/\/|git@|file:\/\/|\/)[^\s]+$/, "must be a git URL (https://, ssh://, git@host:path, file:// or an absolute path)"),
+  ref: z.string().trim().min(1).max(250).regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, "must be a branch, tag or commit").default("HEAD"),
+  directory: z
+    .string()
+    .trim()
+    .max(1000)
+    .refine((v) => !(/^([/\\]|[A-Za-z]:)/.test(v) || /(^|[/\\])\.\.([/\\]|$)/.test(v)), "must be a path inside the repository (no absolute path, no ..)")
+    .optional(),
+});
+
 const editableFields = {
   /** The flow's code, delivered (null: run the entrypoint from the worker's checkout again). */
   code: zCodeInput.nullish(),
+  /** Or fetched by the worker from git (null: none). */
+  pull: zPullStep.nullish(),
   version: z.string().trim().max(200).nullish(),
   description: z.string().max(5000).nullish(),
   entrypoint: zEntrypoint.nullish(),
@@ -142,10 +167,11 @@ const editableFields = {
 const deploymentRef = z.object({ deployment: zRef("deployment") });
 
 /** Job variables, code entrypoints and delivered code decide what a worker executes: a privilege of its own. */
-function checkExecutionFields(ctx: WorkspaceContext, input: { jobVariables?: unknown; entrypoint?: string | null; code?: unknown }): void {
+function checkExecutionFields(ctx: WorkspaceContext, input: { jobVariables?: unknown; entrypoint?: string | null; code?: unknown; pull?: unknown }): void {
   if (input.jobVariables !== undefined && Object.keys(input.jobVariables as object).length) requireExecutionPrivilege(ctx, "jobVariables");
   if (input.entrypoint && !input.entrypoint.startsWith("kind:")) requireExecutionPrivilege(ctx, "entrypoint");
   if (input.code) requireExecutionPrivilege(ctx, "code");
+  if (input.pull) requireExecutionPrivilege(ctx, "pull");
 }
 
 export const deploymentsRouter = createTRPCRouter({
@@ -168,7 +194,10 @@ export const deploymentsRouter = createTRPCRouter({
       if (patch.workPool !== undefined && !ctx.access.mayDefineExecution) {
         const current = await getDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ref: deployment });
         const definesExecution =
-          Object.keys(current.jobVariables ?? {}).length > 0 || Boolean(current.entrypoint && !current.entrypoint.startsWith("kind:")) || current.codeVersion !== null;
+          Object.keys(current.jobVariables ?? {}).length > 0 ||
+          Boolean(current.entrypoint && !current.entrypoint.startsWith("kind:")) ||
+          current.codeVersion !== null ||
+          current.pull !== null;
         if (definesExecution && current.workPoolId !== patch.workPool && current.workPoolName !== patch.workPool) requireExecutionPrivilege(ctx, "workPool");
       }
       return updateDeployment({ db: ctx.db, workspaceId: ctx.workspaceId, ref: deployment, patch, actor: ctx.actor });

@@ -42,6 +42,8 @@ export const claimedRunOutput = z.object({
   entrypoint: z.string().nullable(),
   /** The code delivered with its deployment, `sha256:<hex>` (fetch it with workers.code); null: the entrypoint is a file of the worker's checkout. */
   codeVersion: z.string().nullable(),
+  /** Its deployment's pull step: fetch the code from git at this ref and run the entrypoint from there. */
+  pull: z.object({ git: z.string(), ref: z.string(), directory: z.string().optional() }).nullable(),
   /** The deployment's overrides of the pool's job template (`{}` without a deployment). */
   jobVariables: z.record(z.string(), z.unknown()),
   workPoolId: zId.nullable(),
