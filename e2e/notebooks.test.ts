@@ -220,6 +220,17 @@ describe("notebooks in the browser", () => {
     expect(await cell("infer-1").getByTestId("confusion-matrix").textContent()).toMatch(/\d+ of \d+ agree/);
     await page.getByTestId("save-status").getByText(/Saved version 5/).waitFor();
 
+    // Every version is kept: version 2 opens read-only, with the outputs it had.
+    await page.goto(notebookUrl);
+    await page.getByTestId("notebook-versions").locator("summary").click();
+    expect(await page.getByTestId("notebook-version-row").count()).toBe(5);
+    await page.getByTestId("notebook-versions").getByRole("link", { name: "version 2" }).click();
+    await page.getByTestId("old-version").waitFor();
+    expect(await page.getByTestId("notebook-version").textContent()).toMatch(/Version 2/);
+    expect(await page.getByTestId("notebook-cell").count()).toBe(4);
+    expect(await page.getByTestId("run-all").count()).toBe(0);
+    await cell("cluster-1").getByTestId("cluster-plot").waitFor({ timeout: 30_000 });
+
     // The list shows it, saved with its version.
     await page.goto(`${baton.url}/notebooks`);
     const row = page.getByTestId("notebook-row").filter({ hasText: "Spec clusters" });
