@@ -39,6 +39,8 @@ const REUSE = process.argv.includes("--reuse");
 const WRITE = !process.argv.includes("--no-write") && RUNS === 1_000_000;
 const DB_NAME = process.env.BATON_BENCH_RUNS_DB ?? "bench_runs_scale";
 const CHUNK = 100_000;
+/** How long one ANALYZE of flow_runs took after the fill. */
+let analyzeSeconds = Number.NaN;
 const DAYS = 30;
 
 const pct = (xs: number[], p: number) => {
@@ -148,6 +150,10 @@ async function fill(api: BatonClient, url: string): Promise<{ seconds: number; t
     // What autovacuum would have done by now on a table this old: statistics and the visibility map.
     await c.query("VACUUM (ANALYZE) flow_runs");
     const seconds = (performance.now() - t0) / 1000;
+    // What autovacuum's ANALYZE of flow_runs costs with the name's statistics target (drizzle/0020).
+    const a0 = performance.now();
+    await c.query("ANALYZE flow_runs");
+    analyzeSeconds = (performance.now() - a0) / 1000;
     const { rows } = await c.query(`SELECT pg_table_size('flow_runs') AS t, pg_indexes_size('flow_runs') AS i`);
     console.log(`\n  filled in ${fmt(seconds, 0)} s`);
     return { seconds, tableMb: Number(rows[0].t) / 2 ** 20, indexMb: Number(rows[0].i) / 2 ** 20 };
@@ -181,6 +187,8 @@ async function time(label: string, group: Row["group"], n: number, fn: (i: numbe
   console.log(`  ${group.padEnd(8)} ${label.padEnd(52)} p50 ${fmt(row.p50, 1).padStart(7)} ms  p95 ${fmt(row.p95, 1).padStart(7)} ms${target && row.p95 > target ? `  (target ${target})` : ""}`);
   return row;
 }
+
+const PAGES = ["/runs", "/runs?state=FAILED&flow=train-model&range=7d", "/runs?q=crimson", "/", "/?window=7d"];
 
 /** Search words that exist (a common adjective, an animal inside the name, a custom name's prefix) and one that does not. */
 const SEARCHES = ["crimson", "fox", "etl-orders-2026", "zzqx-nothing"];
@@ -230,11 +238,7 @@ async function measure(server: BatonProcess, url: string): Promise<{ rows: Row[]
       const html = await res.text();
       if (!res.ok) throw new Error(`${path}: ${res.status}\n${html.slice(0, 500)}`);
     }, 150);
-  rows.push(await page("GET /runs", "/runs"));
-  rows.push(await page("GET /runs?state=FAILED&flow=train-model&range=7d", "/runs?state=FAILED&flow=train-model&range=7d"));
-  rows.push(await page("GET /runs?q=crimson", "/runs?q=crimson"));
-  rows.push(await page("GET / (dashboard, 24h)", "/"));
-  rows.push(await page("GET /?window=7d", "/?window=7d"));
+  for (const path of PAGES) rows.push(await page(`GET ${path}${path === "/" ? " (dashboard, 24h)" : ""}`, path));
 
   console.log(`\n▶ internal: listFlowRuns in this process, and its SQL bare from a plain pg client (load ${load()})`);
   // The SQL is what listFlowRuns sends, caught by drizzle's logger: the last statement of a call
@@ -305,7 +309,7 @@ function report(opts: { rows: Row[]; plans: string[]; filled: { seconds: number;
 
 Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:runs\` at commit ${opts.commit}, on ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? "?"}), Node ${process.version}, ${opts.version} on the same machine. **The machine was shared**: other engineers' builds and test suites ran during it; load average (1 / 5 / 15 min) ${opts.loadBefore} at the start, ${opts.loadAfter} at the end. Compare rows of one run, not runs of different days.
 
-Method: a fresh PostgreSQL database (dropped after) holding ${fmt(RUNS)} flow runs, bulk-inserted with \`generate_series\` in chunks of ${fmt(CHUNK)} (${fmt(opts.filled.seconds, 0)} s; table ${fmt(opts.filled.tableMb, 0)} MB, its indexes ${fmt(opts.filled.indexMb, 0)} MB), then \`VACUUM ANALYZE\`: created evenly over ${DAYS} days (about ${fmt(RUNS / DAYS)} a day), 90 % from 12 deployments of 6 flows on 3 pools (with their tags), 10 % ad hoc; names adjective-animal as Baton makes them (3,600 distinct), one in ten a custom one (\`<flow>-YYYYMMDD-HHMM\`); the newest 3 % SCHEDULED, 1 % RUNNING, the rest 86 % COMPLETED, 8 % FAILED, 2 % CRASHED, 4 % CANCELLED. A real \`baton server start\` (the production build, auth off, \`DATABASE_URL\` to that database) answers over HTTP; the API rows are the typed client (\`createBatonClient\`, unbatched) calling one after another, ${SAMPLES} timed calls after 3 warm-up calls each, wall time at the caller (request, server, database, response); the page rows are a plain \`fetch\` of the whole server-rendered HTML (${PAGE_SAMPLES} each). Internal (not the user's path): \`listFlowRuns\` called in the benchmark's own process over node-postgres (no HTTP, no tRPC; with its lookups of a flow by name), and the very SQL it sends (caught by drizzle's logger) run bare from a plain \`pg\` client: what the database costs.
+Method: a fresh PostgreSQL database (dropped after) holding ${fmt(RUNS)} flow runs, bulk-inserted with \`generate_series\` in chunks of ${fmt(CHUNK)} (${fmt(opts.filled.seconds, 0)} s; table ${fmt(opts.filled.tableMb, 0)} MB, its indexes ${fmt(opts.filled.indexMb, 0)} MB), then \`VACUUM ANALYZE\` (a later \`ANALYZE flow_runs\` alone: ${fmt(analyzeSeconds, 1)} s): created evenly over ${DAYS} days (about ${fmt(RUNS / DAYS)} a day), 90 % from 12 deployments of 6 flows on 3 pools (with their tags), 10 % ad hoc; names adjective-animal as Baton makes them (3,600 distinct), one in ten a custom one (\`<flow>-YYYYMMDD-HHMM\`); the newest 3 % SCHEDULED, 1 % RUNNING, the rest 86 % COMPLETED, 8 % FAILED, 2 % CRASHED, 4 % CANCELLED. A real \`baton server start\` (the production build, auth off, \`DATABASE_URL\` to that database) answers over HTTP; the API rows are the typed client (\`createBatonClient\`, unbatched) calling one after another, ${SAMPLES} timed calls after 3 warm-up calls each, wall time at the caller (request, server, database, response); the page rows are a plain \`fetch\` of the whole server-rendered HTML (${PAGE_SAMPLES} each). Internal (not the user's path): \`listFlowRuns\` called in the benchmark's own process over node-postgres (no HTTP, no tRPC; with its lookups of a flow by name), and the very SQL it sends (caught by drizzle's logger) run bare from a plain \`pg\` client: what the database costs.
 
 ### API (over HTTP)
 
@@ -326,7 +330,8 @@ ${opts.plans.map((p) => `- ${p}`).join("\n")}
 What the plans showed, and what was changed (drizzle/0017, server/domain/flow-run-list.ts):
 - Name search is \`ILIKE '%…%'\` (a part of the name, any case, \`%\`/\`_\`/\`\\\` escaped). Without an index, a rare or absent name walked the whole list index: 580 ms at 1M runs. pg_trgm is in PostgreSQL 15's contrib here and in PGlite's (0.5, loaded in \`openPglite\`), so a trigram GIN index on the name (45 MB at 1M runs) now finds rare names at once (about 1 ms), while common ones (\`crimson\`, one run in 60) still walk \`flow_runs_list_idx\` newest first and stop after a page. A prefix-only btree (\`text_pattern_ops\`) was the alternative; it would not find \`fox\` in \`crimson-fox\`.
 - Several states at once (the UI's Failed is FAILED or CRASHED) walked the list index past every newer run in another state — here the 40,000 newest are SCHEDULED or RUNNING: 23–30 ms when idle, and a rarer state would walk further. \`flow_runs_state_idx\` became (workspace_id, state_type, created_at, id) and the list reads each state's newest page from it and merges them (UNION ALL, then the page): 0.1–2 ms; one state reads it directly.
-- Still slow: a common search word inside one flow (\`fox\` in train-model). PostgreSQL estimates \`ILIKE '%fox%'\` from the trigram statistics at about 1,000 runs where there are 14,700, and walks the list index (22,000 rows) or ANDs two bitmaps (32–50 ms). \`ALTER TABLE flow_runs ALTER COLUMN name SET STATISTICS 1000\` made the estimate right (2,508 against 2,380) and the walk 18 ms; not applied, since it makes every ANALYZE of flow_runs sample ten times the rows.
+- Name search depends on the planner's guess of how many runs match: with the name's default statistics (100) the estimate for \`'%fox%'\` (truly 14,700 runs, 1.5 %) moved with each ANALYZE's sample, as low as 1,028, and when it was low it sorted every match (one run of this benchmark: 167 ms p50 for \`fox\`, 108 ms for \`fox\` in one flow). drizzle/0020 sets the name's statistics target to 1000 (estimate 2,508 against 2,380 true for \`fox\` in train-model); ANALYZE then samples ten times the rows (the time is in the method above).
+- Still slowest: a common word inside one flow (\`fox\` in train-model) walks the list index past some 22,000 runs of other flows or other names, 18–44 ms of SQL here; an index on (flow_id, created_at, id) was not chosen by the planner over it.
 - The machine: with a load average around ${opts.loadBefore.split(" / ")[0]} on ${os.cpus().length} cores, a call whose SQL takes under a millisecond still took 10–25 ms at p50 over HTTP, and p95s are set by whatever else was running; the dashboard page and \`dashboard.summary\` 7d (not changed here: a 7-day window groups 233k runs, see server/domain/dashboard.ts) miss the 150 ms page target.
 `;
 }
@@ -349,6 +354,9 @@ async function main() {
   try {
     console.log(`▶ baton server start on ${DB_NAME} (load ${loadBefore})`);
     server = await startBaton({ env: { DATABASE_URL: url } });
+    // Load the pages' routes now: Next.js reads a route's build files on its first request, and in
+    // a shared working tree someone's \`next build\` may replace .next while this runs.
+    for (const path of PAGES) await fetch(`${server.url}${path}`).then((r) => r.text());
     let filled = { seconds: 0, tableMb: 0, indexMb: 0 };
     if (!(REUSE && exists)) {
       console.log(`▶ filling ${fmt(RUNS)} runs`);
