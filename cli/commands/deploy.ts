@@ -29,6 +29,8 @@ import { out } from "../output/style";
 
 interface DeployOptions {
   name?: string;
+  pull?: string;
+  pullDirectory?: string;
   all?: boolean;
   file?: string;
   prune?: boolean;
@@ -70,7 +72,9 @@ export function deployCommand(): Command {
     .option("--tag <tag>", "a tag (repeatable)", collect)
     .option("--description <text>", "what it is for")
     .option("--version <version>", "a version label")
-    .option("--flow <name>", "kind: deployments only: the flow it belongs to (default: the kind's name)")
+    .option("--flow <name>", "kind: and --pull deployments: the flow it belongs to (default: the kind's name; required with --pull)")
+    .option("--pull <git-url[#ref]>", "workers fetch the code from this git repository (at ref: a branch, tag or commit; default HEAD) and run the entrypoint from there")
+    .option("--pull-directory <path>", "with --pull: where in the repository the entrypoint's path starts")
     .option("--job-variables <json>", `overrides of the pool's job template, e.g. '{"env": {"LOG_LEVEL": "debug"}}' (keys: command, env, workingDir)`)
     .option("--no-bundle", "don't deliver the code: workers run the entrypoint from their own checkout (run them from the same place in it)")
     .option("--json", "print JSON")
@@ -93,7 +97,8 @@ export function deployCommand(): Command {
           : undefined;
       const kind = kindOfEntrypoint(entrypoint);
       if (kind !== undefined) return deployKind(kind, { ...opts, name: opts.name }, command, { schedules, jobVariables });
-      if (opts.flow) throw new CliError("--flow is for kind: deployments; a flow file's deployment belongs to the flow it exports");
+      if (opts.pull) return deployPulled(entrypoint, { ...opts, name: opts.name, pull: opts.pull }, command, { schedules, jobVariables });
+      if (opts.flow) throw new CliError("--flow is for kind: deployments and --pull; a flow file's deployment belongs to the flow it exports");
       const { file, exportName } = (() => {
         try {
           return parseEntrypoint(entrypoint);
@@ -179,8 +184,9 @@ export async function flowFields(entrypoint: string, cwd: string, bundle: boolea
 }
 
 /** `sha256:1f2e3d4c5b6a (3 files, 4.1 KB; imports zod@^4.1)`, or where workers find it instead. */
-export function describeCode(d: Pick<Deployment, "codeVersion" | "code" | "entrypoint">): string {
+export function describeCode(d: Pick<Deployment, "codeVersion" | "code" | "entrypoint" | "pull">): string {
   if (d.entrypoint?.startsWith("kind:")) return "a built-in task kind";
+  if (d.pull) return `pulled from ${d.pull.git} at ${d.pull.ref}${d.pull.directory ? ` (${d.pull.directory})` : ""} when each run starts`;
   if (!d.codeVersion || !d.code) return "from each worker's checkout (deployed with --no-bundle)";
   const deps = Object.entries(d.code.dependencies).sort(([a], [b]) => a.localeCompare(b)).map(([n, v]) => `${n}@${v}`);
   const size = d.code.sizeBytes < 10_240 ? `${(d.code.sizeBytes / 1024).toFixed(1)} KB` : `${Math.round(d.code.sizeBytes / 1024)} KB`;
@@ -193,6 +199,53 @@ function printDeployed(verb: string, deployment: Deployment): void {
   for (const s of deployment.schedules) print(`  schedule: ${describeSchedule(s)}`);
   print(`  code: ${describeCode(deployment)}`);
   print(`Run it: baton deployment run ${deployment.flowName}/${deployment.name}`);
+}
+
+/**
+ * A deployment whose code workers pull from git (`--pull URL#ref`): nothing is imported or
+ * bundled here — the flow is in the repository, not necessarily on this machine — so its flow
+ * name is given with --flow, and its parameters are checked when runs start.
+ */
+async function deployPulled(
+  entrypoint: string,
+  opts: DeployOptions & { name: string; pull: string },
+  command: Command,
+  extra: { schedules?: { cron?: string; intervalSeconds?: number; timezone?: string; seconds?: boolean }[]; jobVariables?: Record<string, unknown> },
+): Promise<void> {
+  if (!opts.flow) throw new CliError("--pull needs --flow <name>: the flow is in the repository, so its name is not read from a file here");
+  const hash = opts.pull.lastIndexOf("#");
+  const pull = { git: hash > 0 ? opts.pull.slice(0, hash) : opts.pull, ref: hash > 0 ? opts.pull.slice(hash + 1) : "HEAD", ...(opts.pullDirectory ? { directory: opts.pullDirectory } : {}) };
+  try {
+    parseEntrypoint(entrypoint);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  const { client } = apiContext(command);
+  const fields = {
+    entrypoint,
+    pull,
+    code: null,
+    parameters: collectParameters(opts),
+    workPool: opts.pool,
+    workQueue: opts.queue,
+    tags: opts.tag,
+    description: opts.description,
+    version: opts.version,
+    schedules: extra.schedules,
+    jobVariables: extra.jobVariables as { command?: string[]; env?: Record<string, string>; workingDir?: string } | undefined,
+  };
+  let deployment;
+  let verb = "Created";
+  try {
+    deployment = await client.deployments.create.mutate({ flow: opts.flow, name: opts.name, ...fields });
+  } catch (err) {
+    if (clientErrorCode(err) !== "CONFLICT") throw err;
+    verb = "Updated";
+    deployment = await client.deployments.update.mutate({ deployment: `${opts.flow}/${opts.name}`, ...fields });
+  }
+  if (opts.json) return printJson(deployment);
+  printDeployed(verb, deployment);
+  if (deployment.workPoolName) print(`Work it: baton worker start -p ${deployment.workPoolName}  (on any machine with Baton and git)`);
 }
 
 /** A deployment of a built-in kind: the server checks the kind and gives it the kind's parameter schema. */

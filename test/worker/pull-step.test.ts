@@ -4,13 +4,14 @@
  * when each run starts, logs the commit, and a process pool's command runs inside the pulled
  * tree. A repository it cannot read fails the run naming git's reason. Side effects counted.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isTerminalState } from "../../server/engine/state-types";
-import { useWorkerHarness, waitFor } from "./harness";
+import { REPO_ROOT, useWorkerHarness, waitFor } from "./harness";
 
 describe("code pulled from git", () => {
   const h = useWorkerHarness();
@@ -70,6 +71,17 @@ export const hello = flow({ name: "pulled", parameters: z.object({ marker: z.str
     const c = await h.client.deployments.run.mutate({ deployment: "pulled-job/git" });
     expect(await finished(c.id)).toMatchObject({ stateType: "COMPLETED" });
     expect(lines()[2]).toMatch(new RegExp(`^job ran in .*/node_modules/\\.cache/baton/git/[0-9a-f]{16}/${first}$`));
+
+    // The same from the CLI: no file is read here, the flow is named.
+    // (Not execFileSync: the API serving it runs in this process.)
+    const { stdout: cli } = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, "bin/baton.mjs"), "deploy", "flows.ts:hello", "-n", "cli", "--flow", "pulled", "--pull", `file://${repo}#main`, "-p", "pulled"], {
+      cwd: os.tmpdir(),
+      env: { ...process.env, NO_COLOR: "1", BATON_API_URL: h.apiUrl },
+    });
+    expect(cli).toContain(`code: pulled from file://${repo} at main when each run starts`);
+    const e = await h.client.deployments.run.mutate({ deployment: "pulled/cli", parameters: { marker } });
+    expect(await finished(e.id)).toMatchObject({ stateType: "COMPLETED" });
+    expect(lines()[3]).toBe("Bonjour");
 
     // A repository that is not there: the run fails with git's reason.
     await h.client.deployments.create.mutate({ flow: "pulled", name: "gone", entrypoint: "flows.ts:hello", workPool: "pulled", pull: { git: `file://${repo}-missing`, ref: "main" } });
