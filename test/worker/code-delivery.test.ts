@@ -1,7 +1,7 @@
 /**
  * Deployments carry their code: a flow in a project of its own (outside Baton's checkout, with a
  * local import and an npm package) is deployed with `baton deploy` from there; a worker started
- * in Baton's own directory, where that file does not exist, runs it — at the version each run
+ * in an empty directory, where that file does not exist, runs it — at the version each run
  * was made with, even after a re-deploy. Counted by side effects: each body appends its version
  * to a file.
  */
@@ -77,13 +77,21 @@ export const greet = flow({ name: "greet", parameters: z.object({ name: z.string
     const late = await h.client.deployments.run.mutate({ deployment: "greet/d", parameters: { name: "late", marker } });
     expect(late.codeVersion).toBe(v2);
 
-    // A worker in Baton's own directory: flows.ts is not there.
-    const worker = h.startWorker(["-p", "delivered", "--name", "remote", "--limit", "1"]);
+    // A worker started in an empty directory: no project, no checkout, only Baton installed.
+    const empty = mkdtempSync(path.join(os.tmpdir(), "baton-empty-"));
+    const worker = h.startWorker(["-p", "delivered", "--name", "remote", "--limit", "1"], {}, empty);
     await h.waitForWorker(worker);
     expect((await finished(early.id)).stateType).toBe("COMPLETED");
     expect((await finished(late.id)).stateType).toBe("COMPLETED");
     expect(readFileSync(marker, "utf8").split("\n").filter(Boolean)).toEqual(["Hello, early", "Bonjour, late"]);
     expect(await h.client.results.ofRun.query({ flowRunId: late.id })).toMatchObject({ value: "Bonjour, late" });
+
+    // Re-deployed while the worker runs: its next run runs the new code, no restart.
+    writeProject("Salut");
+    await deploy();
+    const next = await h.client.deployments.run.mutate({ deployment: "greet/d", parameters: { name: "next", marker } });
+    expect((await finished(next.id)).stateType).toBe("COMPLETED");
+    expect(readFileSync(marker, "utf8").split("\n").filter(Boolean).at(-1)).toBe("Salut, next");
 
     // A package the worker's machine does not have: refused, naming it and how to install it.
     writeProject("Hola", 'import leftPad from "left-pad";\nexport const padded = leftPad("x", 3);');

@@ -81,9 +81,10 @@ export function useWorkerHarness(settings: Partial<EngineSettings> = {}, opts: H
     rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
-  function startWorker(args: string[], env: Record<string, string> = {}): WorkerProcess {
+  /** `cwd`: where the worker starts (its checkout); Baton's own directory unless given. */
+  function startWorker(args: string[], env: Record<string, string> = {}, cwd = REPO_ROOT): WorkerProcess {
     const child = spawn(process.execPath, [BIN, "worker", "start", ...args], {
-      cwd: REPO_ROOT,
+      cwd,
       env: { ...process.env, NO_COLOR: "1", BATON_API_URL: server!.apiUrl, BATON_WORKER_CLAIM_WAIT_MS: "3000", BATON_WORKER_KILL_GRACE_S: "1", BATON_WORKER_DATA_DIR: path.join(dataDir, "worker"), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
