@@ -120,15 +120,7 @@ export function deployCommand(): Command {
         // Absent → an update keeps the deployment's job variables; the server checks the keys.
         jobVariables: jobVariables as { command?: string[]; env?: Record<string, string>; workingDir?: string } | undefined,
       };
-      let deployment;
-      let verb = "Created";
-      try {
-        deployment = await client.deployments.create.mutate({ flow: definition.name, name: opts.name, ...fields });
-      } catch (err) {
-        if (clientErrorCode(err) !== "CONFLICT") throw err;
-        verb = "Updated";
-        deployment = await client.deployments.update.mutate({ deployment: `${definition.name}/${opts.name}`, ...fields });
-      }
+      const { deployment, verb } = await createOrUpdate(client, definition.name, opts.name, fields);
       if (opts.json) return printJson(deployment);
       printDeployed(verb, deployment);
       if (deployment.workPoolName) {
@@ -234,18 +226,20 @@ async function deployPulled(
     schedules: extra.schedules,
     jobVariables: extra.jobVariables as { command?: string[]; env?: Record<string, string>; workingDir?: string } | undefined,
   };
-  let deployment;
-  let verb = "Created";
-  try {
-    deployment = await client.deployments.create.mutate({ flow: opts.flow, name: opts.name, ...fields });
-  } catch (err) {
-    if (clientErrorCode(err) !== "CONFLICT") throw err;
-    verb = "Updated";
-    deployment = await client.deployments.update.mutate({ deployment: `${opts.flow}/${opts.name}`, ...fields });
-  }
+  const { deployment, verb } = await createOrUpdate(client, opts.flow, opts.name, fields);
   if (opts.json) return printJson(deployment);
   printDeployed(verb, deployment);
   if (deployment.workPoolName) print(`Work it: baton worker start -p ${deployment.workPoolName}  (on any machine with Baton and git)`);
+}
+
+/** Creates the deployment, or updates it when the flow already has one of that name. */
+async function createOrUpdate(client: ApiContext["client"], flow: string, name: string, fields: Omit<Parameters<ApiContext["client"]["deployments"]["create"]["mutate"]>[0], "flow" | "name">) {
+  try {
+    return { deployment: await client.deployments.create.mutate({ flow, name, ...fields }), verb: "Created" };
+  } catch (err) {
+    if (clientErrorCode(err) !== "CONFLICT") throw err;
+    return { deployment: await client.deployments.update.mutate({ deployment: `${flow}/${name}`, ...fields }), verb: "Updated" };
+  }
 }
 
 /** A deployment of a built-in kind: the server checks the kind and gives it the kind's parameter schema. */
@@ -269,15 +263,7 @@ async function deployKind(
     schedules: extra.schedules,
     jobVariables: extra.jobVariables as { command?: string[]; env?: Record<string, string>; workingDir?: string } | undefined,
   };
-  let deployment;
-  let verb = "Created";
-  try {
-    deployment = await client.deployments.create.mutate({ flow, name: opts.name, ...fields });
-  } catch (err) {
-    if (clientErrorCode(err) !== "CONFLICT") throw err;
-    verb = "Updated";
-    deployment = await client.deployments.update.mutate({ deployment: `${flow}/${opts.name}`, ...fields });
-  }
+  const { deployment, verb } = await createOrUpdate(client, flow, opts.name, fields);
   if (opts.json) return printJson(deployment);
   printDeployed(verb, deployment);
   const required = Array.isArray(deployment.parameterSchema?.required) ? (deployment.parameterSchema.required as string[]) : [];
