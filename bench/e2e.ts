@@ -21,9 +21,9 @@ import { Logger, makeWorkerUtils, run as runGraphile } from "graphile-worker";
 import pg from "pg";
 import { createBatonClient, type BatonClient } from "../server/client";
 import { ensureProductionBuild, ROOT, startBaton, type BatonProcess } from "../e2e/helpers/baton-process";
+import { admin, dbUrl, fmt, load, pct } from "./common";
 import { writeSection } from "./report";
 
-const ADMIN_URL = process.env.BATON_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
@@ -49,23 +49,6 @@ const TERMINAL_BAD = ["FAILED", "CRASHED", "CANCELLED"] as const;
 const NOT_DONE = ["SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING"] as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(" / ");
-const dbUrl = (name: string) => Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).toString();
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 async function freshDatabase(name: string) {
   await admin(async (c) => {
     await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

@@ -23,9 +23,9 @@ import type { Db } from "../server/db/client";
 import { listFlowRuns } from "../server/domain/flow-run-list";
 import { createBatonClient, type BatonClient } from "../server/client";
 import { ensureProductionBuild, startBaton, type BatonProcess } from "../e2e/helpers/baton-process";
+import { admin, dbUrl, fmt, load, pct } from "./common";
 import { writeSection } from "./report";
 
-const ADMIN_URL = process.env.BATON_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
@@ -43,23 +43,6 @@ const CHUNK = 100_000;
 let analyzeSeconds = Number.NaN;
 const DAYS = 30;
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(" / ");
-const dbUrl = (name: string) => Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).toString();
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 // ── the data ───────────────────────────────────────────────────────────────────────────────────
 
