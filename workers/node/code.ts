@@ -36,6 +36,9 @@ export function missingPackages(file: string, dependencies: Record<string, strin
 }
 
 const fetching = new Map<string, Promise<string>>();
+/** Versions this process has checked already: a run of one costs no disk reads after the first. */
+const ready = new Map<string, string>();
+const remember = (hex: string, file: string) => (ready.set(hex, file), file);
 
 /**
  * The file of `version` for this run: from the cache, or fetched, checked and stored. Refuses a
@@ -46,7 +49,9 @@ export function codeFile(client: BatonClient, workerId: string, run: { id: strin
   const hex = hexOf(run.codeVersion);
   const file = path.join(CODE_CACHE, hex, "flow.mjs");
   const meta = path.join(CODE_CACHE, hex, "dependencies.json");
-  if (existsSync(file) && existsSync(meta)) return Promise.resolve(checked(file, JSON.parse(readFileSync(meta, "utf8")) as Record<string, string>));
+  const known = ready.get(hex);
+  if (known) return Promise.resolve(known);
+  if (existsSync(file) && existsSync(meta)) return Promise.resolve(remember(hex, checked(file, JSON.parse(readFileSync(meta, "utf8")) as Record<string, string>)));
   let pending = fetching.get(hex);
   if (!pending) {
     pending = (async () => {
@@ -62,7 +67,7 @@ export function codeFile(client: BatonClient, workerId: string, run: { id: strin
       writeFileSync(`${meta}.tmp`, JSON.stringify(code.dependencies));
       renameSync(`${meta}.tmp`, meta);
       renameSync(tmp, file);
-      return checked(file, code.dependencies);
+      return remember(hex, checked(file, code.dependencies));
     })().finally(() => fetching.delete(hex));
     fetching.set(hex, pending);
   }
@@ -74,6 +79,20 @@ export function codeFile(client: BatonClient, workerId: string, run: { id: strin
  * worker's SDK and packages like any delivered flow, kept in the same cache by its hash.
  */
 export async function codeFileFromTree(dir: string, entrypoint: string): Promise<{ file: string; version: string }> {
+  // A pulled tree is one commit's and never changes: bundled once per process.
+  const key = `${dir}\n${entrypoint}`;
+  let pending = fromTree.get(key);
+  if (!pending) {
+    pending = bundleTree(dir, entrypoint);
+    fromTree.set(key, pending);
+    pending.catch(() => fromTree.delete(key));
+  }
+  return pending;
+}
+
+const fromTree = new Map<string, Promise<{ file: string; version: string }>>();
+
+async function bundleTree(dir: string, entrypoint: string): Promise<{ file: string; version: string }> {
   const { bundleFlow } = await import("../../cli/bundle");
   const { file: relative } = parseEntrypoint(entrypoint);
   const bundle = await bundleFlow(relative, dir).catch((err: unknown) => {
