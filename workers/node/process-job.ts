@@ -6,15 +6,20 @@
  * the SDK's do), BATON_API_URL, BATON_API_KEY (the worker's key, when it has one), BATON_OUTPUT_DIR;
  * each output line becomes a log (stderr as warnings); a line
  * `BATON_METRIC {"name": "loss", "value": 0.3, "step": 1}` becomes a metric point; files left in
- * the output directory become artifacts (their bytes in the blob store); exit code 0 is
- * COMPLETED, anything else FAILED. Stopping it sends SIGTERM to the group, then SIGKILL.
+ * the output directory become artifacts (their bytes in the blob store), and the run's result
+ * names them (`{ outputs: { "<path>": "<result id>" } }`); files it writes into
+ * BATON_CHECKPOINT_DIR are saved as they appear, and a later attempt of the run gets the newest
+ * back as BATON_RESUME_FROM (process-checkpoints.ts); exit code 0 is COMPLETED, anything else
+ * FAILED. Stopping it sends SIGTERM to the group (a training job saves a last checkpoint), then
+ * SIGKILL.
  */
 import { spawn } from "node:child_process";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { z } from "zod";
+import { restoreCheckpoints, watchCheckpoints } from "./process-checkpoints";
 import { checkoutOf } from "./pull";
 import type { ClaimedRun, WorkerRuntime } from "./types";
 import { uploadResult } from "../../server/client";
@@ -23,6 +28,8 @@ const zTemplate = z.object({
   command: z.array(z.string().min(1)).min(1, "must name a program"),
   env: z.record(z.string(), z.string()).default({}),
   workingDir: z.string().min(1).optional(),
+  /** How often the worker looks for new checkpoint files. */
+  checkpointIntervalSeconds: z.number().positive().max(3600).default(2),
 });
 
 const MAX_ARTIFACT_FILES = 100;
@@ -38,7 +45,7 @@ export function jobTemplateFor(base: Record<string, unknown>, jobVariables: Reco
   return { ...base, ...vars, env };
 }
 
-export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: WorkerRuntime): Promise<{ message?: string }> {
+export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: WorkerRuntime): Promise<{ message?: string; result?: { value: unknown } }> {
   const parsed = zTemplate.safeParse(jobTemplateFor(rt.baseJobTemplate, run.jobVariables));
   if (!parsed.success) {
     const field = String(parsed.error.issues[0]!.path[0] ?? "command");
@@ -47,10 +54,13 @@ export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: Wo
     throw new Error(`${where}.${field} ${parsed.error.issues[0]!.message} (e.g. {"command": ["python3", "train.py"]})`);
   }
   const template = parsed.data;
-  const runDir = path.join(os.tmpdir(), "baton-runs", run.id);
+  // One directory per attempt: a retry of the run may start here while this one cleans up.
+  await mkdir(path.join(os.tmpdir(), "baton-runs"), { recursive: true });
+  const runDir = await mkdtemp(path.join(os.tmpdir(), "baton-runs", `${run.id}-`));
   const outputDir = path.join(runDir, "output");
-  await rm(runDir, { recursive: true, force: true });
   await mkdir(outputDir, { recursive: true });
+  const checkpointDir = path.join(runDir, "checkpoints");
+  await mkdir(checkpointDir, { recursive: true });
   const parametersFile = path.join(runDir, "parameters.json");
   const parameters = JSON.stringify(run.parameters);
   await writeFile(parametersFile, parameters);
@@ -67,6 +77,10 @@ export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: Wo
   const cwd = path.resolve(base, template.workingDir ?? ".");
   if (run.pull && cwd !== base && !cwd.startsWith(base + path.sep)) throw new Error(`workingDir ${template.workingDir} is outside the pulled repository`);
   const [program, ...args] = template.command;
+  const resumeFrom = await restoreCheckpoints(run, checkpointDir, rt);
+  if (resumeFrom) log(20, `resuming from checkpoint ${path.relative(checkpointDir, resumeFrom)} of an earlier attempt`);
+  const checkpoints = watchCheckpoints(run, checkpointDir, rt, template.checkpointIntervalSeconds * 1000);
+  await checkpoints.start();
   const child = spawn(program!, args, {
     cwd,
     env: {
@@ -83,6 +97,8 @@ export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: Wo
       BATON_PARAMETERS: parameters,
       BATON_PARAMETERS_FILE: parametersFile,
       BATON_OUTPUT_DIR: outputDir,
+      BATON_CHECKPOINT_DIR: checkpointDir,
+      ...(resumeFrom ? { BATON_RESUME_FROM: resumeFrom } : {}),
       PYTHONUNBUFFERED: "1",
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -129,12 +145,14 @@ export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: Wo
     // Once the leader exits, anything it left in its group goes too.
     killGroup(child.pid, "SIGKILL");
     await output;
-    await uploadOutputs(run, outputDir, rt);
+    await checkpoints.finish();
+    const outputs = await uploadOutputs(run, outputDir, rt);
     if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("stopped");
     if (code !== 0) throw new Error(`${path.basename(program!)} exited with ${sig ? `signal ${sig}` : `code ${code}`}`);
-    return { message: `${path.basename(program!)} exited with code 0` };
+    return { message: `${path.basename(program!)} exited with code 0`, ...(Object.keys(outputs).length ? { result: { value: { outputs } } } : {}) };
   } finally {
     if (killTimer) clearTimeout(killTimer);
+    await checkpoints.finish().catch(() => {});
     signal.removeEventListener("abort", stop);
     await rm(runDir, { recursive: true, force: true }).catch(() => {});
   }
@@ -149,8 +167,9 @@ function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
   }
 }
 
-/** Each file in the output directory → a blob result and an artifact of type `file` on the run. */
-async function uploadOutputs(run: ClaimedRun, outputDir: string, rt: WorkerRuntime): Promise<void> {
+/** Each file in the output directory → a blob result and an artifact of type `file` on the run; returns path → result id. */
+async function uploadOutputs(run: ClaimedRun, outputDir: string, rt: WorkerRuntime): Promise<Record<string, string>> {
+  const outputs: Record<string, string> = {};
   const entries = (await readdir(outputDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).slice(0, MAX_ARTIFACT_FILES);
   for (const entry of entries) {
     const file = path.join(entry.parentPath, entry.name);
@@ -165,10 +184,12 @@ async function uploadOutputs(run: ClaimedRun, outputDir: string, rt: WorkerRunti
         description: rel,
         data: { path: rel, resultId: result.id, sizeBytes: bytes.byteLength, mediaType: result.mediaType, sha256: result.sha256 },
       });
+      outputs[rel.split(path.sep).join("/")] = result.id;
     } catch (err) {
       rt.shipper.log({ flowRunId: run.id, level: 40, message: `could not upload output file ${rel}: ${(err as Error).message}` });
     }
   }
+  return outputs;
 }
 
 function mediaTypeOf(file: string): string {

@@ -223,7 +223,8 @@ export class WorkerSession {
       : undefined;
     held.done = this.execute(held).finally(() => {
       clearTimeout(timer);
-      this.held.delete(run.id);
+      // A retried run can be claimed again (same id) before this attempt's cleanup: keep the new one.
+      if (this.held.get(run.id) === held) this.held.delete(run.id);
       this.slotFreed?.();
       this.slotFreed = undefined;
     });

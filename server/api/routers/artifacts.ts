@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { requireFlowRunInScope, requireTaskRunInScope } from "../../auth/scope";
 import { createArtifact, getArtifact, listArtifacts } from "../../domain/artifacts";
-import { createTRPCRouter, isWorkerKey, zDate, zId, viewerProcedure, workerProcedure } from "../trpc";
+import { createTRPCRouter, isWorkerKey, zDate, zId, viewerProcedure, workerProcedure, workerReadProcedure } from "../trpc";
 
 export const artifactOutput = z.object({
   id: zId,
@@ -50,7 +50,8 @@ export const artifactsRouter = createTRPCRouter({
       return createArtifact({ db: ctx.db, workspaceId: ctx.workspaceId, ...artifact, lease: { token: leaseToken ?? null, strict: isWorkerKey(ctx) } });
     }),
 
-  list: viewerProcedure
+  /** Members see every run's; a worker key sees those of runs in its pools (a retried training run finds its checkpoints). */
+  list: workerReadProcedure
     .input(
       z
         .object({
@@ -61,7 +62,10 @@ export const artifactsRouter = createTRPCRouter({
         .optional(),
     )
     .output(z.array(artifactOutput))
-    .query(({ ctx, input }) => listArtifacts({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
+    .query(async ({ ctx, input }) => {
+      if (ctx.access.workPoolIds) await requireFlowRunInScope(ctx, input?.flowRunId);
+      return listArtifacts({ db: ctx.db, workspaceId: ctx.workspaceId, ...input });
+    }),
 
   get: viewerProcedure
     .input(z.object({ id: zId }))
