@@ -125,3 +125,25 @@ export function translateDatabaseError(err: unknown): unknown {
       return err;
   }
 }
+
+/**
+ * Why a connection could not be opened, when trying again shortly may succeed: the database is
+ * restarting (refused, reset, "starting up", "shutting down", in recovery). Not for errors
+ * waiting cannot fix (bad password, no such database).
+ */
+export function transientConnectReason(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const c = e as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown[] };
+    if (c.code === "ECONNREFUSED" || c.code === "ECONNRESET" || c.code === "ENOENT" || c.code === "EPIPE" || c.code === "ETIMEDOUT") return String(c.code);
+    // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now (starting up, recovery).
+    if (c.code === "57P01" || c.code === "57P02" || c.code === "57P03") return `${String(c.message)} (${c.code})`;
+    if (typeof c.message === "string" && /Connection terminated|connection timeout|connection error and is not queryable/i.test(c.message)) return c.message;
+    if (Array.isArray(c.errors)) {
+      const inner = c.errors.map(transientConnectReason).find(Boolean);
+      if (inner) return inner;
+    }
+    e = c.cause;
+  }
+  return undefined;
+}

@@ -12,7 +12,7 @@ import type { Db } from "../db/client";
 import { loadEngineSettings, type EngineSettings } from "../engine/settings";
 import type { RunSignals } from "../engine/signals";
 import type { ChangeFeed } from "../live/change-feed";
-import { AppError, translateDatabaseError } from "../errors";
+import { AppError, translateDatabaseError, transientConnectReason } from "../errors";
 
 // ---------------------------------------------------------------------------------------------
 // 1. Context
@@ -102,7 +102,14 @@ export const createCallerFactory = t.createCallerFactory;
 export function toTrpcError(error: unknown): unknown {
   const original = error instanceof TRPCError ? (error.cause ?? error) : error;
   const translated = translateDatabaseError(original);
-  return translated instanceof AppError ? new TRPCError({ code: translated.code, message: translated.message, cause: translated }) : error;
+  if (translated instanceof AppError) return new TRPCError({ code: translated.code, message: translated.message, cause: translated });
+  // The database went away under the call (restart, failover): 503, saying so, not a bare 500.
+  // Whether a write in flight committed is unknown, so the caller decides whether to resend.
+  const down = transientConnectReason(original);
+  if (down && down !== "ENOENT") {
+    return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: `the database is not answering (${down}); try again shortly`, cause: error });
+  }
+  return error;
 }
 
 /** Maps AppError (and database errors caused by input) to tRPC codes, in one place. */

@@ -13,6 +13,7 @@ import * as schema from "../../drizzle/schema";
 import type { DatabaseConfig, DbDriver } from "../config";
 import { installEngineSql, type SqlConnection } from "../engine/sql/install";
 import { lockDataDir } from "./pglite-lock";
+import { transientConnectReason } from "../errors";
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -316,28 +317,6 @@ function pgLikeDatabase(d: PgLikeDriver): Database {
   };
 }
 
-/**
- * Why a connection could not be opened, when trying again shortly may succeed: the database is
- * restarting (refused, reset, "starting up", "shutting down", in recovery). Not for errors
- * waiting cannot fix (bad password, no such database).
- */
-export function transientConnectReason(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let depth = 0; e && depth < 4; depth++) {
-    const c = e as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown[] };
-    if (c.code === "ECONNREFUSED" || c.code === "ECONNRESET" || c.code === "ENOENT" || c.code === "EPIPE" || c.code === "ETIMEDOUT") return String(c.code);
-    // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now (starting up, recovery).
-    if (c.code === "57P01" || c.code === "57P02" || c.code === "57P03") return `${String(c.message)} (${c.code})`;
-    if (typeof c.message === "string" && /Connection terminated|connection timeout/i.test(c.message)) return c.message;
-    if (Array.isArray(c.errors)) {
-      const inner = c.errors.map(transientConnectReason).find(Boolean);
-      if (inner) return inner;
-    }
-    e = c.cause;
-  }
-  return undefined;
-}
-
 /** How long a query waits for the database to come back before it fails (BATON_DB_CONNECT_WAIT_S). */
 function connectWaitMs(): number {
   const seconds = Number(process.env.BATON_DB_CONNECT_WAIT_S ?? 30);
@@ -374,14 +353,87 @@ function waitForDatabaseOnConnect(pool: { connect: (cb?: (err?: Error, client?: 
     }
   };
   pool.connect = ((cb?: (err?: Error, client?: unknown, done?: unknown) => void) => {
-    const connecting = connect();
-    if (!cb) return connecting;
-    connecting.then(
+    // Promise style is how drizzle checks out a client for a transaction (pool.query, a
+    // single statement, uses the callback style and is left as it is).
+    if (!cb) return connect().then((client) => beginOnLiveConnection(client as unknown as PooledClient, connect as never));
+    connect().then(
       (client) => cb(undefined, client, client.release),
       (err: Error) => cb(err),
     );
     return undefined;
   }) as typeof pool.connect;
+}
+
+interface PooledClient {
+  query(query: unknown, values?: unknown): Promise<unknown>;
+  release(err?: Error | boolean): void;
+  on(event: "error", listener: (err: Error) => void): unknown;
+  removeListener(event: "error", listener: (err: Error) => void): unknown;
+}
+
+/**
+ * A checked-out client's connection error is also emitted as an 'error' event, which pg-pool
+ * listens to only while the client is idle: unheard, it is an uncaught exception that ends
+ * the server. The statement in flight gets the same error, and the pool destroys the client
+ * when it is released, so hearing it is all that is needed.
+ */
+const heardWhileCheckedOut = (_err: Error) => {};
+
+/**
+ * A checked-out client whose BEGIN meets a dead connection is swapped for a fresh one and the
+ * BEGIN sent again. A pooled connection can die while idle (PostgreSQL restarts or ends the
+ * backend) a moment before the pool notices, and is then handed to the next transaction:
+ * its BEGIN fails with "Connection terminated" though nothing of the transaction has run, so
+ * sending it again on a new connection is safe. Without this the request answered 500, a
+ * worker's task creation among them (2 of 16 runs FAILED with "Failed query: begin" in
+ * test/worker/pg-restart.test.ts), and drizzle, which releases a client only after a BEGIN
+ * that succeeded, kept the dead one checked out for good: one pool slot fewer per restart.
+ * Only BEGIN, the first statement of a checkout, is sent again: a statement after it may have
+ * run, so its failure is the caller's to handle.
+ */
+function beginOnLiveConnection(first: PooledClient, connect: () => Promise<PooledClient>): PooledClient {
+  let current = first;
+  current.on("error", heardWhileCheckedOut);
+  let firstQuery = true;
+  let released = false;
+  const releaseCurrent = (err?: Error | boolean) => {
+    current.removeListener("error", heardWhileCheckedOut);
+    current.release(err);
+  };
+  const wrapper: Pick<PooledClient, "query" | "release"> = {
+    async query(query, values) {
+      const text = typeof query === "string" ? query : (query as { text?: unknown } | null)?.text;
+      if (!firstQuery || typeof text !== "string" || !/^\s*begin\b/i.test(text)) {
+        firstQuery = false;
+        return current.query(query, values);
+      }
+      firstQuery = false;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await current.query(query, values);
+        } catch (err) {
+          // Destroy the dead connection (release with an error): drizzle will not release a
+          // client whose BEGIN failed, so this is the only release it gets.
+          releaseCurrent(err instanceof Error ? err : true);
+          if (attempt >= 3 || !transientConnectReason(err)) {
+            released = true;
+            throw err;
+          }
+          current = await connect();
+          current.on("error", heardWhileCheckedOut);
+        }
+      }
+    },
+    release: (err) => {
+      if (released) return;
+      released = true;
+      releaseCurrent(err);
+    },
+  };
+  // Anything else drizzle or pg may read (processID, on, …) is the live client's.
+  return new Proxy(wrapper as PooledClient, {
+    get: (target, prop) => (prop in target ? target[prop as "query" | "release"] : Reflect.get(current as object, prop)),
+  });
 }
 
 async function openNodePostgres(url: string): Promise<Database> {

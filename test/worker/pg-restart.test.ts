@@ -53,9 +53,11 @@ describe("PostgreSQL restarted with runs in flight", () => {
     ] as const) {
       const marker = path.join(dir, `side-effects-${round}.txt`);
       const runs = await Promise.all(
-        Array.from({ length: runsInRound }, () => h.client.deployments.run.mutate({ deployment: "counted/d", parameters: { marker, seconds: 1.5 } })),
+        Array.from({ length: runsInRound }, () => h.client.deployments.run.mutate({ deployment: "counted/d", parameters: { marker, seconds: 3 } })),
       );
       // Every slot busy: the restart lands on bodies in flight and on task reports to come.
+      // Bodies of 3 s, so that all eight overlap even when flow processes start seconds
+      // apart on a loaded machine (with 1.5 s, eight at once was sometimes never seen).
       await waitFor(() => [...sideEffects(marker).values()].filter((l) => l.length === 1).length >= 8, 30_000, outputs);
       const killedAt = Date.now();
       await cluster!.restart({ downMs });
