@@ -1,7 +1,8 @@
 /**
  * A 2-D projection of clustered points as inline SVG: one colour per cluster, scaled to fit,
  * axes named by the projection's components, each point's text on hover (its <title>, which a
- * screen reader reads too) and a legend of the clusters with their sizes and terms.
+ * screen reader reads too, with its cluster's terms), each cluster's leading terms written at the
+ * middle of its points, and a legend of the clusters with their sizes and terms.
  */
 
 export interface PlotPoint {
@@ -33,6 +34,17 @@ export function ClusterPlot({ points, clusters, axes = ["component 1", "componen
   // SVG's y grows downwards; flip so the plot reads like a chart.
   const sy = (y: number) => SIZE - PAD - ((y - minY) / (maxY - minY || 1)) * (SIZE - 2 * PAD);
   const count = new Set(points.map((p) => p.cluster)).size;
+  const termsOf = new Map((clusters ?? []).map((c) => [c.id, c.terms]));
+  // Each cluster's two leading terms at the mean of its points, so the plot names its groups.
+  const centres = (clusters ?? [])
+    .filter((c) => c.terms.length)
+    .map((c) => {
+      const own = points.filter((p) => p.cluster === c.id);
+      const x = own.reduce((s, p) => s + sx(p.x), 0) / Math.max(1, own.length);
+      const y = own.reduce((s, p) => s + sy(p.y), 0) / Math.max(1, own.length);
+      return { id: c.id, x, y, text: c.terms.slice(0, 2).join(", "), empty: own.length === 0 };
+    })
+    .filter((c) => !c.empty);
   return (
     <figure className="cluster-figure">
       <svg
@@ -53,8 +65,13 @@ export function ClusterPlot({ points, clusters, axes = ["component 1", "componen
         </text>
         {points.map((p, i) => (
           <circle key={i} cx={sx(p.x)} cy={sy(p.y)} r={4} style={{ fill: clusterColour(p.cluster) }} fillOpacity={0.8} data-testid="plot-point">
-            <title>{`cluster ${p.cluster}${p.label ? `: ${p.label.length > 160 ? `${p.label.slice(0, 160)}…` : p.label}` : ""}`}</title>
+            <title>{`cluster ${p.cluster}${termsOf.get(p.cluster)?.length ? ` (${termsOf.get(p.cluster)!.slice(0, 3).join(", ")})` : ""}${p.label ? `: ${p.label.length > 160 ? `${p.label.slice(0, 160)}…` : p.label}` : ""}`}</title>
           </circle>
+        ))}
+        {centres.map((c) => (
+          <text key={`t${c.id}`} x={c.x} y={c.y} textAnchor="middle" fontSize={10} fontWeight={600} fill="currentColor" stroke="var(--surface)" strokeWidth={3} paintOrder="stroke" pointerEvents="none" data-testid="plot-cluster-label">
+            {c.text}
+          </text>
         ))}
       </svg>
       {clusters?.length ? (

@@ -22,7 +22,7 @@ interface Clusters {
   k: number;
   labels: number[];
   silhouette: number;
-  projection: { points: [number, number][]; explained?: [number, number] };
+  projection: { method?: "umap" | "pca"; points: [number, number][]; explained?: [number, number] };
   clusters: { id: number; size: number; terms: { term: string }[] }[];
 }
 interface Trained {
@@ -133,7 +133,7 @@ function Summary({ result, seconds, texts, truth }: { result: unknown; seconds?:
     const explained = result.projection.explained;
     const axes: [string, string] = explained
       ? [`component 1 (${(explained[0] * 100).toFixed(0)}% of variance)`, `component 2 (${(explained[1] * 100).toFixed(0)}%)`]
-      : ["component 1", "component 2"];
+      : result.projection.method === "umap" ? ["UMAP 1", "UMAP 2"] : ["component 1", "component 2"];
     const clusters = result.clusters.map((c) => ({ id: c.id, size: c.size, terms: c.terms.slice(0, 5).map((t) => t.term) }));
     return (
       <>

@@ -21,11 +21,11 @@ describe("cluster task kind", () => {
     expect(nmi(labels, result.labels)).toBe(1);
     expect(result.silhouette).toBeGreaterThan(0.7);
     expect(result.projection.points).toHaveLength(120);
-    expect(result.projection.explained[0]).toBeGreaterThan(result.projection.explained[1]);
+    expect(result.projection.method).toBe("umap");
     expect(result.clusters.map((c) => c.size)).toEqual([30, 30, 30, 30]);
     expect(ctx.logs.some((m) => m.startsWith("chose k=4"))).toBe(true);
     expect(ctx.fractions.at(-1)).toBe(1);
-  });
+  }, 30_000);
 
   it("labels clusters with the terms that set them apart", async () => {
     const texts = [

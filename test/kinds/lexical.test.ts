@@ -20,7 +20,7 @@ describe("lexical encoder on real PDF pages", () => {
     const { vectors, model } = fitLexical(texts, { dimensions: 16 });
     expect(model.dimensions).toBe(16);
     const { points, dim } = toMatrix(vectors);
-    const result = await clusterVectors(points, dim, { k: LABELS.length, seed: 1, terms: { texts, ...model } });
+    const result = await clusterVectors(points, dim, { k: LABELS.length, seed: 1, terms: { texts, ...model }, projection: "pca" });
     expect(nmi(labels, result.labels)).toBeGreaterThan(NMI_FLOOR);
     // Every cluster gets readable labels.
     for (const c of result.clusters) expect(c.terms.length).toBeGreaterThan(0);

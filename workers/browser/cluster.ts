@@ -9,6 +9,7 @@
  */
 import { clusterVectors, toMatrix, type ClusterParams, type ClusterResult } from "../kinds/cluster";
 import { assign as cpuAssign, type AssignFn } from "../kinds/kmeans-assign";
+import { defaultKMax } from "../kinds/silhouette";
 import type { TaskContext, TaskKind } from "../kinds/types";
 import { createWebGpuAssign, type WebGpuAssign } from "./kmeans-webgpu";
 import { navigatorGpu, type GpuDevice } from "./webgpu-types";
@@ -17,7 +18,7 @@ export type BrowserClusterParams = ClusterParams & { device?: "auto" | "webgpu" 
 
 /** The most centroids a run will ask about: k, or the top of chooseK's default range. */
 function expectedMaxK(params: Omit<ClusterParams, "vectors">, n: number): number {
-  return params.k ?? params.kMax ?? Math.max(params.kMin ?? 2, Math.min(15, Math.round(Math.sqrt(n / 2))));
+  return params.k ?? params.kMax ?? defaultKMax(n, params.kMin ?? 2);
 }
 
 async function openDevice(ctx: TaskContext, wanted: string): Promise<{ device: GpuDevice; adapter: string } | undefined> {

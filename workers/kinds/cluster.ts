@@ -1,14 +1,15 @@
 /**
- * The cluster task kind: k-means over embeddings (k given, or chosen by silhouette), a 2-D PCA
- * projection for the plot, and per-cluster summaries labelled with their most distinctive terms
- * when the texts are passed along. Pure TypeScript: the same module runs in Node and in a Web
- * Worker; a browser can pass its WebGPU assignment kernel through `clusterVectors`.
+ * The cluster task kind: k-means over embeddings (k given, or chosen by silhouette), a 2-D
+ * projection for the plot (seeded UMAP; PCA above 2,000 points or when asked: project.ts), and
+ * per-cluster summaries labelled with their most distinctive terms when the texts are passed along.
+ * Pure TypeScript: the same module runs in Node and in a Web Worker; a browser can pass its WebGPU
+ * assignment kernel through `clusterVectors`.
  */
 import type { TaskContext, TaskKind } from "./types";
 import { distinctiveTerms, tfidfForTerms, type ClusterTerm, type TermSource } from "./cluster-terms";
 import { kmeans, type KMeansResult } from "./kmeans";
 import type { AssignFn } from "./kmeans-assign";
-import { pca2d } from "./pca";
+import { project2d, type ProjectionMethod } from "./project";
 import { chooseK, SilhouetteSample, type KCandidate } from "./silhouette";
 
 export interface ClusterParams {
@@ -26,6 +27,9 @@ export interface ClusterParams {
   /** The texts behind the vectors (and a lexical model's vocabulary) to label clusters with terms. */
   terms?: TermSource;
   topTerms?: number;
+  /** The 2-D projection: "auto" (default) is UMAP up to `umapMaxPoints` (2,000), PCA above. */
+  projection?: ProjectionMethod | "auto";
+  umapMaxPoints?: number;
 }
 
 export interface ClusterSummary {
@@ -43,7 +47,8 @@ export interface ClusterResult {
   kChosenBy: "given" | "silhouette";
   kCandidates: KCandidate[];
   centroids: number[][];
-  projection: { points: [number, number][]; explained: [number, number] };
+  /** `explained`: PCA's fraction of the variance per axis (absent for UMAP, whose axes have no such meaning). */
+  projection: { method: ProjectionMethod; points: [number, number][]; explained?: [number, number] };
   clusters: ClusterSummary[];
 }
 
@@ -88,7 +93,7 @@ export async function clusterVectors(
     ctx?.log("info", `chose k=${result.k} by silhouette (${silhouette.toFixed(4)}) among k=${candidates[0]!.k}..${candidates.at(-1)!.k}`);
   }
   ctx?.progress(0.85, "projecting to 2-D");
-  const projection = pca2d(points, dim);
+  const projection = await project2d(points, dim, { method: params.projection, umapMaxPoints: params.umapMaxPoints, seed: params.seed, signal: ctx?.signal });
   let terms: ClusterTerm[][] = [];
   if (params.terms) {
     if (params.terms.texts.length !== n) throw new Error(`cluster: ${params.terms.texts.length} texts for ${n} vectors`);
@@ -107,6 +112,7 @@ export async function clusterVectors(
     kCandidates: candidates,
     centroids: Array.from({ length: result.k }, (_, c) => Array.from(result.centroids.subarray(c * dim, c * dim + dim))),
     projection: {
+      method: projection.method,
       points: Array.from({ length: n }, (_, i) => [projection.points[2 * i]!, projection.points[2 * i + 1]!] as [number, number]),
       explained: projection.explained,
     },

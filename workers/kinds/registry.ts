@@ -178,7 +178,7 @@ const clusterParameters = z
     vectors: zVectors("embeddings").min(1, "must have at least one vector").describe("one embedding per row, all the same length (encode's vectors)"),
     k: count().optional().describe("number of clusters; chosen by silhouette in [kMin, kMax] when absent"),
     kMin: z.number().int().min(2, "must be 2 or more").default(2),
-    kMax: z.number().int().min(2, "must be 2 or more").optional().describe("default: about √(n/2), at most 15"),
+    kMax: z.number().int().min(2, "must be 2 or more").optional().describe("default: half the vectors, at most 40"),
     restarts: count().default(4).describe("k-means++ restarts; the best inertia is kept"),
     maxIterations: count().default(300),
     seed: z.number().int().optional(),
@@ -193,6 +193,8 @@ const clusterParameters = z
       .optional()
       .describe("the texts (and optionally a lexical model's vocabulary) to label clusters with their distinctive terms"),
     topTerms: count().default(8).describe("terms per cluster"),
+    projection: z.enum(["auto", "umap", "pca"]).default("auto").describe("the 2-D plot: seeded UMAP, or PCA (the fast one); auto is UMAP up to umapMaxPoints"),
+    umapMaxPoints: count().default(2000).describe("auto projection: PCA above this many points"),
     device: z.enum(["auto", "webgpu", "cpu"]).default("auto").describe("tabs only: k-means assignment on WebGPU when there is an adapter (same labels)"),
   })
   .superRefine((p, ctx) => {
@@ -215,7 +217,11 @@ const clusterResult = z.object({
   kChosenBy: z.enum(["given", "silhouette"]),
   kCandidates: z.array(z.looseObject({ k: z.number(), silhouette: z.number() })),
   centroids: z.array(z.array(z.number())),
-  projection: z.object({ points: z.array(z.tuple([z.number(), z.number()])), explained: z.tuple([z.number(), z.number()]) }),
+  projection: z.object({
+    method: z.enum(["umap", "pca"]),
+    points: z.array(z.tuple([z.number(), z.number()])),
+    explained: z.tuple([z.number(), z.number()]).optional().describe("PCA: the fraction of the variance per axis"),
+  }),
   clusters: z.array(z.object({ id: z.number(), size: z.number(), terms: z.array(z.object({ term: z.string(), score: z.number() })) })),
 });
 
