@@ -161,4 +161,24 @@ describe.skipIf(!hasTorch)("PyTorch fine-tuning on a process pool", () => {
     const messages = (await h.client.logs.list.query({ flowRunId: run.id, minLevel: 20, limit: 1000 })).items.map((l) => l.message);
     expect(messages).toEqual(expect.arrayContaining(["resuming from checkpoint checkpoint.pt of an earlier attempt", `start step=${starts[1]!.step} of 400 on cpu (weights initialised here, 64 examples, 2 classes)`]));
   }, 240_000);
+
+  it("cancelling a training run stops it cleanly: SIGTERM, a last checkpoint saved, the run CANCELLED", async () => {
+    const journal = path.join(tmp, "journal-cancel.jsonl");
+    // No checkpoints at intervals: the only one is what the script saves on SIGTERM.
+    const run = await h.client.deployments.run.mutate({
+      deployment: "fine-tune/tiny",
+      parameters: { ...dataset(64), steps: 100_000, batch_size: 8, log_every: 10, checkpoint_every: 0, export: false, journal },
+    });
+    await waitFor(async () => (await h.client.artifacts.list.query({ flowRunId: run.id })).some((a) => a.type === "metrics"), 120_000, () => worker.output());
+    await h.client.flowRuns.cancel.mutate({ id: run.id });
+    const done = await waitFor(finished(run.id), 60_000, () => worker.output());
+    expect(done.stateType).toBe("CANCELLED");
+    const stopped = journalOf(journal).find((e) => e.event === "stopped");
+    expect(stopped?.step).toBeGreaterThanOrEqual(10);
+    const checkpoints = (await h.client.artifacts.list.query({ flowRunId: run.id })).filter((a) => a.type === "checkpoint");
+    expect(checkpoints.map((a) => a.description)).toEqual(["checkpoint.pt"]);
+    const messages = (await h.client.logs.list.query({ flowRunId: run.id, minLevel: 20, limit: 1000 })).items.map((l) => l.message);
+    expect(messages).toContain(`SIGTERM: saved a last checkpoint at step ${stopped!.step}`);
+    expect(messages.some((m) => /sent SIGKILL/.test(m))).toBe(false);
+  }, 180_000);
 });
