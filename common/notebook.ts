@@ -12,6 +12,9 @@
  */
 import { z } from "zod";
 import { isKindName, KINDS, kindInfo, unknownKindMessage, type KindDefinition, type KindName, type KindRuntime } from "../workers/kinds/registry";
+import { CODE_STEP, codeParameterProblems, zCodeInputName } from "./code-cell";
+
+export { CODE_STEP } from "./code-cell";
 
 /** The notebook's own step: a file uploaded into the blob store; its output is the file. */
 export const UPLOAD_STEP = "upload";
@@ -44,6 +47,12 @@ export const zCell = z.strictObject({
   outputResultId: z.uuid({ error: "must be a UUID" }).nullish(),
   /** `cellSignature` of what produced that output: when it differs from now, the output is stale. */
   outputSignature: z.string().max(64).nullish(),
+  /**
+   * A code cell's author: who last saved its source (`user:<email>`, `key:<name>`). The server
+   * sets it on every save and ignores what a client sends; a tab runs a code cell whose author is
+   * someone else only when its user chooses to.
+   */
+  author: z.string().max(300).nullish(),
 });
 
 export const zCells = z.array(zCell).max(100, "a notebook holds at most 100 cells");
@@ -69,14 +78,14 @@ interface Wire {
 /** Each step's parameters that can be wired to an earlier cell, and from which steps. */
 export const WIRES: Record<string, Record<string, Wire>> = {
   pdf: { data: { from: [UPLOAD_STEP], describe: "the uploaded file's bytes", placeholder: () => new Uint8Array(1) } },
-  encode: { texts: { from: ["pdf"], describe: "the PDF's chunk texts", placeholder: () => ["text"] } },
+  encode: { texts: { from: ["pdf", CODE_STEP], describe: "the PDF's chunk texts", placeholder: () => ["text"] } },
   cluster: {
-    vectors: { from: ["encode"], describe: "the embeddings", placeholder: () => [[0]] },
-    "terms.texts": { from: ["pdf"], describe: "the PDF's chunk texts (to label clusters with their terms)", placeholder: () => ["text"] },
+    vectors: { from: ["encode", CODE_STEP], describe: "the embeddings", placeholder: () => [[0]] },
+    "terms.texts": { from: ["pdf", CODE_STEP], describe: "the PDF's chunk texts (to label clusters with their terms)", placeholder: () => ["text"] },
   },
   train: {
-    embeddings: { from: ["encode"], describe: "the embeddings", placeholder: () => [[0]] },
-    labels: { from: ["cluster"], describe: "each text's cluster, as its label", placeholder: () => ["a", "b"] },
+    embeddings: { from: ["encode", CODE_STEP], describe: "the embeddings", placeholder: () => [[0]] },
+    labels: { from: ["cluster", CODE_STEP], describe: "each text's cluster, as its label", placeholder: () => ["a", "b"] },
   },
   infer: {
     embeddings: { from: ["encode"], describe: "the embeddings", placeholder: () => [[0]] },
@@ -84,25 +93,31 @@ export const WIRES: Record<string, Record<string, Wire>> = {
   },
 };
 
-/** The steps a notebook can have: the registry's kinds and `upload`. */
+/** The steps a notebook can have: the registry's kinds, `upload` and `code`. */
 export function isStep(kind: string): boolean {
-  return kind === UPLOAD_STEP || isKindName(kind);
+  return kind === UPLOAD_STEP || kind === CODE_STEP || isKindName(kind);
 }
 
-/** Where a step may run (`upload` runs where the page is). */
+/**
+ * Where a step may run from the page (`upload` runs where the page is; `code` in the tab's
+ * sandbox — a deployed notebook runs it on a node pool that allows code cells).
+ */
 export function stepRunsOn(kind: string): readonly KindRuntime[] {
-  if (kind === UPLOAD_STEP) return ["tab"];
+  if (kind === UPLOAD_STEP || kind === CODE_STEP) return ["tab"];
   return isKindName(kind) ? KINDS[kind].runsOn : [];
 }
 
 /**
  * The value a parameter gets from its input cell's output: chunk texts from a PDF, vectors from
- * an encode, labels from a cluster, the result id of a trained model, the bytes of an upload.
+ * an encode, labels from a cluster, the result id of a trained model, the bytes of an upload, a
+ * code cell's output as it is. A code cell reads every input whole (`targetKind` "code").
  */
-export function inputValue(sourceKind: string, param: string, output: unknown, sourceResultId?: string | null): unknown {
+export function inputValue(sourceKind: string, param: string, output: unknown, sourceResultId?: string | null, targetKind?: string): unknown {
   const o = output as Record<string, unknown> | undefined;
+  if (targetKind === CODE_STEP) return output;
   switch (sourceKind) {
     case UPLOAD_STEP:
+    case CODE_STEP:
       return output;
     case "pdf":
       return ((o?.chunks ?? []) as { text: string }[]).map((c) => c.text);
@@ -145,6 +160,7 @@ function parameterProblems(cell: Cell, index: number): CellProblem[] {
     if (parsed.success) return [];
     return parsed.error.issues.map((i) => ({ cellId: cell.id, field: at(["parameters", ...i.path].join(".")), message: `parameters.${i.path.join(".")}: ${i.message}` }));
   }
+  if (cell.kind === CODE_STEP) return codeParameterProblems(cell.parameters).map((p) => ({ cellId: cell.id, field: at(p.path), message: `${p.path}: ${p.message}` }));
   const kind = KINDS[cell.kind as KindName] as KindDefinition;
   let candidate = cell.parameters;
   for (const param of wired) candidate = withParameter(candidate, param, WIRES[cell.kind]?.[param]?.placeholder());
@@ -232,6 +248,9 @@ export function cellProblems(cells: readonly Cell[]): CellProblem[] {
     if (cell.target !== "tab" && cell.kind === UPLOAD_STEP) {
       problems.push({ cellId: cell.id, field: at("target"), message: `${named}: an upload happens in the tab` });
     }
+    if (cell.target !== "tab" && cell.kind === CODE_STEP) {
+      problems.push({ cellId: cell.id, field: at("target"), message: `${named}: a code cell runs in the tab's sandbox (a deployed notebook runs it on its node pool)` });
+    }
     for (const p of parameterProblems(cell, index)) problems.push({ ...p, message: `${named}: ${p.message}` });
   });
   cells.forEach((cell, index) => {
@@ -239,6 +258,13 @@ export function cellProblems(cells: readonly Cell[]): CellProblem[] {
     const named = `cell "${cell.id}"`;
     for (const [param, src] of Object.entries(cell.inputs)) {
       const field = `cells.${index}.inputs.${param}`;
+      if (cell.kind === CODE_STEP) {
+        const name = zCodeInputName.safeParse(param);
+        if (!name.success) problems.push({ cellId: cell.id, field, message: `${named}: inputs.${param}: ${name.error.issues[0]!.message}` });
+        else if (src === cell.id) problems.push({ cellId: cell.id, field, message: `${named}: inputs.${param}: a cell cannot read its own output` });
+        else if (!byId.has(src)) problems.push({ cellId: cell.id, field, message: `${named}: inputs.${param}: there is no cell "${src}"` });
+        continue;
+      }
       const wire = WIRES[cell.kind]?.[param];
       const wireable = Object.keys(WIRES[cell.kind] ?? {});
       if (!wire) {

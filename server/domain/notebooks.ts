@@ -5,8 +5,8 @@
  * checked whole — steps, parameters, wiring, cycles, results — before anything is written.
  */
 import { and, asc, desc, eq, getTableColumns, gt, inArray, like, sql } from "drizzle-orm";
-import { deployments, flowRuns, flows, notebooks, notebookVersions, results } from "../../drizzle/schema";
-import { cellProblems, parsePipelineEntrypoint, PIPELINE_PREFIX, pipelineEntrypoint, UPLOAD_STEP, zCells, type Cell, type CellInput } from "../../common/notebook";
+import { deployments, flowRuns, flows, notebooks, notebookVersions, results, workPools } from "../../drizzle/schema";
+import { CODE_STEP, cellProblems, parsePipelineEntrypoint, PIPELINE_PREFIX, pipelineEntrypoint, UPLOAD_STEP, zCells, type Cell, type CellInput } from "../../common/notebook";
 import type { Db, DbOrTx } from "../db/client";
 import { AppError } from "../errors";
 import { createDeployment, updateDeployment, type DeploymentView } from "./deployments";
@@ -41,6 +41,30 @@ export async function checkCells(db: DbOrTx, workspaceId: string, input: readonl
   return cells;
 }
 
+/**
+ * Each code cell's author, decided here and never by the client: a code cell whose source is what
+ * the notebook already held under that id keeps its author; a new or changed one is the saver's.
+ * Writing code that others' tabs and the workspace's workers run is defining what they execute,
+ * so a new or changed code cell needs the execution privilege (roles.ts).
+ */
+function stampCodeAuthors(previous: readonly Cell[], cells: Cell[], actor: string, mayDefineExecution: boolean): Cell[] {
+  return cells.map((cell, index) => {
+    if (cell.kind !== CODE_STEP) {
+      const { author: _dropped, ...rest } = cell;
+      return rest;
+    }
+    const before = previous.find((c) => c.id === cell.id && c.kind === CODE_STEP);
+    if (before && before.parameters.source === cell.parameters.source && before.author) return { ...cell, author: before.author };
+    if (!mayDefineExecution) {
+      throw new AppError("FORBIDDEN", `cell "${cell.id}": a code cell is code that other members' tabs and the workspace's workers run: only owners, or members an owner allowed to define what workers execute, may write or change one`, {
+        field: `cells.${index}.parameters.source`,
+        reason: "FORBIDDEN",
+      });
+    }
+    return { ...cell, author: actor };
+  });
+}
+
 export async function getNotebook(opts: { db: DbOrTx; workspaceId: string; id: string; version?: number }): Promise<Notebook> {
   const [row] = await opts.db.select().from(notebooks).where(and(eq(notebooks.workspaceId, opts.workspaceId), eq(notebooks.id, opts.id)));
   if (!row) throw AppError.notFound("Notebook", opts.id, "id");
@@ -72,8 +96,8 @@ export async function listNotebooks(opts: { db: DbOrTx; workspaceId: string; lim
   return { items, nextCursor: rows.length > limit ? encodeCursor({ n: items[items.length - 1]!.name }) : null };
 }
 
-export async function createNotebook(opts: { db: Db; workspaceId: string; name: string; cells?: CellInput[]; actor: string }): Promise<Notebook> {
-  const cells = await checkCells(opts.db, opts.workspaceId, opts.cells ?? []);
+export async function createNotebook(opts: { db: Db; workspaceId: string; name: string; cells?: CellInput[]; actor: string; mayDefineExecution: boolean }): Promise<Notebook> {
+  const cells = stampCodeAuthors([], await checkCells(opts.db, opts.workspaceId, opts.cells ?? []), opts.actor, opts.mayDefineExecution);
   return opts.db.transaction(async (tx) => {
     const [row] = await tx
       .insert(notebooks)
@@ -96,8 +120,15 @@ export async function saveNotebook(opts: {
   name?: string;
   cells: CellInput[];
   actor: string;
+  mayDefineExecution: boolean;
 }): Promise<Notebook> {
-  const cells = await checkCells(opts.db, opts.workspaceId, opts.cells);
+  const checked = await checkCells(opts.db, opts.workspaceId, opts.cells);
+  // Authors are judged against the version edited; a save over another is refused below anyway.
+  const [edited] = await opts.db
+    .select({ cells: notebookVersions.cells })
+    .from(notebookVersions)
+    .where(and(eq(notebookVersions.workspaceId, opts.workspaceId), eq(notebookVersions.notebookId, opts.id), eq(notebookVersions.version, opts.expectedVersion)));
+  const cells = stampCodeAuthors((edited?.cells ?? []) as Cell[], checked, opts.actor, opts.mayDefineExecution);
   return opts.db.transaction(async (tx) => {
     const [row] = await tx
       .update(notebooks)
@@ -173,8 +204,10 @@ export async function deployNotebook(opts: {
   workPool: string;
   workQueue?: string | null;
   deploymentName?: string;
+  mayDefineExecution: boolean;
 }): Promise<DeploymentView> {
   const notebook = await getNotebook(opts);
+  const code = notebook.cells.find((c) => c.kind === CODE_STEP);
   if (notebook.cells.length === 0) throw AppError.badRequest(`notebook "${notebook.name}" has no cells to deploy`, "id");
   const problems = cellProblems(notebook.cells);
   if (problems.length > 0) throw AppError.badRequest(problems.map((p) => p.message).join("; "), problems[0]!.field);
@@ -186,6 +219,14 @@ export async function deployNotebook(opts: {
   const pool = await getWorkPool({ db: opts.db, workspaceId: opts.workspaceId, ref: opts.workPool });
   if (pool.type !== "node") {
     throw AppError.badRequest(`workPool: a deployed notebook runs on a node pool's workers; "${pool.name}" is a ${pool.type} pool`, "workPool");
+  }
+  if (code) {
+    if (!opts.mayDefineExecution) {
+      throw new AppError("FORBIDDEN", `cell "${code.id}" is a code cell: deploying it defines what the pool's workers execute, which only owners, or members an owner allowed to, may do`, { field: "id", reason: "FORBIDDEN" });
+    }
+    if (!poolRunsCodeCells(pool.baseJobTemplate)) {
+      throw AppError.badRequest(`workPool: cell "${code.id}" is a code cell and pool "${pool.name}" does not run code cells; an owner opts a pool in by setting its base job template's codeCells to true`, "workPool");
+    }
   }
   const name = opts.deploymentName ?? "notebook";
   const fields = {
@@ -202,6 +243,11 @@ export async function deployNotebook(opts: {
     .where(and(eq(deployments.workspaceId, opts.workspaceId), eq(flows.name, notebook.name), eq(deployments.name, name)));
   if (existing[0]) return updateDeployment({ db: opts.db, workspaceId: opts.workspaceId, ref: existing[0].id, patch: fields });
   return createDeployment({ db: opts.db, workspaceId: opts.workspaceId, flow: notebook.name, name, ...fields });
+}
+
+/** A node pool runs notebooks' code cells only when its base job template says `codeCells: true`. */
+export function poolRunsCodeCells(template: Record<string, unknown> | null | undefined): boolean {
+  return template?.codeCells === true;
 }
 
 export interface Pipeline {
@@ -224,6 +270,14 @@ export async function pipelineOfRun(opts: { db: DbOrTx; workspaceId: string; flo
   const ref = parsePipelineEntrypoint(run.entrypoint);
   if (!ref) throw AppError.badRequest(`flowRunId: this run's deployment is not a deployed notebook (its entrypoint is ${run.entrypoint ? `"${run.entrypoint}"` : "not set"})`, "flowRunId");
   const notebook = await getNotebook({ db: opts.db, workspaceId: opts.workspaceId, id: ref.notebookId, version: ref.version });
+  const code = notebook.cells.find((c) => c.kind === CODE_STEP);
+  if (code) {
+    // Checked again at each run: the pool may have opted out since the deploy.
+    const [pool] = await opts.db.select({ name: workPools.name, template: workPools.baseJobTemplate }).from(flowRuns).innerJoin(workPools, eq(workPools.id, flowRuns.workPoolId)).where(eq(flowRuns.id, opts.flowRunId));
+    if (!pool || !poolRunsCodeCells(pool.template)) {
+      throw AppError.badRequest(`cell "${code.id}" is a code cell and this run's pool${pool ? ` "${pool.name}"` : ""} does not run code cells (its base job template's codeCells is not true)`, "flowRunId");
+    }
+  }
   const uploads = notebook.cells.filter((c) => c.kind === UPLOAD_STEP && c.outputResultId);
   const files = await Promise.all(
     uploads.map(async (c) => {

@@ -4,10 +4,14 @@
  * each kind as a task run of the flow run (upstream links from its inputs, its own logs, its
  * result stored as the cell's output), each cell's parameters filled from its inputs' outputs
  * exactly as the tab does it (common/notebook.ts). An upload cell's file comes with the
- * pipeline. The flow run's result names each cell's task run.
+ * pipeline. A code cell runs in a child process apart from this worker (code-cell.ts), and only
+ * on a pool that opted in (the server refuses the pipeline otherwise). The flow run's result
+ * names each cell's task run.
  */
 import { LOG_LEVELS } from "../../common/log-levels";
-import { dagOrder, inputValue, UPLOAD_STEP, withParameter } from "../../common/notebook";
+import { CODE_DEFAULT_TIMEOUT_S, type CodeParameters } from "../../common/code-cell";
+import { CODE_STEP, dagOrder, inputValue, UPLOAD_STEP, withParameter } from "../../common/notebook";
+import { runCodeCellInChild } from "./code-cell";
 import { resultRef } from "../../sdk/results";
 import { createKindContext } from "../kinds/context";
 import { errorMessage } from "../../sdk/policy";
@@ -36,7 +40,7 @@ export async function runPipeline(run: ClaimedRun, signal: AbortSignal, rt: Work
       const from = done.get(src)!;
       // On a worker the trained model travels as its bytes (the tab reads it by result id).
       if (source.kind === "train" && param === "modelResultId") params = withParameter(params, "model", (from.output as { onnx?: unknown }).onnx);
-      else params = withParameter(params, param, inputValue(source.kind, param, from.output, from.resultId));
+      else params = withParameter(params, param, inputValue(source.kind, param, from.output, from.resultId, cell.kind));
       if (cell.kind === "pdf" && source.kind === UPLOAD_STEP && params.name === undefined) params.name = (source.parameters.file as { name?: string } | undefined)?.name;
     }
     const upstreamTaskRunIds = Object.values(cell.inputs)
@@ -57,14 +61,20 @@ export async function runPipeline(run: ClaimedRun, signal: AbortSignal, rt: Work
       rt.client.taskRuns.setState.mutate({ id: taskRun.id, state, flowRunLeaseToken: run.leaseToken, ...extra });
     let output: unknown;
     try {
-      const kind = await loadKind(cell.kind);
-      const ctx = createKindContext({
-        log: (level, message) => log(message, taskRun.id, LOG_LEVELS[level]),
-        metric: (name, value, step) => rt.shipper.metric({ flowRunId: run.id, taskRunId: taskRun.id, name, value, step }),
-        signal,
-        device: rt.capabilities.gpu ? "cuda" : "cpu",
-      });
-      output = await kind(params, ctx);
+      if (cell.kind === CODE_STEP) {
+        // Someone's code: in a child process that cannot act as this worker (code-cell.ts says how).
+        const { source, timeoutSeconds, ...inputs } = params as CodeParameters & Record<string, unknown>;
+        output = await runCodeCellInChild({ source, inputs, timeoutMs: (timeoutSeconds ?? CODE_DEFAULT_TIMEOUT_S) * 1000, signal, log: (level, message) => log(message, taskRun.id, LOG_LEVELS[level]) });
+      } else {
+        const kind = await loadKind(cell.kind);
+        const ctx = createKindContext({
+          log: (level, message) => log(message, taskRun.id, LOG_LEVELS[level]),
+          metric: (name, value, step) => rt.shipper.metric({ flowRunId: run.id, taskRunId: taskRun.id, name, value, step }),
+          signal,
+          device: rt.capabilities.gpu ? "cuda" : "cpu",
+        });
+        output = await kind(params, ctx);
+      }
     } catch (err) {
       await report({ type: signal.aborted ? "CRASHED" : "FAILED", message: errorMessage(err) }).catch(() => {});
       throw new Error(`cell "${cell.id}" (${cell.kind}) failed: ${errorMessage(err)}`);

@@ -40,13 +40,13 @@ export const notebooksRouter = createTRPCRouter({
   create: editorProcedure
     .input(z.object({ name: zName, cells: zCells.optional() }))
     .output(notebookOutput)
-    .mutation(({ ctx, input }) => createNotebook({ db: ctx.db, workspaceId: ctx.workspaceId, actor: ctx.actor, ...input })),
+    .mutation(({ ctx, input }) => createNotebook({ db: ctx.db, workspaceId: ctx.workspaceId, actor: ctx.actor, mayDefineExecution: ctx.access.mayDefineExecution, ...input })),
 
   /** A new version over `expectedVersion`; refused (CONFLICT, STALE_VERSION) when someone saved since. */
   save: editorProcedure
     .input(z.object({ id: zId, expectedVersion: zVersion, name: zName.optional(), cells: zCells }))
     .output(notebookOutput)
-    .mutation(({ ctx, input }) => saveNotebook({ db: ctx.db, workspaceId: ctx.workspaceId, actor: ctx.actor, ...input })),
+    .mutation(({ ctx, input }) => saveNotebook({ db: ctx.db, workspaceId: ctx.workspaceId, actor: ctx.actor, mayDefineExecution: ctx.access.mayDefineExecution, ...input })),
 
   versions: viewerProcedure
     .input(z.object({ id: zId, limit: zLimit.optional() }))
@@ -61,7 +61,7 @@ export const notebooksRouter = createTRPCRouter({
   deploy: editorProcedure
     .input(z.object({ id: zId, workPool: zRef("work pool"), workQueue: zRef("work queue").nullish(), deploymentName: zName.optional() }))
     .output(deploymentOutput)
-    .mutation(({ ctx, input }) => deployNotebook({ db: ctx.db, workspaceId: ctx.workspaceId, ...input })),
+    .mutation(({ ctx, input }) => deployNotebook({ db: ctx.db, workspaceId: ctx.workspaceId, mayDefineExecution: ctx.access.mayDefineExecution, ...input })),
 
   /** The latest runs of its deployments, newest first. */
   runs: viewerProcedure
