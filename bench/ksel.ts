@@ -4,8 +4,8 @@
  * 2..min(40, n/2) on a search sample of at most 3,000 chunks (seed 1), and every candidate score
  * is taken on that fit; the NMI of that fit against the labels says what each k is worth. Each
  * criterion's pick is then scored by its NMI, beside the NMI at the true k and the best k's.
- * Writes the raw table to the corpus cache (ksel.json) and prints one line per corpus and
- * criterion; BENCHMARKS.md's "Choosing k" summarises it.
+ * Keeps the raw table in the corpus cache (ksel.json) and writes BENCHMARKS.md's "Choosing k";
+ * `--report` rewrites that section from the cached table without measuring again.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -16,11 +16,13 @@ import { kmeans } from "../workers/kinds/kmeans";
 import { createRng, sampleIndices } from "../workers/kinds/random";
 import { SilhouetteSample } from "../workers/kinds/silhouette";
 import { cacheDir, corpora } from "./corpus/chunks";
+import { writeSection } from "./report";
 
 export interface KRow {
   k: number;
   nmi: number;
   silhouette: number;
+  /** On squared Euclidean distances: the cosine silhouette on unit vectors. */
   silhouetteCos: number;
   ch: number;
   db: number;
@@ -102,19 +104,71 @@ export const RULES: Record<string, Rule> = {
   "gap (Tibshirani's 1-SE rule)": (rows) => rows.find((r, i) => i + 1 < rows.length && r.gap >= rows[i + 1]!.gap - rows[i + 1]!.gapSd)?.k ?? rows.at(-1)!.k,
   "gap (max)": argBest("gap"),
 };
+/** What the cluster kind does: the squared-distance silhouette with k ≤ min(n/2, 20) (defaultKMax). */
+const BATON = "silhouette (squared Euclidean), k ≤ 20: Baton's default";
+RULES[BATON] = (rows) => argBest("silhouetteCos")(rows.filter((r) => r.k <= 20));
+
+interface Study { corpus: string; labelledBy: string; n: number; trueK: number; rows: KRow[] }
+const RAW = () => path.join(cacheDir(), "ksel.json");
 
 async function main() {
-  const out: { corpus: string; n: number; trueK: number; rows: KRow[] }[] = [];
-  for (const c of corpora()) {
-    const t = performance.now();
-    const { rows, trueK, n } = await study(c.texts, c.labels);
-    out.push({ corpus: c.name, n, trueK, rows });
-    const at = (k: number) => rows.find((r) => r.k === k)?.nmi ?? NaN;
-    const best = rows.reduce((b, r) => (r.nmi > b.nmi ? r : b));
-    console.log(`\n${c.name} (${c.labelledBy}): true k ${trueK} NMI ${at(trueK).toFixed(3)}; best k ${best.k} NMI ${best.nmi.toFixed(3)} (${((performance.now() - t) / 1000).toFixed(0)} s)`);
-    for (const [name, rule] of Object.entries(RULES)) console.log(`  ${name}: k=${rule(rows)} NMI ${at(rule(rows)).toFixed(3)}`);
-    fs.writeFileSync(path.join(cacheDir(), "ksel.json"), JSON.stringify(out));
+  const out: Study[] = [];
+  if (process.argv.includes("--report")) out.push(...(JSON.parse(fs.readFileSync(RAW(), "utf8")) as Study[]));
+  else {
+    for (const c of corpora()) {
+      const t = performance.now();
+      const { rows, trueK, n } = await study(c.texts, c.labels);
+      out.push({ corpus: c.name, labelledBy: c.labelledBy, n, trueK, rows });
+      console.log(`${c.name}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
+      fs.writeFileSync(RAW(), JSON.stringify(out));
+    }
   }
+  const f = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(2)}`;
+  const at = (s: Study, k: number) => s.rows.find((r) => r.k === k)!.nmi;
+  const lines = Object.entries(RULES).map(([name, rule]) => {
+    const picks = out.map((s) => ({ k: rule(s.rows), s }));
+    const gaps = picks.map(({ k, s }) => at(s, k) - at(s, s.trueK));
+    const meanNmi = picks.reduce((a, { k, s }) => a + at(s, k), 0) / picks.length;
+    return `| ${name} | ${picks.map(({ k }, i) => `${k} (${f(gaps[i]!)})`).join(" | ")} | ${f(Math.min(...gaps))} | ${meanNmi.toFixed(3)} |`;
+  });
+  const best = (s: Study) => s.rows.reduce((b, r) => (r.nmi > b.nmi ? r : b));
+  writeSection("ksel", `## Choosing k (\`npm run bench:ksel\`)
+
+How the cluster kind chooses k, and the evidence. On each corpus of bench:nmi's chunk sets
+(\`npm run bench:corpus\`: 23 Debian manuals, the pdf kind's default chunks; "manuals" by source
+PDF, "languages" the translated manuals by PDF, "topics" the English manuals by project), encoded with
+the lexical encoder's defaults (TF-IDF → LSA, up to 128-d, L2), k-means (Baton's, k-means++, one
+seeding, seed 1) is fitted for every k in 2..min(40, n/2) on a seeded sample of at most ${SEARCH} chunks,
+and each candidate score is computed on that fit: the silhouette on a 1,500-point sample with the
+Euclidean and with the squared Euclidean distance (on unit vectors that is the cosine distance, up to
+a factor), Calinski–Harabasz, Davies–Bouldin, the gap statistic (${GAP_REFS} uniform reference sets in
+the bounding box of the LSA axes, which are principal axes; Tibshirani's first k with gap(k) ≥
+gap(k+1) − s(k+1), and its maximum), stability (mean adjusted Rand index between the fits of seeds
+1, 2 and 3) and the BIC of a mixture of spherical Gaussians with one variance (X-means' score). Each
+cell is the k a criterion picks and, in brackets, the NMI at that k minus the NMI at the true k
+(both on the search sample, the same fit); the last columns are the worst of those and the mean NMI
+at the picked k.
+
+| criterion | ${out.map((s) => `${s.corpus} (true ${s.trueK})`).join(" | ")} | worst | mean NMI |
+| --- | ${out.map(() => "---").join(" | ")} | --- | --- |
+${lines.join("\n")}
+| NMI at the true k | ${out.map((s) => at(s, s.trueK).toFixed(3)).join(" | ")} | | ${(out.reduce((a, s) => a + at(s, s.trueK), 0) / out.length).toFixed(3)} |
+| best k (oracle) | ${out.map((s) => `${best(s).k}: ${best(s).nmi.toFixed(3)}`).join(" | ")} | | ${(out.reduce((a, s) => a + best(s).nmi, 0) / out.length).toFixed(3)} |
+
+What it shows: Calinski–Harabasz, the BIC, stability and Tibshirani's gap rule pick k = 2 on most
+sets (in a 128-d LSA space the between/within ratio, a likelihood with k·d parameters and agreement
+between seeds all favour the coarsest split), and Davies–Bouldin and the gap's maximum run to the top
+of the range. Only the silhouette follows the documents on every set (the gap rule does on the
+larger samples, and picks 2 on the 400-chunk ones); on squared distances it
+does better than on plain ones where a few large groups sit beside many small ones ("languages":
+the Euclidean silhouette ran to k = 40). On "topics" it keeps rising past 20 (the large manuals'
+chapters pull apart) while the NMI falls, so the default range stops at 20: with that cap it is
+within 0.02 of the true k's NMI on every set and above it on average. Baton therefore chooses k by
+the silhouette on squared Euclidean distances over k = 2..min(n/2, 20) (kMax raises it), each
+candidate fitted once on at most 3,000 points, then refits the chosen k on every point with its
+restarts. Small inputs allow k up to n/2: nine points in three groups give k = 3
+(test/kinds/k-select.test.ts). A density method (HDBSCAN on a reduced space) was not measured, nor a
+transformer's space: models/ holds only the generated test model, whose vectors are noise by design.`);
 }
 
 if (process.argv[1] && import.meta.filename === path.resolve(process.argv[1])) await main();

@@ -178,7 +178,7 @@ const clusterParameters = z
     vectors: zVectors("embeddings").min(1, "must have at least one vector").describe("one embedding per row, all the same length (encode's vectors)"),
     k: count().optional().describe("number of clusters; chosen by silhouette in [kMin, kMax] when absent"),
     kMin: z.number().int().min(2, "must be 2 or more").default(2),
-    kMax: z.number().int().min(2, "must be 2 or more").optional().describe("default: half the vectors, at most 40"),
+    kMax: z.number().int().min(2, "must be 2 or more").optional().describe("default: half the vectors, at most 20"),
     restarts: count().default(4).describe("k-means++ restarts; the best inertia is kept"),
     maxIterations: count().default(300),
     seed: z.number().int().optional(),
