@@ -7,7 +7,9 @@
 import { ParameterForm } from "@/app/_components/parameter-form";
 import { TaskActivity, type TaskActivityState } from "@/app/_components/task-activity";
 import { ResultView } from "@/app/_components/task-result";
-import { formSchema, inputValue, stepRunsOn, UPLOAD_STEP, WIRES, type Cell, type CellTarget, type UploadedFile } from "@/common/notebook";
+import { CODE_STEP, formSchema, stepRunsOn, UPLOAD_STEP, WIRES, type Cell, type CellTarget, type UploadedFile } from "@/common/notebook";
+import { codeOutputText, outputContext } from "../cell-context";
+import { CodeCellEditor } from "./code-cell-editor";
 
 /** The steps a cell can be: upload and the kinds; train is sent to a pool, the others run in the tab or on one. */
 export const NOTEBOOK_STEPS = [
@@ -17,6 +19,7 @@ export const NOTEBOOK_STEPS = [
   { kind: "cluster", label: "Cluster", summary: "Embeddings into clusters, with a 2-D plot" },
   { kind: "train", label: "Train", summary: "A classifier on embeddings and labels, on a node pool (GPU pools for heavy work)" },
   { kind: "infer", label: "Infer", summary: "The trained classifier over embeddings: predictions and a confusion matrix" },
+  { kind: CODE_STEP, label: "Code", summary: "TypeScript over other cells' outputs, run sandboxed" },
 ] as const;
 
 const sizeInWords = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
@@ -47,26 +50,10 @@ export function NotebookCell(props: {
   const { cell, canEdit, freshness } = props;
   const wires = Object.entries(WIRES[cell.kind] ?? {});
   const file = cell.kind === UPLOAD_STEP ? (cell.parameters.file as UploadedFile | undefined) : undefined;
-  // The texts behind a cluster's points (its terms' texts), for the plot's hover.
-  const termsSource = cell.kind === "cluster" ? props.all.find((c) => c.id === cell.inputs["terms.texts"]) : undefined;
-  const termsOutput = termsSource?.outputResultId ? props.outputs.get(termsSource.outputResultId) : undefined;
-  const texts = termsSource && termsOutput ? (inputValue(termsSource.kind, "terms.texts", termsOutput) as string[]) : undefined;
-  // For an infer: the texts behind its embeddings, and the labels its model was trained on (when
-  // it classifies the same embeddings), for the predictions table and the confusion matrix.
-  const outputOf = (id: string | undefined) => {
-    const c = id ? props.all.find((x) => x.id === id) : undefined;
-    return c?.outputResultId ? { cell: c, value: props.outputs.get(c.outputResultId) } : undefined;
-  };
-  let rowTexts = texts;
-  let truth: string[] | undefined;
-  if (cell.kind === "infer") {
-    const encodeCell = props.all.find((c) => c.id === cell.inputs.embeddings);
-    const pdfOut = outputOf(encodeCell?.inputs.texts);
-    if (pdfOut?.value) rowTexts = inputValue(pdfOut.cell.kind, "texts", pdfOut.value) as string[];
-    const trainCell = props.all.find((c) => c.id === cell.inputs.modelResultId);
-    const labelsOut = trainCell && trainCell.inputs.embeddings === cell.inputs.embeddings ? outputOf(trainCell.inputs.labels) : undefined;
-    if (labelsOut?.value) truth = inputValue(labelsOut.cell.kind, "labels", labelsOut.value) as string[];
-  }
+  const { texts: rowTexts, truth } = outputContext(cell, props.all, (id) => {
+    const c = props.all.find((x) => x.id === id);
+    return c?.outputResultId ? props.outputs.get(c.outputResultId) : undefined;
+  });
   const outputError = (props.output as { error?: string } | undefined)?.error;
   const runsInTab = stepRunsOn(cell.kind).includes("tab");
 
@@ -79,7 +66,7 @@ export function NotebookCell(props: {
         <span className={`badge ${freshness === "fresh" ? "badge-completed" : freshness === "stale" ? "badge-warn" : "badge-neutral"}`} data-testid="cell-state">
           {props.running ? "running" : FRESHNESS_WORDS[freshness]}
         </span>
-        {canEdit && cell.kind !== UPLOAD_STEP ? (
+        {canEdit && cell.kind !== UPLOAD_STEP && cell.kind !== CODE_STEP ? (
           <label className="muted">
             runs on{" "}
             <select
@@ -99,7 +86,7 @@ export function NotebookCell(props: {
           </label>
         ) : (
           <span className="muted" data-testid="cell-target-text">
-            {cell.target === "tab" ? "runs in this tab" : `runs on pool ${cell.target.pool}`}
+            {cell.kind === CODE_STEP ? "runs sandboxed in this tab" : cell.target === "tab" ? "runs in this tab" : `runs on pool ${cell.target.pool}`}
           </span>
         )}
         {canEdit ? (
@@ -169,7 +156,16 @@ export function NotebookCell(props: {
         </div>
       ) : null}
 
-      {cell.kind !== UPLOAD_STEP ? (
+      {cell.kind === CODE_STEP ? (
+        <CodeCellEditor
+          cell={cell}
+          earlier={props.earlier}
+          canEdit={canEdit}
+          busy={props.busy}
+          onSource={(source) => props.onParameters({ ...cell.parameters, source })}
+          onInput={props.onInput}
+        />
+      ) : cell.kind !== UPLOAD_STEP ? (
         canEdit ? (
           <details className="notebook-parameters">
             <summary>Parameters</summary>
@@ -199,6 +195,7 @@ export function NotebookCell(props: {
               Stale: made before this cell or a cell it reads changed. Run it to bring it up to date.
             </p>
           ) : null}
+          {cell.kind === CODE_STEP ? <pre className="notebook-code-output" data-testid="code-output">{codeOutputText(props.output)}</pre> : null}
           <ResultView result={props.output} texts={rowTexts} truth={truth} />
         </div>
       ) : cell.outputResultId && cell.kind !== UPLOAD_STEP ? (

@@ -13,7 +13,9 @@ import { TaskActivity, type TaskActivityState } from "@/app/_components/task-act
 import { useTRPCClient } from "@/app/_components/trpc-provider";
 import { useTaskRuntime } from "@/app/_components/use-task-runtime";
 import type { RouterOutputs } from "@/app/_lib/trpc-types";
+import { CODE_DEFAULT_TIMEOUT_S, type CodeParameters } from "@/common/code-cell";
 import {
+  CODE_STEP,
   cellFreshness,
   cellProblems,
   cellSignature,
@@ -29,6 +31,8 @@ import {
 import type { TaskEvent } from "@/workers/browser/client";
 import { NotebookCell, NOTEBOOK_STEPS } from "./notebook-cell";
 import { resultBytes, resultValue, uploadResult } from "./cell-outputs";
+import { runCodeInSandbox } from "./code-sandbox";
+import { authorInWords, CodeConsent, codeNeedsConsent } from "./code-consent";
 import { DeployNotebook } from "./deploy-notebook";
 import { runOnPool } from "./pool-run";
 import "../notebooks.css";
@@ -50,7 +54,11 @@ function autoWire(cells: readonly Cell[], kind: string): Record<string, string> 
   return inputs;
 }
 
-export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Notebook; canEdit: boolean; workspace: string }) {
+/**
+ * `me`: who this page's user is as the server records authors (`user:<email>`, or `user` with
+ * auth off); a code cell another author wrote runs only after this user chooses to.
+ */
+export function NotebookEditor({ notebook, canEdit, workspace, me }: { notebook: Notebook; canEdit: boolean; workspace: string; me: string }) {
   const api = useTRPCClient();
   // Viewers run nothing: no task worker for them.
   const { runtime, info, error: runtimeError } = useTaskRuntime(canEdit);
@@ -64,6 +72,10 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
   outputsRef.current = outputs;
   const [activity, setActivity] = useState<Record<string, TaskActivityState>>({});
   const [running, setRunning] = useState<string | null>(null);
+  /** Authors whose code cells this user chose to run, in this page only (never stored). */
+  const [trusted, setTrusted] = useState<ReadonlySet<string>>(new Set());
+  const trustedRef = useRef(trusted);
+  trustedRef.current = trusted;
   const abort = useRef<AbortController | null>(null);
   /** The node pools a cell can be sent to. */
   const [pools, setPools] = useState<string[]>([]);
@@ -119,7 +131,9 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
       const source = all.find((c) => c.id === src);
       if (!source?.outputResultId) throw new Error(`cell "${src}" has no output yet`);
       let value: unknown;
-      if (source.kind === UPLOAD_STEP) {
+      if (source.kind === UPLOAD_STEP && cell.kind === CODE_STEP) {
+        value = await resultBytes(api, source.outputResultId);
+      } else if (source.kind === UPLOAD_STEP) {
         const file = source.parameters.file as UploadedFile;
         value = (await resultBytes(api, source.outputResultId)).buffer;
         if (cell.kind === "pdf" && params.name === undefined) params.name = file.name;
@@ -131,7 +145,7 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
         params = withParameter(params, "model", onnxBytes((value as { onnx?: unknown }).onnx));
         continue;
       }
-      params = withParameter(params, param, inputValue(source.kind, param, value, source.outputResultId));
+      params = withParameter(params, param, inputValue(source.kind, param, value, source.outputResultId, cell.kind));
     }
     return params;
   }
@@ -152,7 +166,21 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
       const params = await parametersOf(cell, all);
       let id: string;
       let result: unknown;
-      if (cell.target === "tab") {
+      if (cell.kind === CODE_STEP) {
+        const needs = codeNeedsConsent(cell, me, trustedRef.current);
+        if (needs) throw new Error(`this code cell was written by ${authorInWords(needs)}: it runs only after you choose to run their code (above)`);
+        const { source, timeoutSeconds } = cell.parameters as CodeParameters;
+        const { source: _source, timeoutSeconds: _timeout, ...inputs } = params;
+        show({ ...state, device: "sandboxed worker in this tab" });
+        result = await runCodeInSandbox({
+          source,
+          inputs,
+          timeoutMs: (timeoutSeconds ?? CODE_DEFAULT_TIMEOUT_S) * 1000,
+          signal,
+          onLog: (level, message) => show({ ...state, logs: [...state.logs, `${level}: ${message}`] }),
+        });
+        id = await uploadResult(workspace, new Blob([JSON.stringify(result)]), "application/json");
+      } else if (cell.target === "tab") {
         result = await runtime.run(cell.kind, params, { signal, onEvent });
         id = await uploadResult(workspace, new Blob([JSON.stringify(result)]), "application/json");
       } else {
@@ -212,7 +240,8 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
       setRunning(null);
       setCells(all);
     }
-    if (canEdit) await save(all);
+    // A run that changed nothing (stopped at its first cell) makes no new version.
+    if (canEdit && JSON.stringify(all) !== saved.cells) await save(all);
   }
 
   async function upload(cell: Cell, file: File) {
@@ -236,7 +265,8 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
   function addCell(kind: string) {
     // A kind a tab cannot run goes to the first node pool.
     const target = stepRunsOn(kind).includes("tab") || pools.length === 0 ? ("tab" as const) : { pool: pools[0]! };
-    setCells((cs) => [...cs, { id: newCellId(cs, kind), kind, parameters: {}, inputs: autoWire(cs, kind), target }]);
+    const parameters = kind === CODE_STEP ? { source: "// Read upstream outputs as inputs.<name>; return this cell's output.\nreturn inputs;" } : {};
+    setCells((cs) => [...cs, { id: newCellId(cs, kind), kind, parameters, inputs: autoWire(cs, kind), target }]);
   }
 
   const busy = running !== null;
@@ -281,6 +311,7 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
           Cells run in this tab: {info.webgpu ? `WebGPU (${info.adapter})` : "WASM (no WebGPU adapter)"}, {info.threads} cores.
         </p>
       ) : null}
+      {canEdit ? <CodeConsent cells={cells} me={me} trusted={trusted} onTrust={(authors) => setTrusted((t) => new Set([...t, ...authors]))} /> : null}
       {cells.length === 0 ? (
         <section className="empty-state" data-testid="notebook-empty">
           <h2>No cells yet</h2>
@@ -302,7 +333,8 @@ export function NotebookEditor({ notebook, canEdit, workspace }: { notebook: Not
             running={running === cell.id}
             canEdit={canEdit}
             busy={busy}
-            onParameters={(parameters) => setCell(cell.id, (c) => ({ ...c, parameters }))}
+            // A code cell's changed source is this user's: the server makes them its author on save.
+            onParameters={(parameters) => setCell(cell.id, (c) => ({ ...c, parameters, ...(c.kind === CODE_STEP && parameters.source !== c.parameters.source ? { author: null } : {}) }))}
             onInput={(param, src) =>
               setCell(cell.id, (c) => {
                 const inputs = { ...c.inputs };

@@ -53,7 +53,7 @@ export default async function NotebookPage({ params, searchParams }: { params: P
           This is version {shown.version}, read-only; the notebook is at version {current.version}. <Link href={`/notebooks/${id}`}>Open the current version</Link>
         </p>
       ) : null}
-      <NotebookEditor key={shown.version} notebook={shown} canEdit={viewer.canEdit && !old} workspace={viewer.workspace} />
+      <NotebookEditor key={shown.version} notebook={shown} canEdit={viewer.canEdit && !old} workspace={viewer.workspace} me={viewer.user ? `user:${viewer.user.email}` : "user"} />
       <NotebookRuns notebookId={current.id} runs={runs} />
       <NotebookVersions notebookId={current.id} versions={versions} shown={shown.version} current={current.version} />
     </>
