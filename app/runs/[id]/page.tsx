@@ -1,7 +1,8 @@
 /**
  * One flow run: where it stands (live while it is active), what can be done about it (cancel,
  * retry: for editors and owners), why it waits, its task runs as a graph and on a timeline, the
- * subflows it called (and the run that called it), its result, metrics and artifacts, state
+ * subflows it called (and the run that called it), a deployed notebook's cell outputs as the
+ * notebook renders them, its result, metrics and artifacts, state
  * history and logs streaming in, filterable.
  */
 import { TRPCError } from "@trpc/server";
@@ -21,6 +22,8 @@ import { summariseTask } from "@/app/_lib/task-summary";
 import { getViewer } from "@/app/_lib/viewer";
 import { isTerminalState } from "@/server/engine/state-types";
 import { serverCaller } from "@/server/api/server-caller";
+import { parsePipelineEntrypoint } from "@/common/notebook";
+import { NotebookRunCells, notebookOfRun } from "@/app/notebooks/notebook-run-cells";
 import { RunResult } from "./result-view";
 import { RunArtifacts, RunMetrics } from "./run-artifacts";
 import { RunDetails } from "./run-details";
@@ -56,7 +59,7 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
 export default async function RunPage({ params }: { params: Params }) {
   const { id } = await params;
   const [{ api, run }, viewer] = await Promise.all([loadRun(id), getViewer()]);
-  const [history, taskRuns, logs, artifacts, waiting, subflows, result, parent] = await Promise.all([
+  const [history, taskRuns, logs, artifacts, waiting, subflows, result, parent, deployment] = await Promise.all([
     api.flowRuns.history({ id }),
     api.taskRuns.list({ flowRunId: id }),
     api.logs.list({ flowRunId: id, limit: LOG_LIMIT }),
@@ -66,7 +69,11 @@ export default async function RunPage({ params }: { params: Params }) {
     api.results.preview({ flowRunId: id }),
     // The run that called this one, for its name (gone, or out of reach: the id alone is shown).
     run.parentFlowRunId ? api.flowRuns.get({ id: run.parentFlowRunId }).catch(() => null) : null,
+    run.deploymentId ? api.deployments.get({ deployment: run.deploymentId }).catch(() => null) : null,
   ]);
+  // A deployed notebook's run shows its cells' outputs as the notebook does.
+  const pipeline = parsePipelineEntrypoint(deployment?.entrypoint);
+  const notebook = pipeline ? await notebookOfRun(api, run.id, pipeline.notebookId, pipeline.version).catch(() => null) : null;
   const now = new Date();
   const live = isLive(run, now.getTime());
   const hasMetrics = artifacts.some((a) => a.type === "metrics");
@@ -131,6 +138,16 @@ export default async function RunPage({ params }: { params: Params }) {
           <TaskRunsView flowRun={{ startTime: run.startTime, endTime: run.endTime }} now={now.toISOString()} />
         )}
       </section>
+
+      {notebook ? (
+        <section aria-labelledby="run-notebook" data-testid="run-notebook">
+          <h2 id="run-notebook">Notebook outputs</h2>
+          <p className="muted">
+            Version {notebook.version} of notebook <Link href={`/notebooks/${notebook.id}`}>{notebook.name}</Link>, cell by cell as the notebook shows them.
+          </p>
+          <NotebookRunCells api={api} notebook={notebook} tasks={taskRuns} />
+        </section>
+      ) : null}
 
       {subflows.items.length ? (
         <section aria-labelledby="run-subflows">
