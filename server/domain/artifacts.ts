@@ -12,7 +12,7 @@ import type { DbOrTx } from "../db/client";
 import { insertSelectParts, leaseAllows, leaseOfRun, leaseRefusal, type LeaseClaim } from "../engine/leases";
 import { mapRow, rowsOf } from "../engine/rows";
 import { AppError } from "../errors";
-import { getFlowRun } from "./flow-runs";
+import { requireFlowRun } from "./flow-runs";
 import { getTaskRun } from "./task-runs";
 
 export type ArtifactRow = typeof artifacts.$inferSelect;
@@ -30,7 +30,7 @@ export async function createArtifact(opts: {
   lease?: LeaseClaim;
 }): Promise<ArtifactRow> {
   let flowRunId = opts.flowRunId ?? null;
-  if (flowRunId) await getFlowRun({ db: opts.db, workspaceId: opts.workspaceId, id: flowRunId, field: "flowRunId" });
+  if (flowRunId) await requireFlowRun({ db: opts.db, workspaceId: opts.workspaceId, id: flowRunId, field: "flowRunId" });
   if (opts.taskRunId) {
     const task = await getTaskRun({ db: opts.db, workspaceId: opts.workspaceId, id: opts.taskRunId, field: "taskRunId" });
     if (flowRunId && task.flowRunId !== flowRunId) {

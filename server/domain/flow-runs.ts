@@ -66,6 +66,18 @@ export async function getFlowRun(opts: { db: DbOrTx; workspaceId: string; id: st
   return toFlowRunView(row);
 }
 
+/**
+ * That the run exists in the workspace (NOT_FOUND naming `field` if not), without reading its
+ * view: for callers that need only the check, on the workers' path (a task run's creation).
+ */
+export async function requireFlowRun(opts: { db: DbOrTx; workspaceId: string; id: string; field?: string }): Promise<void> {
+  const [row] = await opts.db
+    .select({ id: flowRuns.id })
+    .from(flowRuns)
+    .where(and(eq(flowRuns.id, opts.id), eq(flowRuns.workspaceId, opts.workspaceId)));
+  if (!row) throw AppError.notFound("Flow run", opts.id, opts.field ?? "id");
+}
+
 export interface CreateFlowRunOptions {
   db: DbOrTx;
   workspaceId: string;

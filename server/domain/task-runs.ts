@@ -14,7 +14,7 @@ import { findCachedResult } from "../engine/cache";
 import { rowsOf } from "../engine/rows";
 import { leaseAllows, leaseOfRun, leaseRefusal } from "../engine/leases";
 import { AppError } from "../errors";
-import { getFlowRun, type StateHistoryRow } from "./flow-runs";
+import { requireFlowRun, type StateHistoryRow } from "./flow-runs";
 
 export async function getTaskRun(opts: { db: DbOrTx; workspaceId: string; id: string; field?: string }): Promise<TaskRunRow> {
   const [row] = await opts.db
@@ -26,7 +26,7 @@ export async function getTaskRun(opts: { db: DbOrTx; workspaceId: string; id: st
 }
 
 export async function listTaskRuns(opts: { db: DbOrTx; workspaceId: string; flowRunId: string }): Promise<TaskRunRow[]> {
-  await getFlowRun({ db: opts.db, workspaceId: opts.workspaceId, id: opts.flowRunId, field: "flowRunId" });
+  await requireFlowRun({ db: opts.db, workspaceId: opts.workspaceId, id: opts.flowRunId, field: "flowRunId" });
   return opts.db
     .select()
     .from(taskRuns)
@@ -99,7 +99,7 @@ export async function createTaskRun(opts: {
   start?: boolean;
   actor: string;
 }): Promise<TaskRunRow & { created: boolean }> {
-  await getFlowRun({ db: opts.db, workspaceId: opts.workspaceId, id: opts.flowRunId, field: "flowRunId" });
+  await requireFlowRun({ db: opts.db, workspaceId: opts.workspaceId, id: opts.flowRunId, field: "flowRunId" });
   const upstream = [...new Set(opts.upstreamTaskRunIds ?? [])];
   if (upstream.length) {
     // The DAG may only point at tasks of the same flow run.
