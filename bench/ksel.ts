@@ -104,7 +104,7 @@ export const RULES: Record<string, Rule> = {
   "gap (Tibshirani's 1-SE rule)": (rows) => rows.find((r, i) => i + 1 < rows.length && r.gap >= rows[i + 1]!.gap - rows[i + 1]!.gapSd)?.k ?? rows.at(-1)!.k,
   "gap (max)": argBest("gap"),
 };
-/** What the cluster kind does: the squared-distance silhouette with k ≤ min(n/2, 20) (defaultKMax). */
+/** What the cluster kind does: the squared-distance silhouette with k ≤ defaultKMax (20 for these sizes). */
 const BATON = "silhouette (squared Euclidean), k ≤ 20: Baton's default";
 RULES[BATON] = (rows) => argBest("silhouetteCos")(rows.filter((r) => r.k <= 20));
 
@@ -164,9 +164,9 @@ does better than on plain ones where a few large groups sit beside many small on
 the Euclidean silhouette ran to k = 40). On "topics" it keeps rising past 20 (the large manuals'
 chapters pull apart) while the NMI falls, so the default range stops at 20: with that cap it is
 within 0.02 of the true k's NMI on every set and above it on average. Baton therefore chooses k by
-the silhouette on squared Euclidean distances over k = 2..min(n/2, 20) (kMax raises it), each
+the silhouette on squared Euclidean distances over k = 2..min(20, max(3, √n), n/2) (kMax raises it), each
 candidate fitted once on at most 3,000 points, then refits the chosen k on every point with its
-restarts. Small inputs allow k up to n/2: nine points in three groups give k = 3
+restarts. Small inputs allow k up to √n (at least 3): nine points in three groups give k = 3
 (test/kinds/k-select.test.ts). A density method (HDBSCAN on a reduced space) was not measured, nor a
 transformer's space: models/ holds only the generated test model, whose vectors are noise by design.`);
 }

@@ -188,8 +188,11 @@ ${projections.join("\n")}
 
 UMAP keeps what the plot is for (chunks of a PDF beside each other) far better than PCA, whose two
 axes of largest variance put most of 23 manuals on top of each other; but umap-js takes minutes at
-this size on this machine, so the cluster kind's "auto" projection is UMAP up to 2,000 points
-(\`umapMaxPoints\`) and PCA above; \`projection: "umap"\` asks for UMAP at any size.
+this size on this machine, so the cluster kind's \`projection: "auto"\` is UMAP up to 2,000 points
+(\`umapMaxPoints\`) and PCA above, and \`"umap"\` asks for it at any size. The default stays PCA:
+UMAP's seeded layout repeats in one JavaScript engine, but Node 20's and Chromium's Math.pow, exp
+and log differ in the last bit on about a tenth of inputs, and its optimisation amplifies that, so
+a tab would draw a different plot of the same clusters than a Node worker.
 
 The clusters of "pages 379" (seed ${SEEDS[0]}, k chosen) as the cluster kind labels them (terms whose mean TF-IDF
 weight in the cluster most exceeds their mean elsewhere), with the PDF most of their pages come from:

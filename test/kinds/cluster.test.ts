@@ -15,7 +15,7 @@ describe("cluster task kind", () => {
     const { points, labels, dim } = blobs(4, 30, 10, 5);
     const vectors = Array.from({ length: labels.length }, (_, i) => points.subarray(i * dim, i * dim + dim));
     const ctx = context();
-    const result = await cluster({ vectors, seed: 1 }, ctx);
+    const result = await cluster({ vectors, seed: 1, projection: "auto" }, ctx);
     expect(result.k).toBe(4);
     expect(result.kChosenBy).toBe("silhouette");
     expect(nmi(labels, result.labels)).toBe(1);

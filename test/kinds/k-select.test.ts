@@ -24,9 +24,11 @@ describe("choosing k", () => {
     const c = ctx();
     const result = await cluster({ vectors, seed: 1 }, c);
     expect(result.k).toBe(3);
-    expect(result.kCandidates.map((k) => k.k)).toEqual([2, 3, 4]);
+    expect(result.kCandidates.map((k) => k.k)).toEqual([2, 3]);
     expect(nmi([0, 0, 0, 1, 1, 1, 2, 2, 2], result.labels)).toBe(1);
-    expect(c.logs.some((m) => m.includes("among k=2..4"))).toBe(true);
+    expect(c.logs.some((m) => m.includes("among k=2..3"))).toBe(true);
+    // PCA unless asked: the same plot in a tab as in Node.
+    expect(result.projection.method).toBe("pca");
   });
 
   it("finds 12 blobs, beyond the old top of the range", async () => {

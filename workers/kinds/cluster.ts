@@ -1,6 +1,6 @@
 /**
  * The cluster task kind: k-means over embeddings (k given, or chosen by silhouette), a 2-D
- * projection for the plot (seeded UMAP; PCA above 2,000 points or when asked: project.ts), and
+ * projection for the plot (PCA, or seeded UMAP when asked: project.ts), and
  * per-cluster summaries labelled with their most distinctive terms when the texts are passed along.
  * Pure TypeScript: the same module runs in Node and in a Web Worker; a browser can pass its WebGPU
  * assignment kernel through `clusterVectors`.
@@ -27,7 +27,13 @@ export interface ClusterParams {
   /** The texts behind the vectors (and a lexical model's vocabulary) to label clusters with terms. */
   terms?: TermSource;
   topTerms?: number;
-  /** The 2-D projection: "auto" (default) is UMAP up to `umapMaxPoints` (2,000), PCA above. */
+  /**
+   * The 2-D projection: "pca" (default), "umap", or "auto" (UMAP up to `umapMaxPoints`, 2,000, PCA
+   * above). PCA is the default because it is the same in every JavaScript engine: UMAP's seeded
+   * layout is repeatable in one engine, but Node's and a browser's Math.exp/pow differ in the last
+   * bit and its optimisation amplifies that, so a tab and a Node worker draw different (equally
+   * good) plots of the same clusters.
+   */
   projection?: ProjectionMethod | "auto";
   umapMaxPoints?: number;
 }
@@ -93,7 +99,7 @@ export async function clusterVectors(
     ctx?.log("info", `chose k=${result.k} by silhouette (${silhouette.toFixed(4)}) among k=${candidates[0]!.k}..${candidates.at(-1)!.k}`);
   }
   ctx?.progress(0.85, "projecting to 2-D");
-  const projection = await project2d(points, dim, { method: params.projection, umapMaxPoints: params.umapMaxPoints, seed: params.seed, signal: ctx?.signal });
+  const projection = await project2d(points, dim, { method: params.projection ?? "pca", umapMaxPoints: params.umapMaxPoints, seed: params.seed, signal: ctx?.signal });
   let terms: ClusterTerm[][] = [];
   if (params.terms) {
     if (params.terms.texts.length !== n) throw new Error(`cluster: ${params.terms.texts.length} texts for ${n} vectors`);

@@ -1,6 +1,7 @@
 /**
  * The cluster kind's 2-D projection: UMAP (umap-js, seeded, so a run's plot is the same every time
- * and in Node and a browser alike) for embeddings, with PCA (pca.ts) as the fast fallback — above
+ * in one JavaScript engine; Node's and Chromium's Math.exp/pow/log differ in the last bit, so a tab
+ * draws a different layout) for embeddings, with PCA (pca.ts) as the fast fallback — above
  * `umapMaxPoints` points, when asked for, or for inputs too small for a neighbour graph.
  * UMAP keeps neighbourhoods, which is what a plot of clusters should show; PCA keeps the two
  * directions of largest variance, which in a 128-d LSA space puts most clusters on top of each

@@ -178,7 +178,7 @@ const clusterParameters = z
     vectors: zVectors("embeddings").min(1, "must have at least one vector").describe("one embedding per row, all the same length (encode's vectors)"),
     k: count().optional().describe("number of clusters; chosen by silhouette in [kMin, kMax] when absent"),
     kMin: z.number().int().min(2, "must be 2 or more").default(2),
-    kMax: z.number().int().min(2, "must be 2 or more").optional().describe("default: half the vectors, at most 20"),
+    kMax: z.number().int().min(2, "must be 2 or more").optional().describe("default: √n (at least 3, at most n/2), at most 20"),
     restarts: count().default(4).describe("k-means++ restarts; the best inertia is kept"),
     maxIterations: count().default(300),
     seed: z.number().int().optional(),
@@ -193,7 +193,7 @@ const clusterParameters = z
       .optional()
       .describe("the texts (and optionally a lexical model's vocabulary) to label clusters with their distinctive terms"),
     topTerms: count().default(8).describe("terms per cluster"),
-    projection: z.enum(["auto", "umap", "pca"]).default("auto").describe("the 2-D plot: seeded UMAP, or PCA (the fast one); auto is UMAP up to umapMaxPoints"),
+    projection: z.enum(["pca", "umap", "auto"]).default("pca").describe("the 2-D plot: PCA (fast, the same in every engine), seeded UMAP (keeps neighbours; a tab's differs from Node's), or auto: UMAP up to umapMaxPoints"),
     umapMaxPoints: count().default(2000).describe("auto projection: PCA above this many points"),
     device: z.enum(["auto", "webgpu", "cpu"]).default("auto").describe("tabs only: k-means assignment on WebGPU when there is an adapter (same labels)"),
   })

@@ -78,12 +78,14 @@ export interface KCandidate {
 }
 
 /**
- * The top of the default k range: half the points (three groups of three can give 3), at most 20.
- * On bench:ksel's corpora the silhouette kept rising past 20 on the topic-level set (the large
- * manuals' chapters pull apart) while the NMI fell (k = 40: 0.06 below the true k's), and capping
- * at 20 cost the 23-document set 0.02 at most; past 20, give kMax.
+ * The top of the default k range: √n for small inputs (at least 3, so three groups of three points
+ * give 3; at most n/2), at most 20. Up to n/2 over-split small inputs: fifteen one-line texts on
+ * three subjects (e2e/browser-kinds) scored k = 4 above 3. On bench:ksel's corpora the silhouette
+ * kept rising past 20 on the topic-level set (the large manuals' chapters pull apart) while the NMI
+ * fell (k = 40: 0.06 below the true k's), and capping at 20 cost the 23-document set 0.02 at most;
+ * past 20, give kMax.
  */
-export const defaultKMax = (n: number, kMin = 2) => Math.max(kMin, Math.min(20, Math.floor(n / 2)));
+export const defaultKMax = (n: number, kMin = 2) => Math.max(kMin, Math.min(20, Math.floor(n / 2), Math.max(3, Math.floor(Math.sqrt(n)))));
 
 /**
  * Runs k-means for each k in [kMin, kMax] and keeps the best silhouette on the squared Euclidean
