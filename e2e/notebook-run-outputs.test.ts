@@ -110,6 +110,16 @@ describe("a deployed notebook's run page", () => {
     expect(await cell("groups").getByTestId("cluster-plot").locator("title").allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/apples and pears are sweet fruit/)]));
     expect(await cell("model").getByTestId("result-summary").textContent()).toMatch(/A logistic classifier of 2 classes: validation accuracy/);
     expect(await cell("model").getByTestId("metric-chart").count()).toBe(2);
+    // The curves are Observable Plot's, and read with the keyboard: End is the last step, Home the first.
+    const accuracy = cell("model").locator('[data-testid="metric-chart"][data-metric="accuracy"]');
+    await accuracy.getByRole("img").waitFor();
+    expect(await accuracy.locator('[data-testid="metric-series"]').evaluateAll((gs) => gs.map((g) => g.getAttribute("data-series")))).toEqual(["accuracy", "val_accuracy"]);
+    await accuracy.locator(".metric-chart-plot").focus();
+    await page.keyboard.press("End");
+    expect(await accuracy.getByTestId("metric-chart-announcement").textContent()).toMatch(/^step \d+: accuracy [\d.]+, val_accuracy [\d.]+$/);
+    await page.keyboard.press("Home");
+    expect(await accuracy.getByTestId("metric-chart-announcement").textContent()).toMatch(/^step [01]: accuracy [\d.]+/);
+    expect(await accuracy.locator('[aria-label="tip"]').count()).toBeGreaterThan(0);
     expect(await cell("guess").getByTestId("predictions-table").locator("tbody tr").count()).toBe(12);
     expect(await cell("guess").getByTestId("predictions-table").textContent()).toMatch(/trains and buses run on the city routes/);
     expect(await cell("guess").getByTestId("confusion-matrix").textContent()).toMatch(/\d+ of 12 agree/);

@@ -115,6 +115,8 @@ describe("a run's page", () => {
     });
     const lossChart = page.locator('[data-testid="metric-chart"][data-metric="loss"]');
     await lossChart.waitFor({ timeout: 15_000 });
+    // Drawn by Observable Plot once the page is in the browser.
+    await lossChart.getByRole("img").waitFor({ timeout: 15_000 });
     expect(await lossChart.getByRole("img").count()).toBe(1);
     const series = lossChart.getByTestId("metric-series");
     expect(await series.evaluateAll((gs) => gs.map((g) => g.getAttribute("data-series")))).toEqual(["loss", "val_loss"]);

@@ -1,74 +1,132 @@
+"use client";
 /**
- * One metric chart as inline SVG: x and y axes with round ticks, a line per series (loss and
- * val_loss together), a legend with each series' latest value. Rendered on the server: no
- * chart library, no script, and it prints. The legend doubles as the text alternative.
+ * One metric chart (loss with val_loss, accuracy with val_accuracy…), drawn by Observable Plot —
+ * the library the dashboard's runs chart uses — once the page is in the browser: a line per
+ * series (every other one dashed, so they part without colour), points on a short series, a
+ * legend with each series' latest value.
+ *
+ * Accessible three ways, as the runs chart: the svg is an image with a label and a description;
+ * a visually hidden table (rendered on the server) holds every point; and the chart takes focus:
+ * ← and → (Home, End) step through the steps, each shown in a tip with every series' value and
+ * read out by a live region. A pointer gets Plot's own tip. Colours are the --series-N CSS
+ * variables (Okabe–Ito, set for light and dark), text and axes currentColor.
  */
+import * as Plot from "@observablehq/plot";
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { formatMetric, niceTicks, type MetricChart as Chart } from "@/app/_lib/metrics";
 
-const WIDTH = 520;
 const HEIGHT = 220;
-const MARGIN = { top: 12, right: 16, bottom: 36, left: 56 };
-/** Colour-blind-safe pairs (Okabe–Ito), in series order: globals.css's --series-N, light and dark. */
 const COLOURS = [1, 2, 3, 4, 5, 6].map((n) => `var(--series-${n})`);
 /** Markers help a short series (a few epochs) read as points, not a bare line. */
 const MAX_MARKED_POINTS = 40;
 
+interface Point {
+  series: string;
+  x: number;
+  y: number;
+}
+
 export function MetricChart({ chart }: { chart: Chart }) {
-  const all = chart.series.flatMap((s) => s.points);
-  const xs = all.map((p) => p.x);
-  const ys = all.map((p) => p.y);
-  const xTicks = niceTicks(Math.min(...xs), Math.max(...xs), 6);
-  const yTicks = niceTicks(Math.min(...ys), Math.max(...ys), 4);
-  const [x0, x1] = [xTicks[0]!, xTicks[xTicks.length - 1]!];
-  const [y0, y1] = [yTicks[0]!, yTicks[yTicks.length - 1]!];
-  const plotW = WIDTH - MARGIN.left - MARGIN.right;
-  const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const sx = (x: number) => MARGIN.left + ((x - x0) / (x1 - x0 || 1)) * plotW;
-  const sy = (y: number) => MARGIN.top + plotH - ((y - y0) / (y1 - y0 || 1)) * plotH;
+  const container = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(0);
+  /** The step chosen with the keyboard, as an index into `steps` (null: none). */
+  const [selected, setSelected] = useState<number | null>(null);
+  const steps = useMemo(() => [...new Set(chart.series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b), [chart]);
+  const label = `${chart.title} by ${chart.xLabel}`;
+  const description = `${chart.series.map((s) => `${s.name}: ${s.points.length} point${s.points.length === 1 ? "" : "s"}${s.points.length ? `, last ${formatMetric(s.points.at(-1)!.y)} at ${chart.xLabel} ${formatMetric(s.points.at(-1)!.x)}` : ""}`).join("; ")}. Focus the chart and use the arrow keys to read each ${chart.xLabel}; the table after it lists every point.`;
+  const valuesAt = (x: number) => chart.series.map((s) => ({ name: s.name, y: s.points.find((p) => p.x === x)?.y }));
+
+  useEffect(() => {
+    const el = container.current;
+    if (!el) return;
+    const observer = new ResizeObserver(([entry]) => setWidth(Math.floor(entry?.contentRect.width ?? 0)));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
+  useEffect(() => {
+    const el = container.current;
+    if (!el || width === 0) return;
+    const all: Point[] = chart.series.flatMap((s) => s.points.map((p) => ({ series: s.name, ...p })));
+    const integerSteps = all.every((p) => Number.isInteger(p.x));
+    const chosenX = selected === null ? undefined : steps[selected];
+    const chosen = chosenX === undefined ? [] : [{ x: chosenX, y: Math.max(...all.filter((p) => p.x === chosenX).map((p) => p.y)), text: [`${chart.xLabel} ${formatMetric(chosenX)}`, ...valuesAt(chosenX).filter((v) => v.y !== undefined).map((v) => `${v.name}: ${formatMetric(v.y!)}`)].join("\n") }];
+    const svg = Plot.plot({
+      width,
+      height: HEIGHT,
+      marginLeft: 52,
+      marginBottom: 34,
+      ariaLabel: label,
+      ariaDescription: description,
+      style: { color: "currentColor", background: "transparent", fontSize: "11px" },
+      x: { label: chart.xLabel, labelAnchor: "center", labelArrow: "none", tickFormat: formatMetric, ...(integerSteps && steps.length ? { ticks: niceTicks(steps[0]!, steps.at(-1)!, 6).filter(Number.isInteger) } : {}) },
+      y: { label: null, grid: true, nice: true, tickFormat: formatMetric },
+      marks: [
+        ...chart.series.flatMap((s, i) => [
+          Plot.line(s.points, { x: "x", y: "y", stroke: COLOURS[i % COLOURS.length], strokeWidth: 2, strokeDasharray: i % 2 ? "5 3" : undefined, className: `metric-line-${i}`, ariaDescription: s.name }),
+          ...(s.points.length <= MAX_MARKED_POINTS ? [Plot.dot(s.points, { x: "x", y: "y", r: 2.5, fill: COLOURS[i % COLOURS.length], ariaHidden: "true" })] : []),
+        ]),
+        Plot.tip(all, Plot.pointer({ x: "x", y: "y", title: (p: Point) => `${p.series}: ${formatMetric(p.y)}\n${chart.xLabel} ${formatMetric(p.x)}`, fill: "var(--surface)", stroke: "var(--border-strong)" })),
+        // The step chosen with the keyboard: a rule, and its values in a tip.
+        Plot.ruleX(chosen, { x: "x", stroke: "currentColor", strokeOpacity: 0.5 }),
+        Plot.tip(chosen, { x: "x", y: "y", title: "text", fill: "var(--surface)", stroke: "var(--border-strong)" }),
+      ],
+    });
+    svg.setAttribute("role", "img");
+    // Each series' line, findable by name (tests, and anyone styling one).
+    chart.series.forEach((s, i) => {
+      const g = svg.querySelector(`g.metric-line-${i}`);
+      g?.setAttribute("data-testid", "metric-series");
+      g?.setAttribute("data-series", s.name);
+    });
+    el.replaceChildren(svg);
+    return () => svg.remove();
+    // valuesAt reads `chart`, already a dependency.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [chart, steps, width, selected, label, description]);
+
+  function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
+    const last = steps.length - 1;
+    if (last < 0) return;
+    const move: Record<string, (i: number | null) => number | null> = {
+      ArrowRight: (i) => (i === null ? last : Math.min(last, i + 1)),
+      ArrowLeft: (i) => (i === null ? last : Math.max(0, i - 1)),
+      Home: () => 0,
+      End: () => last,
+      Escape: () => null,
+    };
+    const step = move[event.key];
+    if (!step) return;
+    event.preventDefault();
+    setSelected(step);
+  }
+
+  const chosenX = selected === null ? undefined : steps[selected];
+  const announced =
+    chosenX === undefined
+      ? ""
+      : `${chart.xLabel} ${formatMetric(chosenX)}: ${valuesAt(chosenX)
+          .filter((v) => v.y !== undefined)
+          .map((v) => `${v.name} ${formatMetric(v.y!)}`)
+          .join(", ")}`;
   const titleId = `metric-${chart.title.replace(/[^a-z0-9]+/gi, "-")}`;
-  // Integer steps only get integer ticks (epoch 1, 2, 3 rather than 1.5).
-  const xTickValues = xs.every(Number.isInteger) ? xTicks.filter(Number.isInteger) : xTicks;
 
   return (
     <figure className="metric-chart" data-testid="metric-chart" data-metric={chart.title} aria-labelledby={titleId}>
       <figcaption id={titleId}>{chart.title}</figcaption>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`${chart.title} by ${chart.xLabel}: ${chart.series.map((s) => s.name).join(", ")}`}>
-        <g className="chart-grid" aria-hidden="true">
-          {yTicks.map((t) => (
-            <g key={`y${t}`}>
-              <line x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={sy(t)} y2={sy(t)} />
-              <text x={MARGIN.left - 6} y={sy(t)} dy="0.32em" textAnchor="end">
-                {formatMetric(t)}
-              </text>
-            </g>
-          ))}
-          {xTickValues.map((t) => (
-            <g key={`x${t}`}>
-              <line className="chart-tick" x1={sx(t)} x2={sx(t)} y1={MARGIN.top + plotH} y2={MARGIN.top + plotH + 4} />
-              <text x={sx(t)} y={MARGIN.top + plotH + 16} textAnchor="middle">
-                {formatMetric(t)}
-              </text>
-            </g>
-          ))}
-          <line className="chart-axis" x1={MARGIN.left} x2={MARGIN.left} y1={MARGIN.top} y2={MARGIN.top + plotH} />
-          <line className="chart-axis" x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={MARGIN.top + plotH} y2={MARGIN.top + plotH} />
-          <text className="chart-label" x={MARGIN.left + plotW / 2} y={HEIGHT - 4} textAnchor="middle">
-            {chart.xLabel}
-          </text>
-        </g>
-        {chart.series.map((s, i) => {
-          const colour = COLOURS[i % COLOURS.length];
-          const d = s.points.map((p, j) => `${j ? "L" : "M"}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join("");
-          return (
-            <g key={s.name} data-testid="metric-series" data-series={s.name}>
-              <path d={d} fill="none" style={{ stroke: colour }} strokeWidth={2} strokeDasharray={i % 2 ? "5 3" : undefined} />
-              {s.points.length <= MAX_MARKED_POINTS
-                ? s.points.map((p) => <circle key={p.x} cx={sx(p.x)} cy={sy(p.y)} r={2.5} style={{ fill: colour }} />)
-                : null}
-            </g>
-          );
-        })}
-      </svg>
+      <div
+        ref={container}
+        className="metric-chart-plot"
+        tabIndex={0}
+        role="group"
+        aria-label={`${label}: chart. Use the left and right arrow keys to read each ${chart.xLabel}`}
+        onKeyDown={onKeyDown}
+        onBlur={() => setSelected(null)}
+        style={{ minHeight: HEIGHT }}
+      />
+      <p className="visually-hidden" aria-live="polite" data-testid="metric-chart-announcement">
+        {announced}
+      </p>
       <ul className="chart-legend">
         {chart.series.map((s, i) => {
           const last = s.points[s.points.length - 1];
@@ -86,6 +144,29 @@ export function MetricChart({ chart }: { chart: Chart }) {
           );
         })}
       </ul>
+      <table className="visually-hidden">
+        <caption>{label}: every point</caption>
+        <thead>
+          <tr>
+            <th scope="col">{chart.xLabel}</th>
+            {chart.series.map((s) => (
+              <th scope="col" key={s.name}>
+                {s.name}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {steps.map((x) => (
+            <tr key={x}>
+              <th scope="row">{formatMetric(x)}</th>
+              {valuesAt(x).map((v) => (
+                <td key={v.name}>{v.y === undefined ? "" : formatMetric(v.y)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </figure>
   );
 }
