@@ -14,7 +14,7 @@ import { fitLexical } from "../workers/kinds/encode-lexical";
 import { adjustedRand, calinskiHarabasz, daviesBouldin, sphericalBic, withinSS, type Fit } from "../workers/kinds/k-criteria";
 import { kmeans } from "../workers/kinds/kmeans";
 import { createRng, sampleIndices } from "../workers/kinds/random";
-import { SilhouetteSample } from "../workers/kinds/silhouette";
+import { gather, SilhouetteSample } from "../workers/kinds/silhouette";
 import { cacheDir, corpora } from "./corpus/chunks";
 import { writeSection } from "./report";
 
@@ -35,12 +35,6 @@ export interface KRow {
 
 const SEARCH = 3000;
 const GAP_REFS = 3;
-
-function gather(points: Float32Array, dim: number, idx: Int32Array): Float32Array {
-  const out = new Float32Array(idx.length * dim);
-  idx.forEach((i, r) => out.set(points.subarray(i * dim, i * dim + dim), r * dim));
-  return out;
-}
 
 /** Uniform points in the data's bounding box (the gap statistic's reference; LSA axes are principal). */
 function reference(points: Float32Array, dim: number, seed: number): Float32Array {

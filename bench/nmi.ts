@@ -18,6 +18,7 @@ import { clusterVectors, toMatrix, type ClusterResult } from "../workers/kinds/c
 import { nmi } from "../workers/kinds/cluster-metrics";
 import { fitLexical } from "../workers/kinds/encode-lexical";
 import { project2d } from "../workers/kinds/project";
+import { gather } from "../workers/kinds/silhouette";
 import { createRng, sampleIndices } from "../workers/kinds/random";
 import { fitVocabulary, tfidfRows, toDense } from "../workers/kinds/tfidf";
 import { tokenize } from "../workers/kinds/tokenize";
@@ -117,8 +118,7 @@ async function main() {
   }
   if (!big) throw new Error("no corpus of 10,000 chunks");
   const idx = sampleIndices(big.labels.length, 10_000, createRng(5));
-  const pts = new Float32Array(idx.length * big.dim);
-  idx.forEach((i, r) => pts.set(big!.points.subarray(i * big!.dim, (i + 1) * big!.dim), r * big!.dim));
+  const pts = gather(big.points, big.dim, idx);
   const projLabels = Array.from(idx, (i) => big!.labels[i]!);
   const projections: string[] = [];
   for (const method of ["pca", "umap"] as const) {

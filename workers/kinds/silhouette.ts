@@ -129,7 +129,7 @@ export async function chooseK(
   return { best: final, silhouette: score, candidates };
 }
 
-function gather(points: Float32Array, dim: number, indices: Int32Array): Float32Array {
+export function gather(points: Float32Array, dim: number, indices: Int32Array): Float32Array {
   const out = new Float32Array(indices.length * dim);
   indices.forEach((i, r) => out.set(points.subarray(i * dim, i * dim + dim), r * dim));
   return out;
