@@ -135,7 +135,7 @@ describe("notebooks in the browser", () => {
     await cell("cluster-1").getByTestId("cluster-plot").waitFor();
     expect(await cell("cluster-1").getByTestId("cluster-legend").locator("li").count()).toBeGreaterThan(1);
     // Hover text: each point's title is its chunk's text.
-    expect(await cell("cluster-1").getByTestId("plot-point").first().locator("title").textContent()).toMatch(/^cluster \d+: \S/);
+    expect(await cell("cluster-1").getByTestId("plot-point").first().locator("title").textContent()).toMatch(/^cluster \d+( \([^)]*\))?: \S/);
     await page.getByTestId("save-status").getByText(/Saved version 2/).waitFor();
     const clustersBefore = await cell("cluster-1").getByTestId("result-summary").textContent();
 
