@@ -7,7 +7,8 @@ log_every, journal (a file to append start/checkpoint/end lines to, for audits),
 write the ONNX model), predict (texts: PyTorch's logits for them go to predictions.json).
 
 What it speaks of Baton's process protocol:
-- `BATON_METRIC {...}` lines: loss, accuracy, samples_per_s (and gpu_memory_mb on CUDA).
+- `BATON_METRIC {...}` lines: loss, accuracy, samples_per_s (and gpu_memory_mb on CUDA) every
+  log_every steps; train_samples_per_s (and per CPU-second) over the whole loop at the end.
 - checkpoints into BATON_CHECKPOINT_DIR every checkpoint_every steps (and on SIGTERM), written
   whole then renamed, so the worker never uploads half a file; a retried run gets the last one
   back as BATON_RESUME_FROM and goes on from its step.
@@ -123,6 +124,7 @@ def main():
     rng = random.Random(p["seed"])
     order = list(range(len(p["texts"])))
     step, seen, window_start, last_loss = start, 0, time.perf_counter(), None
+    loop_start, loop_cpu, trained = window_start, time.process_time(), 0
     model.train()
     while step < p["steps"] and not stopping["now"]:
         # The batch of a step depends on the step alone, so a resumed run sees what it would have.
@@ -138,6 +140,7 @@ def main():
         optimizer.step()
         step += 1
         seen += len(batch)
+        trained += len(batch)
         if step % p["log_every"] == 0 or step == p["steps"]:
             last_loss = loss.item()
             now = time.perf_counter()
@@ -151,6 +154,11 @@ def main():
             save_checkpoint(os.environ.get("BATON_CHECKPOINT_DIR"), step, model, optimizer, classes)
             journal.write(event="checkpoint", step=step)
 
+    if trained:
+        # This attempt's throughput over the whole loop (checkpoints included): what bench/train.ts compares.
+        metric("train_samples_per_s", trained / (time.perf_counter() - loop_start), step)
+        # Per second of this process's CPU: what a loaded, shared machine changes least.
+        metric("train_samples_per_cpu_s", trained / (time.process_time() - loop_cpu), step)
     if stopping["now"]:
         save_checkpoint(os.environ.get("BATON_CHECKPOINT_DIR"), step, model, optimizer, classes)
         journal.write(event="stopped", step=step)
