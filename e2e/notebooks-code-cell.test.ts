@@ -11,28 +11,18 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Cell } from "../common/notebook";
 import { SETUP_TOKEN_HEADER, setupToken } from "../server/auth/better-auth";
-import { createBatonClient, type BatonClient } from "../server/client";
+import type { BatonClient } from "../server/client";
 import { ensureProductionBuild, startBaton, type BatonProcess } from "./helpers/baton-process";
 import { launchChromium, saveScreenshot } from "./helpers/browser";
+import { memberClient, signIn, signUp as signUpAs } from "./helpers/members";
 
 const SECRET = "e2e-secret-that-is-long-enough-for-better-auth";
 let baton: BatonProcess;
 let browser: Browser;
 let page: Page | undefined;
 
-async function signUp(body: Record<string, string>, headers: Record<string, string> = {}): Promise<string> {
-  const res = await fetch(`${baton.url}/api/auth/sign-up/email`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: baton.url, ...headers },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`sign-up failed: HTTP ${res.status} ${await res.text()}`);
-  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]!).find((c) => c.includes("session_token="));
-  if (!cookie) throw new Error("no session cookie");
-  return cookie;
-}
-
-const clientFor = (cookie: string): BatonClient => createBatonClient({ apiUrl: baton.apiUrl, headers: { cookie, origin: baton.url }, batch: false });
+const signUp = (body: { name: string; email: string; password: string }, headers: Record<string, string> = {}) => signUpAs(baton, body, headers);
+const clientFor = (cookie: string): BatonClient => memberClient(baton, cookie);
 
 async function contextFor(cookie: string): Promise<BrowserContext> {
   const context = await browser.newContext();
@@ -158,7 +148,7 @@ describe("a code cell another member wrote", () => {
     await context.close();
 
     // Olive, its author, is not asked.
-    const oliveContext = await contextFor((await signInCookie("olive@example.com", "olive's long password"))!);
+    const oliveContext = await contextFor(await signIn(baton, "olive@example.com", "olive's long password"));
     page = await oliveContext.newPage();
     await page.goto(`${baton.url}/notebooks/${nb.id}`);
     await page.locator('[data-testid="notebook-cell"][data-cell="probe"]').getByTestId("code-output").waitFor({ timeout: 30_000 });
@@ -166,13 +156,3 @@ describe("a code cell another member wrote", () => {
     await oliveContext.close();
   });
 });
-
-async function signInCookie(email: string, password: string): Promise<string | undefined> {
-  const res = await fetch(`${baton.url}/api/auth/sign-in/email`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: baton.url },
-    body: JSON.stringify({ email, password }),
-  });
-  if (!res.ok) throw new Error(`sign-in failed: HTTP ${res.status} ${await res.text()}`);
-  return res.headers.getSetCookie().map((c) => c.split(";")[0]!).find((c) => c.includes("session_token="));
-}

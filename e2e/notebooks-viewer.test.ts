@@ -8,28 +8,18 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cellSignature, type Cell } from "../common/notebook";
 import { SETUP_TOKEN_HEADER, setupToken } from "../server/auth/better-auth";
-import { createBatonClient, type BatonClient } from "../server/client";
+import type { BatonClient } from "../server/client";
 import { ensureProductionBuild, startBaton, type BatonProcess } from "./helpers/baton-process";
 import { launchChromium, saveScreenshot } from "./helpers/browser";
+import { memberClient, signUp as signUpAs } from "./helpers/members";
 
 const SECRET = "e2e-secret-that-is-long-enough-for-better-auth";
 let baton: BatonProcess;
 let browser: Browser;
 let page: Page;
 
-async function signUp(body: Record<string, string>, headers: Record<string, string> = {}): Promise<string> {
-  const res = await fetch(`${baton.url}/api/auth/sign-up/email`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: baton.url, ...headers },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`sign-up failed: HTTP ${res.status} ${await res.text()}`);
-  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]!).find((c) => c.includes("session_token="));
-  if (!cookie) throw new Error("no session cookie");
-  return cookie;
-}
-
-const clientFor = (cookie: string): BatonClient => createBatonClient({ apiUrl: baton.apiUrl, headers: { cookie, origin: baton.url }, batch: false });
+const signUp = (body: { name: string; email: string; password: string }, headers: Record<string, string> = {}) => signUpAs(baton, body, headers);
+const clientFor = (cookie: string): BatonClient => memberClient(baton, cookie);
 
 beforeAll(async () => {
   ensureProductionBuild();

@@ -12,7 +12,8 @@
  * variables (Okabe–Ito, set for light and dark), text and axes currentColor.
  */
 import * as Plot from "@observablehq/plot";
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useMemo, useRef } from "react";
+import { useChartKeys, useElementWidth } from "./use-chart-keys";
 import { formatMetric, niceTicks, type MetricChart as Chart } from "@/app/_lib/metrics";
 
 const HEIGHT = 220;
@@ -28,21 +29,13 @@ interface Point {
 
 export function MetricChart({ chart }: { chart: Chart }) {
   const container = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(0);
-  /** The step chosen with the keyboard, as an index into `steps` (null: none). */
-  const [selected, setSelected] = useState<number | null>(null);
+  const width = useElementWidth(container);
   const steps = useMemo(() => [...new Set(chart.series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b), [chart]);
+  /** The step chosen with the keyboard, as an index into `steps` (null: none). */
+  const { selected, onKeyDown, clear } = useChartKeys(steps.length);
   const label = `${chart.title} by ${chart.xLabel}`;
   const description = `${chart.series.map((s) => `${s.name}: ${s.points.length} point${s.points.length === 1 ? "" : "s"}${s.points.length ? `, last ${formatMetric(s.points.at(-1)!.y)} at ${chart.xLabel} ${formatMetric(s.points.at(-1)!.x)}` : ""}`).join("; ")}. Focus the chart and use the arrow keys to read each ${chart.xLabel}; the table after it lists every point.`;
   const valuesAt = (x: number) => chart.series.map((s) => ({ name: s.name, y: s.points.find((p) => p.x === x)?.y }));
-
-  useEffect(() => {
-    const el = container.current;
-    if (!el) return;
-    const observer = new ResizeObserver(([entry]) => setWidth(Math.floor(entry?.contentRect.width ?? 0)));
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
 
   useEffect(() => {
     const el = container.current;
@@ -85,22 +78,6 @@ export function MetricChart({ chart }: { chart: Chart }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [chart, steps, width, selected, label, description]);
 
-  function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
-    const last = steps.length - 1;
-    if (last < 0) return;
-    const move: Record<string, (i: number | null) => number | null> = {
-      ArrowRight: (i) => (i === null ? last : Math.min(last, i + 1)),
-      ArrowLeft: (i) => (i === null ? last : Math.max(0, i - 1)),
-      Home: () => 0,
-      End: () => last,
-      Escape: () => null,
-    };
-    const step = move[event.key];
-    if (!step) return;
-    event.preventDefault();
-    setSelected(step);
-  }
-
   const chosenX = selected === null ? undefined : steps[selected];
   const announced =
     chosenX === undefined
@@ -121,7 +98,7 @@ export function MetricChart({ chart }: { chart: Chart }) {
         role="group"
         aria-label={`${label}: chart. Use the left and right arrow keys to read each ${chart.xLabel}`}
         onKeyDown={onKeyDown}
-        onBlur={() => setSelected(null)}
+        onBlur={clear}
         style={{ minHeight: HEIGHT }}
       />
       <p className="visually-hidden" aria-live="polite" data-testid="metric-chart-announcement">

@@ -12,7 +12,8 @@
  * surface colour: the chart follows the page's theme, light or dark.
  */
 import * as Plot from "@observablehq/plot";
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useMemo, useRef } from "react";
+import { useChartKeys, useElementWidth } from "./use-chart-keys";
 import { LocalTime } from "@/app/_components/local-time";
 import { stateTypeLabel } from "@/app/_components/state-badge";
 import { stateColour } from "@/app/_lib/state-colour";
@@ -61,9 +62,9 @@ export function RunsChart({
   windowLabel: string;
 }) {
   const container = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(0);
+  const width = useElementWidth(container);
   /** The bucket chosen with the keyboard (null: none; a pointer uses Plot's tips). */
-  const [selected, setSelected] = useState<number | null>(null);
+  const { selected, onKeyDown, clear } = useChartKeys(buckets.length);
 
   // States present in the window, in the badges' order; the others stay out of the legend.
   const present = useMemo(() => STATE_TYPES.filter((t) => buckets.some((b) => b.counts[t] > 0)), [buckets]);
@@ -71,14 +72,6 @@ export function RunsChart({
   const total = present.reduce((s, t) => s + totals[t], 0);
   const label = `Runs by state, ${windowLabel.toLowerCase()}`;
   const description = `Stacked bars of the runs created in each ${bucketSeconds >= 3600 ? `${bucketSeconds / 3600}-hour` : `${bucketSeconds / 60}-minute`} period, by the state they are in now. ${total} run${total === 1 ? "" : "s"} in all${present.length ? `: ${present.map((t) => `${totals[t]} ${stateTypeLabel(t).toLowerCase()}`).join(", ")}` : ""}. The table after the chart lists every count; focus the chart and use the arrow keys to read each period.`;
-
-  useEffect(() => {
-    const el = container.current;
-    if (!el) return;
-    const observer = new ResizeObserver(([entry]) => setWidth(Math.floor(entry?.contentRect.width ?? 0)));
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
 
   useEffect(() => {
     const el = container.current;
@@ -134,22 +127,6 @@ export function RunsChart({
     return () => chart.remove();
   }, [buckets, bucketSeconds, present, width, selected, label, description, total]);
 
-  function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
-    const lastIndex = buckets.length - 1;
-    if (lastIndex < 0) return;
-    const move: Record<string, (i: number | null) => number | null> = {
-      ArrowRight: (i) => (i === null ? lastIndex : Math.min(lastIndex, i + 1)),
-      ArrowLeft: (i) => (i === null ? lastIndex : Math.max(0, i - 1)),
-      Home: () => 0,
-      End: () => lastIndex,
-      Escape: () => null,
-    };
-    const step = move[event.key];
-    if (!step) return;
-    event.preventDefault();
-    setSelected(step);
-  }
-
   const announced = selected !== null && buckets[selected]
     ? bucketText(new Date(buckets[selected].start), new Date(new Date(buckets[selected].start).getTime() + bucketSeconds * 1000), buckets[selected].counts)
     : "";
@@ -175,7 +152,7 @@ export function RunsChart({
         role="group"
         aria-label={`${label}: chart. Use the left and right arrow keys to read each period`}
         onKeyDown={onKeyDown}
-        onBlur={() => setSelected(null)}
+        onBlur={clear}
         style={{ minHeight: HEIGHT }}
       />
       <p className="visually-hidden" aria-live="polite" data-testid="runs-chart-announcement">
