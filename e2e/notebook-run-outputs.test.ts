@@ -58,7 +58,7 @@ describe("a deployed notebook's run page", () => {
       console.error(workerOut);
     });
     const api: BatonClient = createBatonClient({ apiUrl: baton.apiUrl, batch: false });
-    await api.workPools.create.mutate({ name: "code-pool", type: "node", baseJobTemplate: { codeCells: true } });
+    await api.workPools.create.mutate({ name: "code-pool", type: "node" });
     const nb = await api.notebooks.create.mutate({
       name: "Fruit and transport",
       cells: [
@@ -75,6 +75,17 @@ describe("a deployed notebook's run page", () => {
         },
       ],
     });
+    await expect(api.notebooks.deploy.mutate({ id: nb.id, workPool: "code-pool" })).rejects.toThrow(/cell "texts" is a code cell and pool "code-pool" does not run code cells/);
+    // The owner opts the pool in on the work pools page.
+    page = await browser.newPage();
+    await page.goto(`${baton.url}/work-pools`);
+    const setting = page.getByTestId("pool-code-cells");
+    const box = setting.getByRole("checkbox", { name: "Runs notebook code cells" });
+    expect(await box.isChecked()).toBe(false);
+    await box.click();
+    await setting.getByText("Saved.").waitFor({ timeout: 15_000 });
+    await page.waitForFunction(() => (document.querySelector('[data-testid="pool-code-cells"] input') as HTMLInputElement | null)?.checked === true, null, { timeout: 15_000 });
+    expect((await api.workPools.get.query({ workPool: "code-pool" })).baseJobTemplate).toEqual({ codeCells: true });
     const deployment = await api.notebooks.deploy.mutate({ id: nb.id, workPool: "code-pool" });
 
     worker = spawn(process.execPath, [path.join(ROOT, "bin/baton.mjs"), "worker", "start", "-p", "code-pool", "--name", "e2e-run-outputs"], {
@@ -94,7 +105,6 @@ describe("a deployed notebook's run page", () => {
     }
     expect(done.stateType, `${done.stateMessage}\n${workerOut}`).toBe("COMPLETED");
 
-    page = await browser.newPage();
     await page.goto(`${baton.url}/runs/${run.id}`);
     const section = page.getByTestId("run-notebook");
     await section.waitFor({ timeout: 30_000 });

@@ -134,6 +134,7 @@ export default async function WorkPoolsPage() {
           queues={[...(queues[i] ?? [])].sort((a, b) => a.priority - b.priority)}
           waiting={waiting[i] ?? { runs: [], reasons: new Map() }}
           canEdit={viewer.canEdit}
+          canDefineExecution={viewer.isOwner}
           now={now}
         />
       ))}

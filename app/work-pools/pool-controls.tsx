@@ -215,3 +215,33 @@ export function CreateQueue({ pool, poolName }: { pool: string; poolName: string
     </form>
   );
 }
+
+/**
+ * Whether a node pool's workers run notebooks' TypeScript code cells (its base job template's
+ * `codeCells`): code execution, so the API lets only those who may define what workers execute
+ * change it; the page shows the switch to owners.
+ */
+export function CodeCellsSetting({ pool }: { pool: { id: string; name: string; baseJobTemplate: Record<string, unknown> } }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const update = useMutation(trpc.workPools.update.mutationOptions({ onSuccess: () => router.refresh() }));
+  const on = pool.baseJobTemplate.codeCells === true;
+  return (
+    <p className="inline-form" data-testid="pool-code-cells">
+      <label>
+        <input
+          type="checkbox"
+          checked={on}
+          disabled={update.isPending}
+          onChange={() => update.mutate({ workPool: pool.id, baseJobTemplate: { ...pool.baseJobTemplate, codeCells: !on } })}
+          aria-describedby={`code-cells-${pool.id}`}
+        />{" "}
+        Runs notebook code cells
+      </label>{" "}
+      <span className="muted" id={`code-cells-${pool.id}`}>
+        (a deployed notebook&apos;s TypeScript, each cell in a child process with no files, environment or key, but the machine&apos;s network)
+      </span>{" "}
+      <Feedback error={update.error?.message} ok={update.isSuccess ? "Saved." : null} />
+    </p>
+  );
+}

@@ -13,7 +13,7 @@ import { LocalTime } from "@/app/_components/local-time";
 import { RunsWithReasons } from "@/app/_components/runs-with-reasons";
 import { pluralise } from "@/app/_lib/format";
 import type { FlowRun, RouterOutputs, WorkPool } from "@/app/_lib/trpc-types";
-import { CreateQueue, PoolSettings, QueueSettings } from "./pool-controls";
+import { CodeCellsSetting, CreateQueue, PoolSettings, QueueSettings } from "./pool-controls";
 
 /** An offline worker silent for longer than this is aged out of the list. */
 export const WORKER_AGE_OUT_MS = 24 * 3_600_000;
@@ -45,6 +45,7 @@ export function PoolDetail({
   queues,
   waiting,
   canEdit,
+  canDefineExecution,
   now,
 }: {
   pool: WorkPool;
@@ -53,6 +54,8 @@ export function PoolDetail({
   /** Runs waiting in the pool, with why each waits. */
   waiting: { runs: FlowRun[]; reasons: Map<string, string> };
   canEdit: boolean;
+  /** Owners: may change what the pool's workers execute (its code-cells setting). */
+  canDefineExecution: boolean;
   now: number;
 }) {
   const headingId = `pool-${pool.id}`;
@@ -70,6 +73,15 @@ export function PoolDetail({
         ) : null}
       </h2>
       {canEdit ? <PoolSettings pool={pool} /> : null}
+      {pool.type === "node" ? (
+        canDefineExecution ? (
+          <CodeCellsSetting pool={pool} />
+        ) : (
+          <p className="muted" data-testid="pool-code-cells">
+            {pool.baseJobTemplate.codeCells === true ? "Runs notebook code cells." : "Does not run notebook code cells (an owner can allow it)."}
+          </p>
+        )
+      ) : null}
       <h3>Workers</h3>
       {workers.length === 0 ? (
         <p className="muted">
