@@ -214,7 +214,8 @@ describe("process jobs", () => {
   it("get the worker's key as BATON_API_KEY, and it is not logged", async () => {
     const logs: string[] = [];
     const rt = {
-      client: {} as WorkerRuntime["client"],
+      // A first attempt: the job looks for an earlier attempt's checkpoints and finds none.
+      client: { artifacts: { list: { query: async () => [] } } } as unknown as WorkerRuntime["client"],
       shipper: { log: (e: { message: string }) => logs.push(e.message), metric: () => {} } as unknown as WorkerRuntime["shipper"],
       settings: { checkout: process.cwd(), killGraceSeconds: 1 } as WorkerRuntime["settings"],
       apiUrl: "http://127.0.0.1:4200/api",
