@@ -93,6 +93,9 @@ export function RunLive({
         setLogs((held) => merge(held, items));
       } else if (event.type === "run") {
         setState(event.run);
+        // The state the stream starts with (what the run is now): no re-render when the page
+        // already shows it.
+        if (`${event.run.stateType}/${event.run.stateName}` === shownSignature.current.split("@")[0]) return;
       }
       refresh();
     },

@@ -82,7 +82,8 @@ export class ChangeFeed {
 
   /**
    * Follows one run: `onEvent` gets its changes until the returned function is called. The lines
-   * stored after `afterLogId` up to now arrive first (`catchUp`), then each new one once.
+   * stored after `afterLogId` up to now arrive first (`catchUp`), then the run's current state,
+   * then each new change once.
    */
   async followRun(workspaceId: string, runId: string, afterLogId: number, onEvent: (e: RunEvent) => void): Promise<() => void> {
     let followed = this.runs.get(runId);
@@ -104,6 +105,9 @@ export class ChangeFeed {
     run.followers.add(onEvent);
     // (Its last other follower may have left while this one caught up.)
     if (!this.runs.has(runId)) this.runs.set(runId, run);
+    // The run's state now, once: a change made between the page's render and this moment sent
+    // its notice to nobody (the page compares versions and ignores one it already shows).
+    for (const state of await this.runStates([runId])) onEvent({ type: "run", run: state });
     return () => {
       run.followers.delete(onEvent);
       if (run.followers.size === 0 && this.runs.get(runId) === run) this.runs.delete(runId);
@@ -161,20 +165,7 @@ export class ChangeFeed {
     for (const id of changed.task) for (const follow of this.runs.get(id)?.followers ?? []) follow({ type: "tasks" });
     for (const id of changed.artifact) for (const follow of this.runs.get(id)?.followers ?? []) follow({ type: "artifacts" });
     if (changed.run.size) {
-      this.stats.queries++;
-      const rows = await this.db()
-        .select({
-          id: flowRuns.id,
-          stateType: flowRuns.stateType,
-          stateName: flowRuns.stateName,
-          stateMessage: flowRuns.stateMessage,
-          stateVersion: flowRuns.stateVersion,
-          runCount: flowRuns.runCount,
-          startTime: flowRuns.startTime,
-          endTime: flowRuns.endTime,
-        })
-        .from(flowRuns)
-        .where(inArray(flowRuns.id, [...changed.run]));
+      const rows = await this.runStates([...changed.run]);
       for (const run of rows) for (const follow of this.runs.get(run.id)?.followers ?? []) follow({ type: "run", run });
     }
     for (const id of changed.log) {
@@ -194,6 +185,23 @@ export class ChangeFeed {
   private resyncAll(): void {
     for (const run of this.runs.values()) for (const follow of run.followers) follow({ type: "resync" });
     for (const set of this.workspaces.values()) for (const follow of set) follow({ type: "resync" });
+  }
+
+  private async runStates(ids: string[]): Promise<RunState[]> {
+    this.stats.queries++;
+    return this.db()
+      .select({
+        id: flowRuns.id,
+        stateType: flowRuns.stateType,
+        stateName: flowRuns.stateName,
+        stateMessage: flowRuns.stateMessage,
+        stateVersion: flowRuns.stateVersion,
+        runCount: flowRuns.runCount,
+        startTime: flowRuns.startTime,
+        endTime: flowRuns.endTime,
+      })
+      .from(flowRuns)
+      .where(inArray(flowRuns.id, ids));
   }
 
   private async newestLogId(runId: string): Promise<number> {

@@ -108,9 +108,13 @@ describe("live updates (SSE, LISTEN/NOTIFY, one fan-out)", () => {
     const caught = await sub.until((d) => d.find((e) => e.type === "logs"));
     expect((caught.items as { message: string }[]).map((l) => l.message)).toEqual(["also before"]);
     await waitFollowers(1);
+    // Then the run's state as it is now: a change between the page's render and the stream's
+    // start would otherwise reach nobody.
+    const now = await sub.until((d) => d.find((e) => e.type === "run"));
+    expect(now.run).toMatchObject({ id: run.id, stateType: run.stateType, stateName: run.stateName });
 
     await setRunState({ db: t.database.db, workspaceId: WS, runId: run.id, kind: "flow", actor: "test", to: { type: "RUNNING" } });
-    const changed = await sub.until((d) => d.find((e) => e.type === "run"));
+    const changed = await sub.until((d) => d.find((e) => e.type === "run" && (e.run as { stateType: string }).stateType === "RUNNING"));
     expect(changed.run).toMatchObject({ id: run.id, stateType: "RUNNING", stateName: "Running" });
 
     await addLogs(run.id, ["one", "two"]);
@@ -142,10 +146,12 @@ describe("live updates (SSE, LISTEN/NOTIFY, one fan-out)", () => {
       const subs = Array.from({ length: pages }, () => subscribe(server.apiUrl, "live.run", { id: run.id, afterLogId: 2 ** 40 }));
       await Promise.all(subs.map((s) => s.opened));
       await waitFollowers(pages);
+      // Each page's stream starts with the run's state (one read per page opened, not per change).
+      for (const s of subs) await s.until((d) => d.find((e) => e.type === "run"));
       const before = feed.stats.queries;
       await addLogs(run.id, [`to ${pages} pages`]);
-      await setRunState({ db: t.database.db, workspaceId: WS, runId: run.id, kind: "flow", actor: "test", to: { type: run.stateType === "SCHEDULED" ? "PENDING" : "SCHEDULED" } });
-      for (const s of subs) await s.until((d) => d.find((e) => e.type === "logs") && d.find((e) => e.type === "run"));
+      await setRunState({ db: t.database.db, workspaceId: WS, runId: run.id, kind: "flow", actor: "test", to: { type: "PENDING" } });
+      for (const s of subs) await s.until((d) => d.find((e) => e.type === "logs") && d.find((e) => e.type === "run" && (e.run as { stateType: string }).stateType === "PENDING"));
       const queries = feed.stats.queries - before;
       for (const s of subs) s.close();
       while (feed.followers > 0) await new Promise((r) => setTimeout(r, 5));
