@@ -10,18 +10,16 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Cell } from "../common/notebook";
-import { SETUP_TOKEN_HEADER, setupToken } from "../server/auth/better-auth";
 import type { BatonClient } from "../server/client";
 import { ensureProductionBuild, startBaton, type BatonProcess } from "./helpers/baton-process";
 import { launchChromium, saveScreenshot } from "./helpers/browser";
-import { memberClient, signIn, signUp as signUpAs } from "./helpers/members";
+import { memberClient, ownerAndMember, signIn } from "./helpers/members";
 
 const SECRET = "e2e-secret-that-is-long-enough-for-better-auth";
 let baton: BatonProcess;
 let browser: Browser;
 let page: Page | undefined;
 
-const signUp = (body: { name: string; email: string; password: string }, headers: Record<string, string> = {}) => signUpAs(baton, body, headers);
 const clientFor = (cookie: string): BatonClient => memberClient(baton, cookie);
 
 async function contextFor(cookie: string): Promise<BrowserContext> {
@@ -71,11 +69,8 @@ afterAll(async () => {
 describe("a code cell another member wrote", () => {
   test("does not run on open, runs only when the member allows it, and then sees nothing of their session", async ({ onTestFailed }) => {
     onTestFailed(async () => void (page && (await saveScreenshot(page, "notebooks-code-cell"))));
-    const olive = clientFor(await signUp({ name: "Olive", email: "olive@example.com", password: "olive's long password" }, { [SETUP_TOKEN_HEADER]: setupToken(SECRET) }));
-    const invitation = await olive.invitations.create.mutate({ email: "ben@example.com", role: "editor" });
-    const benCookie = await signUp({ name: "Ben", email: "ben@example.com", password: "ben's long password" });
+    const { owner: olive, memberCookie: benCookie } = await ownerAndMember(baton, SECRET, { name: "Ben", email: "ben@example.com", role: "editor" });
     const ben = clientFor(benCookie);
-    await ben.invitations.accept.mutate({ id: invitation.id });
 
     // Olive's cells; the author she claims is ignored: the server records who saved.
     const cells: Cell[] = [

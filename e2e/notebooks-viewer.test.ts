@@ -7,19 +7,15 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cellSignature, type Cell } from "../common/notebook";
-import { SETUP_TOKEN_HEADER, setupToken } from "../server/auth/better-auth";
-import type { BatonClient } from "../server/client";
 import { ensureProductionBuild, startBaton, type BatonProcess } from "./helpers/baton-process";
 import { launchChromium, saveScreenshot } from "./helpers/browser";
-import { memberClient, signUp as signUpAs } from "./helpers/members";
+import { ownerAndMember } from "./helpers/members";
 
 const SECRET = "e2e-secret-that-is-long-enough-for-better-auth";
 let baton: BatonProcess;
 let browser: Browser;
 let page: Page;
 
-const signUp = (body: { name: string; email: string; password: string }, headers: Record<string, string> = {}) => signUpAs(baton, body, headers);
-const clientFor = (cookie: string): BatonClient => memberClient(baton, cookie);
 
 beforeAll(async () => {
   ensureProductionBuild();
@@ -35,10 +31,7 @@ afterAll(async () => {
 describe("a notebook for a viewer", () => {
   test("shows cells and outputs, and no control that changes or runs anything", async ({ onTestFailed }) => {
     onTestFailed(async () => void (page && (await saveScreenshot(page, "notebooks-viewer"))));
-    const owner = clientFor(await signUp({ name: "Olive", email: "olive@example.com", password: "olive's long password" }, { [SETUP_TOKEN_HEADER]: setupToken(SECRET) }));
-    const invitation = await owner.invitations.create.mutate({ email: "vera@example.com", role: "viewer" });
-    const veraCookie = await signUp({ name: "Vera", email: "vera@example.com", password: "vera's long password" });
-    await clientFor(veraCookie).invitations.accept.mutate({ id: invitation.id });
+    const { owner, memberCookie: veraCookie } = await ownerAndMember(baton, SECRET, { name: "Vera", email: "vera@example.com", role: "viewer" });
 
     // An encode cell the owner ran: its output stored as a result, its signature current.
     const output = await owner.results.create.mutate({ value: { encoder: "lexical-tfidf-lsa", dimensions: 2, vectors: [[0, 1], [1, 0], [1, 1]], model: null } });

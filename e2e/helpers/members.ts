@@ -4,6 +4,7 @@
  * Baton's own HTTP endpoints.
  */
 import { createBatonClient, type BatonClient } from "../../server/client";
+import { SETUP_TOKEN_HEADER, setupToken } from "../../server/auth/better-auth";
 import type { BatonProcess } from "./baton-process";
 
 function sessionCookie(res: Response): string {
@@ -35,3 +36,19 @@ export async function signIn(baton: BatonProcess, email: string, password: strin
 }
 
 export const memberClient = (baton: BatonProcess, cookie: string): BatonClient => createBatonClient({ apiUrl: baton.apiUrl, headers: { cookie, origin: baton.url }, batch: false });
+
+/**
+ * The owner Olive (signed up first, with the setup token made from `secret`) and one member she
+ * invited with `role`, signed up and accepted. Passwords are "<name in lower case>'s long password".
+ */
+export async function ownerAndMember(
+  baton: BatonProcess,
+  secret: string,
+  member: { name: string; email: string; role: "viewer" | "editor" | "owner" },
+): Promise<{ owner: BatonClient; memberCookie: string }> {
+  const owner = memberClient(baton, await signUp(baton, { name: "Olive", email: "olive@example.com", password: "olive's long password" }, { [SETUP_TOKEN_HEADER]: setupToken(secret) }));
+  const invitation = await owner.invitations.create.mutate({ email: member.email, role: member.role });
+  const memberCookie = await signUp(baton, { name: member.name, email: member.email, password: `${member.name.toLowerCase()}'s long password` });
+  await memberClient(baton, memberCookie).invitations.accept.mutate({ id: invitation.id });
+  return { owner, memberCookie };
+}
