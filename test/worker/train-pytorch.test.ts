@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useWorkerHarness, waitFor } from "./harness";
 import { isTerminalState } from "../../server/engine/state-types";
 import { nodeInfer } from "../../workers/kinds/node/infer";
+import { createBatonClient } from "../../server/client";
 
 const PYTHON = "/usr/bin/python3";
 const hasTorch = spawnSync(PYTHON, ["-c", "import torch"]).status === 0;
@@ -62,6 +63,8 @@ describe.skipIf(!hasTorch)("PyTorch fine-tuning on a process pool", () => {
   };
   const blob = async (resultId: string) => Buffer.from((await h.client.results.get.query({ id: resultId, includeData: true })).base64!, "base64");
   let worker: ReturnType<typeof h.startWorker>;
+  /** The first test's training run, and PyTorch's logits for `probe` there: what the infer-by-id test loads. */
+  let trained: { runId: string; resultId: string; probe: string[]; classes: string[]; logits: number[][] } | undefined;
   beforeAll(async () => {
     await h.client.workPools.create.mutate({
       name: "gpu-train",
@@ -102,6 +105,7 @@ describe.skipIf(!hasTorch)("PyTorch fine-tuning on a process pool", () => {
     }
     const torch = JSON.parse(readFileSync(path.join(models, "fine-tuned", "predictions.json"), "utf8")) as { classes: string[]; texts: string[]; logits: number[][] };
     expect(torch.texts).toEqual(probe);
+    trained = { runId: run.id, resultId: result!.id, probe, classes: torch.classes, logits: torch.logits };
 
     // onnxruntime-node on the exported graph, fed by the exported tokenizer.
     const { AutoTokenizer } = await import("@huggingface/transformers");
@@ -130,6 +134,70 @@ describe.skipIf(!hasTorch)("PyTorch fine-tuning on a process pool", () => {
       for (const { label, score } of row) expect(Math.abs(score - probs[torch.classes.indexOf(label)]!), `${probe[i]}: ${label}`).toBeLessThan(1e-4);
     }
   }, 180_000);
+
+  it("infer loads the exported model by the training run's id (or its result's) through the API, on a Node worker: PyTorch's probabilities within 1e-4; clear errors for an unknown id, a result that is not a model, another workspace", async () => {
+    expect(trained, "the export test ran first").toBeDefined();
+    const { runId, resultId, probe, classes, logits } = trained!;
+    await h.client.workPools.create.mutate({ name: "cpu-infer", type: "node" });
+    await h.client.deployments.create.mutate({ flow: "infer", name: "exported", workPool: "cpu-infer", entrypoint: "kind:infer" });
+    const inferWorker = h.startWorker(["-p", "cpu-infer", "--name", "inferrer-1"]);
+    await h.waitForWorker(inferWorker);
+    const inferRun = async (model: unknown) => {
+      const run = await h.client.deployments.run.mutate({ deployment: "infer/exported", parameters: { pipeline: { task: "text-classification", model }, inputs: probe, options: { top_k: null } } });
+      return { id: run.id, done: await waitFor(finished(run.id), 120_000, () => inferWorker.output()) };
+    };
+    const softmax = (l: number[]) => {
+      const z = l.map((v) => Math.exp(v - Math.max(...l)));
+      return z.map((v) => v / z.reduce((a, b) => a + b, 0));
+    };
+    let byRun = "";
+    for (const model of [{ runId }, { resultId }]) {
+      const { id, done } = await inferRun(model);
+      expect(done.stateType, done.stateMessage ?? "").toBe("COMPLETED");
+      const rows = ((await h.client.results.ofRun.query({ flowRunId: id }))!.value as { outputs: { label: string; score: number }[][] }).outputs;
+      expect(rows).toHaveLength(probe.length);
+      for (const [i, row] of rows.entries()) {
+        const probs = softmax(logits[i]!);
+        expect(row.map((r) => r.label).sort()).toEqual([...classes].sort());
+        for (const { label, score } of row) expect(Math.abs(score - probs[classes.indexOf(label)]!), `${probe[i]}: ${label}`).toBeLessThan(1e-4);
+      }
+      const messages = (await h.client.logs.list.query({ flowRunId: id, minLevel: 20, limit: 1000 })).items.map((l) => l.message);
+      expect(messages.some((m) => m.startsWith(`infer: fetched ${"runId" in model ? `the model run ${runId} exported` : `the model of result ${resultId}`} (result ${resultId}: 4 files,`))).toBe(true);
+      byRun ||= id;
+    }
+
+    const unknown = "00000000-0000-4000-8000-000000000000";
+    const failed = async (model: unknown) => {
+      const { done } = await inferRun(model);
+      expect(done.stateType).toBe("FAILED");
+      return done.stateMessage ?? "";
+    };
+    expect(await failed({ runId: unknown })).toContain(`infer: there is no run ${unknown} in this workspace (an unknown id, or one of another workspace)`);
+    expect(await failed({ resultId: unknown })).toContain(`infer: there is no result ${unknown} in this workspace`);
+    // An infer run's result is JSON with no model files; a model file's own result is bytes.
+    expect(await failed({ runId: byRun })).toMatch(new RegExp(`infer: run ${byRun}'s result [0-9a-f-]+ is not an exported model: it has no model/ files`));
+    const onnxId = ((await h.client.results.ofRun.query({ flowRunId: runId }))!.value as { outputs: Record<string, string> }).outputs["model/onnx/model.onnx"]!;
+    expect(await failed({ resultId: onnxId })).toContain(`infer: result ${onnxId} is not an exported model: it has bytes`);
+    // A malformed id is refused when the run is asked for, by the kind's parameter schema.
+    await expect(h.client.deployments.run.mutate({ deployment: "infer/exported", parameters: { pipeline: { task: "text-classification", model: { runId: "run-1" } }, inputs: probe } })).rejects.toThrow(
+      /parameters\.pipeline\.model\.runId: must match pattern/,
+    );
+
+    // A worker of another workspace does not find this workspace's run.
+    await h.client.workspaces.create.mutate({ slug: "elsewhere", name: "Elsewhere" });
+    const elsewhere = createBatonClient({ apiUrl: h.apiUrl, workspace: "elsewhere", batch: false });
+    await elsewhere.workPools.create.mutate({ name: "cpu-infer", type: "node" });
+    await elsewhere.deployments.create.mutate({ flow: "infer", name: "exported", workPool: "cpu-infer", entrypoint: "kind:infer" });
+    const outsider = h.startWorker(["-p", "cpu-infer", "--name", "inferrer-elsewhere"], { BATON_WORKSPACE: "elsewhere" });
+    await h.waitForWorker(outsider);
+    const run = await elsewhere.deployments.run.mutate({ deployment: "infer/exported", parameters: { pipeline: { task: "text-classification", model: { runId } }, inputs: probe } });
+    const done = await waitFor(async () => {
+      const r = await elsewhere.flowRuns.get.query({ id: run.id });
+      return isTerminalState(r.stateType) ? r : undefined;
+    }, 120_000, () => outsider.output());
+    expect(done.stateType).toBe("FAILED");
+    expect(done.stateMessage).toContain(`infer: there is no run ${runId} in this workspace (an unknown id, or one of another workspace)`);
+  }, 300_000);
 
   it("a training process killed mid-run is retried and resumes from its last saved checkpoint, not from step 0", async () => {
     const journal = path.join(tmp, "journal.jsonl");

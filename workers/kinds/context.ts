@@ -5,6 +5,7 @@
  * progress to the page as status events instead: workers/browser/task.worker.ts.)
  */
 import type { LogLevel } from "../../common/log-levels";
+import type { ResultReader } from "./exported-model";
 import type { TaskContext } from "./types";
 
 export interface KindSink {
@@ -12,6 +13,7 @@ export interface KindSink {
   metric(name: string, value: number, step?: number): void;
   signal: AbortSignal;
   device?: string;
+  results?: ResultReader;
 }
 
 /**
@@ -33,5 +35,6 @@ export function createKindContext(sink: KindSink): TaskContext {
     },
     signal: sink.signal,
     device: sink.device,
+    ...(sink.results ? { results: sink.results } : {}),
   };
 }

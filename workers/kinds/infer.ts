@@ -6,6 +6,7 @@
  * (`workers/kinds/node/infer.ts`), onnxruntime-web in a tab; the pipeline factory is
  * Transformers.js's `pipeline` with its env already pointed at local models by the caller.
  */
+import { describeRef, fetchExportedModel, isExportedModelRef, type ExportedModel, type ExportedModelRef } from "./exported-model";
 import { INPUT_NAME, OUTPUT_NAME, readClassifierClasses } from "./onnx/classifier";
 import type { TaskContext, TaskKind } from "./types";
 
@@ -34,7 +35,8 @@ export interface ClassifierInferParams {
 }
 
 export interface PipelineInferParams {
-  pipeline: { task: string; model: string; options?: Record<string, unknown> };
+  /** `model`: a folder of the models directory, or a model a run exported (exported-model.ts). */
+  pipeline: { task: string; model: string | ExportedModelRef; options?: Record<string, unknown> };
   inputs: string[];
   options?: Record<string, unknown>;
 }
@@ -55,6 +57,8 @@ export type InferResult =
 export interface InferRuntimes {
   ort?: () => Promise<OrtLike>;
   pipeline?: () => Promise<PipelineFactory>;
+  /** Puts a model fetched from Baton where the pipeline factory loads it; returns the name to give it. */
+  placeModel?: (model: ExportedModel) => Promise<string>;
 }
 
 export function createInferKind(runtimes: InferRuntimes): TaskKind<InferParams, InferResult> {
@@ -102,8 +106,9 @@ async function runClassifier(params: ClassifierInferParams, ctx: TaskContext, ru
 
 async function runPipeline(params: PipelineInferParams, ctx: TaskContext, runtimes: InferRuntimes): Promise<InferResult> {
   if (!runtimes.pipeline) throw new Error("infer: no Transformers.js pipeline factory was given to this worker");
-  const { task, model, options } = params.pipeline;
-  ctx.log("info", `infer: pipeline ${task} with ${model}${ctx.device ? ` on ${ctx.device}` : ""}`);
+  const { task, options } = params.pipeline;
+  const model = isExportedModelRef(params.pipeline.model) ? await exportedModel(params.pipeline.model, ctx, runtimes) : params.pipeline.model;
+  ctx.log("info", `infer: pipeline ${task} with ${isExportedModelRef(params.pipeline.model) ? describeRef(params.pipeline.model) : model}${ctx.device ? ` on ${ctx.device}` : ""}`);
   const make = await runtimes.pipeline();
   const pipe = await make(task, model, { ...(ctx.device ? { device: ctx.device } : {}), ...options });
   ctx.signal.throwIfAborted();
@@ -112,4 +117,14 @@ async function runPipeline(params: PipelineInferParams, ctx: TaskContext, runtim
   // Feature extraction returns a Tensor: hand back plain arrays, which a result store can keep.
   const plain = typeof (outputs as { tolist?: unknown })?.tolist === "function" ? (outputs as { tolist(): unknown }).tolist() : outputs;
   return { kind: "pipeline", task, outputs: plain };
+}
+
+/** A run's exported model, fetched through Baton's API and placed where this runtime's pipeline loads it. */
+async function exportedModel(ref: ExportedModelRef, ctx: TaskContext, runtimes: InferRuntimes): Promise<string> {
+  if (!ctx.results || !runtimes.placeModel) throw new Error(`infer: ${describeRef(ref)} is read through Baton's API, which this runtime does not reach (run it on a worker or in a tab)`);
+  const model = await fetchExportedModel(ref, ctx.results, ctx.signal);
+  let bytes = 0;
+  for (const b of model.files.values()) bytes += b.byteLength;
+  ctx.log("info", `infer: fetched ${describeRef(ref)} (result ${model.resultId}: ${model.files.size} files, ${bytes} bytes)`);
+  return runtimes.placeModel(model);
 }

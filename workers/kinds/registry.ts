@@ -68,6 +68,8 @@ const zBytes = custom<Uint8Array | ArrayBuffer>(
   { not: {}, "x-baton-bytes": true },
 );
 
+const zUuid = (what: string) => z.uuid({ error: `must be ${what} (a UUID)` });
+
 const count = () => z.number().int("must be a whole number").min(1, "must be 1 or more");
 
 // -------------------------------------------------------------------------------------------
@@ -278,9 +280,17 @@ const inferParameters = z
     batchSize: count().default(1024).describe("classifier"),
     executionProviders: z.array(z.string()).optional().describe('classifier: ONNX Runtime providers, e.g. ["webgpu", "wasm"] in a tab'),
     pipeline: z
-      .strictObject({ task: z.string().min(1), model: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() })
+      .strictObject({
+        task: z.string().min(1),
+        model: z
+          .union([z.string().min(1), z.strictObject({ runId: zUuid("a run's id") }), z.strictObject({ resultId: zUuid("a result's id") })], {
+            error: "must be a folder of the models directory, { runId } (a run that exported a model) or { resultId } (that run's result)",
+          })
+          .describe("a folder of the models directory, or a model a run exported, fetched through Baton's API: { runId } of a process-pool training run (examples/train-pytorch) or { resultId } of its result"),
+        options: z.record(z.string(), z.unknown()).optional(),
+      })
       .optional()
-      .describe("a Transformers.js pipeline from the models directory instead of a classifier"),
+      .describe("a Transformers.js pipeline (a models-directory folder, or a model a run exported) instead of a classifier"),
     inputs: z.array(z.string()).optional().describe("pipeline: its input texts"),
     options: z.record(z.string(), z.unknown()).optional().describe("pipeline: options of the call"),
   })
@@ -401,7 +411,7 @@ export const KINDS = {
     name: "infer",
     summary: "Run a classifier from train (ONNX) over embeddings, or a Transformers.js pipeline",
     description:
-      "Classifies embeddings with a model train exported (ONNX Runtime: onnxruntime-node on a worker, onnxruntime-web in a tab), giving each a label, its score and every class's probability. The model comes as modelPath (Node), modelUrl or modelResultId (tabs) or bytes (flow code). Or, with pipeline, runs a Transformers.js pipeline over inputs.",
+      "Classifies embeddings with a model train exported (ONNX Runtime: onnxruntime-node on a worker, onnxruntime-web in a tab), giving each a label, its score and every class's probability. The model comes as modelPath (Node), modelUrl or modelResultId (tabs) or bytes (flow code). Or, with pipeline, runs a Transformers.js pipeline over inputs: a model from the models directory, or one a run exported (pipeline.model { runId } of a process-pool training run such as examples/train-pytorch, or { resultId } of its result), fetched through Baton's API.",
     parameters: inferParameters,
     result: inferResult,
     runsOn: ["tab", "node"],

@@ -14,6 +14,7 @@ import { EntrypointError, loadKind } from "./entrypoints";
 import { runFlowInProcess } from "./flow-process";
 import { runPipeline } from "./pipeline";
 import { runProcessJob } from "./process-job";
+import { clientResultReader } from "./result-reader";
 import type { ClaimedRun, WorkerRuntime } from "./types";
 
 export async function executeRun(run: ClaimedRun, signal: AbortSignal, rt: WorkerRuntime): Promise<{ resultId?: string; result?: { value: unknown }; message?: string }> {
@@ -54,5 +55,6 @@ function kindContext(flowRunId: string, signal: AbortSignal, rt: WorkerRuntime):
     metric: (name, value, step) => rt.shipper.metric({ flowRunId, name, value, step }),
     signal,
     device: rt.capabilities.gpu ? "cuda" : "cpu",
+    results: clientResultReader(rt.client),
   });
 }
