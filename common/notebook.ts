@@ -386,3 +386,49 @@ export function parsePipelineEntrypoint(entrypoint: string | null | undefined): 
   const m = entrypoint ? /^pipeline:([0-9a-f-]{36})@(\d+)$/i.exec(entrypoint) : null;
   return m ? { notebookId: m[1]!.toLowerCase(), version: Number(m[2]) } : undefined;
 }
+
+// -------------------------------------------------------------------------------------------
+// A cell sent to a pool: a run of its kind's cell deployment there
+// -------------------------------------------------------------------------------------------
+
+/** The flow of the deployments that run notebook cells sent to a pool (from the page or a deployed notebook). */
+export const CELL_FLOW = "notebook-cells";
+
+/** The deployment that runs cells of `kind` on `pool`: `<kind>-<pool>`, entrypoint `kind:<kind>`. */
+export function cellDeploymentName(kind: string, pool: string): string {
+  return `${kind}-${pool}`.replace(/[^A-Za-z0-9_.-]+/g, "-");
+}
+
+export function cellDeploymentRef(kind: string, pool: string): string {
+  return `${CELL_FLOW}/${cellDeploymentName(kind, pool)}`;
+}
+
+/**
+ * A train result's ONNX model as bytes, however it travelled: a Uint8Array, a Node Buffer's JSON
+ * (`{ type: "Buffer", data: [...] }`), or a Uint8Array's JSON (`{ "0": …, "1": … }`).
+ */
+export function onnxBytes(onnx: unknown): Uint8Array {
+  if (onnx instanceof Uint8Array) return onnx;
+  const data = (onnx as { type?: unknown; data?: unknown } | null)?.data;
+  if (Array.isArray(data)) return Uint8Array.from(data as number[]);
+  if (onnx && typeof onnx === "object") {
+    const entries = Object.entries(onnx as Record<string, number>).filter(([k]) => /^\d+$/.test(k));
+    const bytes = new Uint8Array(entries.length);
+    for (const [k, v] of entries) bytes[Number(k)] = v;
+    return bytes;
+  }
+  throw new Error("the trained model has no ONNX bytes");
+}
+
+/**
+ * Where a deployed notebook's cell runs: in the pipeline's worker, or — when it names a pool of
+ * its own other than the deployment's — as a child run on that pool.
+ */
+export function cellRunsApart(cell: Pick<Cell, "target">, deploymentPool: string): cell is Cell & { target: { pool: string } } {
+  return cell.target !== "tab" && cell.target.pool !== deploymentPool;
+}
+
+/** A parameter a run on another pool cannot receive, because it is bytes (a file's, a model's). */
+export function wireCarriesBytes(sourceKind: string, param: string): boolean {
+  return sourceKind === UPLOAD_STEP || (sourceKind === "train" && param === "modelResultId");
+}

@@ -32,6 +32,11 @@ export interface DeploymentRunOptions {
    * would wait forever. The scheduler asks for it; a caller running by hand is warned instead.
    */
   requireWorkPool?: boolean;
+  /**
+   * A child of a run a worker holds (a deployed notebook's cell on its own pool): its parent run
+   * and task run, and the worker's lease on the parent, checked where the child is inserted.
+   */
+  parent?: { flowRunId: string; taskRunId?: string; leaseToken: string };
   actor: string;
 }
 
@@ -75,6 +80,7 @@ export async function createDeploymentRun(opts: DeploymentRunOptions): Promise<F
     autoScheduled: opts.autoScheduled,
     policy: deploymentRunPolicy(deployment.policy),
     code: { bundleId: deployment.codeBundleId, version: deployment.codeVersion },
+    ...(opts.parent ? { parentFlowRunId: opts.parent.flowRunId, parentTaskRunId: opts.parent.taskRunId, parentLeaseToken: opts.parent.leaseToken, requireLease: true } : {}),
     actor: opts.actor,
   });
 }

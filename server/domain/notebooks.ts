@@ -6,7 +6,7 @@
  */
 import { and, asc, desc, eq, getTableColumns, gt, inArray, like, sql } from "drizzle-orm";
 import { deployments, flowRuns, flows, notebooks, notebookVersions, results, workPools } from "../../drizzle/schema";
-import { CODE_STEP, cellProblems, parsePipelineEntrypoint, PIPELINE_PREFIX, pipelineEntrypoint, UPLOAD_STEP, zCells, type Cell, type CellInput } from "../../common/notebook";
+import { CODE_STEP, cellProblems, cellRunsApart, parsePipelineEntrypoint, stepRunsOn, wireCarriesBytes, PIPELINE_PREFIX, pipelineEntrypoint, UPLOAD_STEP, zCells, type Cell, type CellInput } from "../../common/notebook";
 import type { Db, DbOrTx } from "../db/client";
 import { AppError } from "../errors";
 import { createDeployment, updateDeployment, type DeploymentView } from "./deployments";
@@ -220,6 +220,7 @@ export async function deployNotebook(opts: {
   if (pool.type !== "node") {
     throw AppError.badRequest(`workPool: a deployed notebook runs on a node pool's workers; "${pool.name}" is a ${pool.type} pool`, "workPool");
   }
+  checkCellPools(notebook.cells, pool.name, await poolTypes(opts.db, opts.workspaceId, notebook.cells));
   if (code) {
     if (!opts.mayDefineExecution) {
       throw new AppError("FORBIDDEN", `cell "${code.id}" is a code cell: deploying it defines what the pool's workers execute, which only owners, or members an owner allowed to, may do`, { field: "id", reason: "FORBIDDEN" });
@@ -245,6 +246,39 @@ export async function deployNotebook(opts: {
   return createDeployment({ db: opts.db, workspaceId: opts.workspaceId, flow: notebook.name, name, ...fields });
 }
 
+/** The type of each pool the cells name (absent: no such pool). */
+async function poolTypes(db: DbOrTx, workspaceId: string, cells: readonly Cell[]): Promise<Map<string, string>> {
+  const names = [...new Set(cells.flatMap((c) => (c.target === "tab" ? [] : [c.target.pool])))];
+  if (names.length === 0) return new Map();
+  const rows = await db.select({ name: workPools.name, type: workPools.type }).from(workPools).where(and(eq(workPools.workspaceId, workspaceId), inArray(workPools.name, names)));
+  return new Map(rows.map((r) => [r.name, r.type]));
+}
+
+/**
+ * A cell that names a pool other than the deployment's runs there as a child run (the worker
+ * asks for it through notebooks.runCell): the pool must be a node pool, the kind must run on
+ * Node, and what it reads must travel as JSON — a file's or a model's bytes do not.
+ */
+function checkCellPools(cells: readonly Cell[], deploymentPool: string, types: ReadonlyMap<string, string>): void {
+  cells.forEach((cell, index) => {
+    if (!cellRunsApart(cell, deploymentPool)) return;
+    const field = `cells.${index}.target`;
+    const type = types.get(cell.target.pool);
+    if (!type) throw AppError.badRequest(`cell "${cell.id}": work pool "${cell.target.pool}" was not found: create it, or send the cell to another pool`, field);
+    if (type !== "node") throw AppError.badRequest(`cell "${cell.id}": pool "${cell.target.pool}" is a ${type} pool; a deployed notebook's cell runs on a node pool`, field);
+    if (!stepRunsOn(cell.kind).some((r) => r === "node" || r === "gpu")) throw AppError.badRequest(`cell "${cell.id}": ${cell.kind} does not run on Node workers, so it cannot run on pool "${cell.target.pool}"`, field);
+    for (const [param, src] of Object.entries(cell.inputs)) {
+      const source = cells.find((c) => c.id === src);
+      if (source && wireCarriesBytes(source.kind, param)) {
+        throw AppError.badRequest(
+          `cell "${cell.id}" reads ${param} from cell "${src}" (${source.kind}) as bytes, which a run on pool "${cell.target.pool}" cannot receive: run it on the deployment's pool "${deploymentPool}"`,
+          field,
+        );
+      }
+    }
+  });
+}
+
 /** A node pool runs notebooks' code cells only when its base job template says `codeCells: true`. */
 export function poolRunsCodeCells(template: Record<string, unknown> | null | undefined): boolean {
   return template?.codeCells === true;
@@ -255,6 +289,8 @@ export interface Pipeline {
   name: string;
   version: number;
   cells: Cell[];
+  /** The run's work pool: a cell naming another pool runs there (notebook-cell-runs.ts). */
+  workPoolName: string | null;
   /** The uploaded files the cells read, base64, by result id. */
   files: { resultId: string; base64: string }[];
 }
@@ -262,9 +298,10 @@ export interface Pipeline {
 /** What a worker runs for a run of a deployed notebook: the cells of the version it names, and their files. */
 export async function pipelineOfRun(opts: { db: DbOrTx; workspaceId: string; flowRunId: string }): Promise<Pipeline> {
   const [run] = await opts.db
-    .select({ entrypoint: deployments.entrypoint })
+    .select({ entrypoint: deployments.entrypoint, workPoolName: workPools.name })
     .from(flowRuns)
     .leftJoin(deployments, eq(deployments.id, flowRuns.deploymentId))
+    .leftJoin(workPools, eq(workPools.id, flowRuns.workPoolId))
     .where(and(eq(flowRuns.workspaceId, opts.workspaceId), eq(flowRuns.id, opts.flowRunId)));
   if (!run) throw AppError.notFound("Flow run", opts.flowRunId, "flowRunId");
   const ref = parsePipelineEntrypoint(run.entrypoint);
@@ -286,7 +323,7 @@ export async function pipelineOfRun(opts: { db: DbOrTx; workspaceId: string; flo
       return { resultId: row.id, base64: Buffer.from(data).toString("base64") };
     }),
   );
-  return { notebookId: notebook.id, name: notebook.name, version: notebook.version, cells: notebook.cells, files };
+  return { notebookId: notebook.id, name: notebook.name, version: notebook.version, cells: notebook.cells, workPoolName: run.workPoolName, files };
 }
 
 export interface NotebookRun {

@@ -5,7 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { flowRuns } from "../../drizzle/schema";
 import { uploadResult } from "../../server/client";
 import { isTerminalState } from "../../server/engine/state-types";
 import { expectTrpcError } from "../helpers/api";
@@ -78,6 +80,109 @@ describe("a deployed notebook", () => {
     await h.client.deployments.create.mutate({ flow: "plain", name: "d", entrypoint: "kind:encode", workPool: "nb-tabs" });
     const plain = await h.client.deployments.run.mutate({ deployment: "plain/d", parameters: { texts: ["a b c", "d e f", "g h i"] } });
     await expectTrpcError(h.client.notebooks.pipeline.query({ flowRunId: plain.id }), "BAD_REQUEST", /not a deployed notebook/);
+  });
+
+  it("runs a cell that names its own pool as a child run there, claimed by that pool's worker", async () => {
+    await h.client.workPools.create.mutate({ name: "pipe-cpu", type: "node" });
+    await h.client.workPools.create.mutate({ name: "pipe-gpu", type: "node" });
+    const pdf = readFileSync(path.join(REPO_ROOT, "test/fixtures/pdfs/debian-faq.de.p9-12.pdf"));
+    const file = await uploadResult(h.client, new Uint8Array(pdf), { mediaType: "application/pdf" });
+    const upload = { id: "file", kind: "upload", parameters: { file: { resultId: file.id, name: "faq.pdf", mediaType: "application/pdf", sizeBytes: pdf.byteLength } }, outputResultId: file.id };
+    const nb = await h.client.notebooks.create.mutate({
+      name: "faq-pools",
+      cells: [
+        upload,
+        { id: "pages", kind: "pdf", parameters: { chunk: { size: 500, overlap: 50 } }, inputs: { data: "file" } },
+        { id: "vectors", kind: "encode", parameters: { encoder: "lexical", dimensions: 16 }, inputs: { texts: "pages" } },
+        { id: "groups", kind: "cluster", parameters: { k: 3, seed: 1 }, inputs: { vectors: "vectors", "terms.texts": "pages" } },
+        // Train on the "GPU" pool; what it reads (vectors, labels) travels as JSON.
+        { id: "model", kind: "train", parameters: { seed: 1, maxEpochs: 20 }, inputs: { embeddings: "vectors", labels: "groups" }, target: { pool: "pipe-gpu" } },
+        // Back in the pipeline's worker, reading the model the other pool trained.
+        { id: "guess", kind: "infer", parameters: {}, inputs: { embeddings: "vectors", modelResultId: "model" } },
+      ],
+    });
+    const deployment = await h.client.notebooks.deploy.mutate({ id: nb.id, workPool: "pipe-cpu" });
+
+    const cpu = h.startWorker(["-p", "pipe-cpu", "--name", "cpu-worker"]);
+    const gpu = h.startWorker(["-p", "pipe-gpu", "--name", "gpu-worker"]);
+    await h.waitForWorker(cpu);
+    await h.waitForWorker(gpu);
+    const run = await h.client.deployments.run.mutate({ deployment: deployment.id });
+    const done = await waitFor(async () => {
+      const r = await h.client.flowRuns.get.query({ id: run.id });
+      return isTerminalState(r.stateType) ? r : undefined;
+    }, 120_000, () => `${cpu.output()}\n${gpu.output()}`);
+    expect(done.stateType, `${done.stateMessage}\n${cpu.output()}\n${gpu.output()}`).toBe("COMPLETED");
+
+    // The train cell is a subflow of the pipeline run and of its task run, on the other pool.
+    const tasks = await h.client.taskRuns.list.query({ flowRunId: run.id });
+    const byName = new Map(tasks.map((t) => [t.name, t]));
+    expect([...byName.keys()].sort()).toEqual(["groups", "guess", "model", "pages", "vectors"]);
+    for (const t of tasks) expect(t.stateType).toBe("COMPLETED");
+    const children = (await h.client.flowRuns.list.query({ parentFlowRunId: run.id })).items;
+    expect(children.map((c) => [c.workPoolName, c.deploymentName, c.stateType])).toEqual([["pipe-gpu", "train-pipe-gpu", "COMPLETED"]]);
+    const child = children[0]!;
+    const [childRow] = await h.db.select({ parentTaskRunId: flowRuns.parentTaskRunId }).from(flowRuns).where(eq(flowRuns.id, child.id));
+    expect(childRow!.parentTaskRunId).toBe(byName.get("model")!.id);
+
+    // Which worker ran what: each run's RUNNING state was set by the worker that claimed it.
+    const ranBy = async (flowRunId: string) => (await h.client.flowRuns.history.query({ id: flowRunId })).find((s) => s.toType === "RUNNING")?.actor;
+    expect(await ranBy(run.id)).toMatch(/cpu-worker/);
+    expect(await ranBy(child.id)).toMatch(/gpu-worker/);
+    const status = await h.client.notebooks.cellRun.query({ flowRunId: run.id, childRunId: child.id });
+    expect(status.workerName).toBe("gpu-worker");
+    // The GPU worker ran only the train cell; the pipeline's worker never ran it itself.
+    expect(gpu.output()).toContain(child.id);
+    expect(gpu.output()).not.toContain(run.id);
+    const logs = (await h.client.logs.list.query({ flowRunId: run.id, limit: 500 })).items.map((l) => l.message);
+    expect(logs).toContainEqual(expect.stringMatching(/cell "model" \(train\) sent to pool pipe-gpu as run /));
+    expect(logs).toContainEqual(expect.stringMatching(/cell "model" \(train\) completed on pool pipe-gpu by worker gpu-worker/));
+
+    // The cell's output is the child's result; infer read the model the other pool trained.
+    const modelResult = (await h.client.results.ofRun.query({ taskRunId: byName.get("model")!.id }))!;
+    expect(modelResult.id).toBe((await h.client.results.ofRun.query({ flowRunId: child.id }))!.id);
+    const guess = (await h.client.results.ofRun.query({ taskRunId: byName.get("guess")!.id, includeData: true }))!;
+    const predictions = (guess.storage === "inline" ? guess.value : JSON.parse(Buffer.from(guess.base64!, "base64").toString("utf8"))) as { predictions: { label: string }[] };
+    const groups = (await h.client.results.ofRun.query({ taskRunId: byName.get("groups")!.id, includeData: true }))!;
+    const labels = ((groups.storage === "inline" ? groups.value : JSON.parse(Buffer.from(groups.base64!, "base64").toString("utf8"))) as { labels: number[] }).labels;
+    expect(predictions.predictions).toHaveLength(labels.length);
+    for (const p of predictions.predictions) expect(p.label).toMatch(/^cluster \d$/);
+
+    const flowResult = (await h.client.results.ofRun.query({ flowRunId: run.id }))!.value as { cells: Record<string, { childRunId?: string; workPool?: string }> };
+    expect(flowResult.cells.model).toMatchObject({ childRunId: child.id, workPool: "pipe-gpu" });
+    expect(flowResult.cells.guess!.childRunId).toBeUndefined();
+
+    // Only the pipeline's worker, holding its lease, may start a cell's run; not for a cell with no pool.
+    await expectTrpcError(
+      h.client.notebooks.runCell.mutate({ flowRunId: run.id, leaseToken: "00000000-0000-4000-8000-000000000000", cellId: "model", taskRunId: byName.get("model")!.id, parameters: { embeddings: [[0, 1], [1, 0]], labels: ["a", "b"] } }),
+      "CONFLICT",
+      /lease/i,
+    );
+    await expectTrpcError(h.client.notebooks.cellRun.query({ flowRunId: run.id, childRunId: run.id }), "NOT_FOUND", /Cell run/);
+    await expectTrpcError(
+      h.client.notebooks.runCell.mutate({ flowRunId: run.id, leaseToken: "00000000-0000-4000-8000-000000000000", cellId: "guess", taskRunId: byName.get("guess")!.id, parameters: {} }),
+      "BAD_REQUEST",
+      /cell "guess" names no work pool of its own/,
+    );
+    expect((await h.client.flowRuns.list.query({ parentFlowRunId: run.id })).items).toHaveLength(1);
+  }, 180_000);
+
+  it("refuses to deploy a cell on another pool that would need bytes, or names no real node pool", async () => {
+    await h.client.workPools.create.mutate({ name: "bytes-cpu", type: "node" });
+    await h.client.workPools.create.mutate({ name: "bytes-gpu", type: "node" });
+    await h.client.workPools.create.mutate({ name: "pipe-tabs", type: "browser" });
+    const pdf = readFileSync(path.join(REPO_ROOT, "test/fixtures/pdfs/debian-faq.de.p9-12.pdf"));
+    const file = await uploadResult(h.client, new Uint8Array(pdf), { mediaType: "application/pdf" });
+    const upload = { id: "file", kind: "upload", parameters: { file: { resultId: file.id, name: "faq.pdf", mediaType: "application/pdf", sizeBytes: pdf.byteLength } }, outputResultId: file.id };
+    const on = (pool: string) => h.client.notebooks.create.mutate({ name: `bytes-${pool}`, cells: [upload, { id: "pages", kind: "pdf", parameters: {}, inputs: { data: "file" }, target: { pool } }] });
+    const bytes = await on("bytes-gpu");
+    await expectTrpcError(h.client.notebooks.deploy.mutate({ id: bytes.id, workPool: "bytes-cpu" }), "BAD_REQUEST", /cell "pages" reads data from cell "file" \(upload\) as bytes, which a run on pool "bytes-gpu" cannot receive/);
+    // On the deployment's own pool it runs in the pipeline's worker: accepted.
+    await expect(h.client.notebooks.deploy.mutate({ id: bytes.id, workPool: "bytes-gpu" })).resolves.toMatchObject({ workPoolName: "bytes-gpu" });
+    const nowhere = await on("no-such-pool");
+    await expectTrpcError(h.client.notebooks.deploy.mutate({ id: nowhere.id, workPool: "bytes-cpu" }), "BAD_REQUEST", /cell "pages": work pool "no-such-pool" was not found/);
+    const tabs = await on("pipe-tabs");
+    await expectTrpcError(h.client.notebooks.deploy.mutate({ id: tabs.id, workPool: "bytes-cpu" }), "BAD_REQUEST", /pool "pipe-tabs" is a browser pool/);
   });
 
   it("refuses to deploy a notebook with no cells or an upload with no file", async () => {

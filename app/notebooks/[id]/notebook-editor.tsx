@@ -21,6 +21,7 @@ import {
   cellSignature,
   dagOrder,
   inputValue,
+  onnxBytes,
   stepRunsOn,
   UPLOAD_STEP,
   WIRES,
@@ -366,23 +367,6 @@ export function NotebookEditor({ notebook, canEdit, workspace, me }: { notebook:
       {running && !activity[running] ? <TaskActivity state={{ logs: [], progress: { fraction: 0 } }} /> : null}
     </div>
   );
-}
-
-/**
- * ONNX bytes from a train result: a Uint8Array in memory; once stored as JSON, a Node Buffer's
- * `{ type: "Buffer", data: [...] }` or a typed array's `{ "0": …, "1": … }`.
- */
-function onnxBytes(onnx: unknown): Uint8Array {
-  if (onnx instanceof Uint8Array) return onnx;
-  const data = (onnx as { type?: unknown; data?: unknown } | null)?.data;
-  if (Array.isArray(data)) return Uint8Array.from(data as number[]);
-  if (onnx && typeof onnx === "object") {
-    const entries = Object.entries(onnx as Record<string, number>).filter(([k]) => /^\d+$/.test(k));
-    const bytes = new Uint8Array(entries.length);
-    for (const [k, v] of entries) bytes[Number(k)] = v;
-    return bytes;
-  }
-  throw new Error("the trained model has no ONNX bytes");
 }
 
 /** A cell and every cell it reads, directly or not. */

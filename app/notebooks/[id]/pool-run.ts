@@ -7,8 +7,9 @@
  */
 import type { TRPCClient } from "@trpc/client";
 import type { AppRouter } from "@/server/api/root";
+import { CELL_FLOW, cellDeploymentName, cellDeploymentRef } from "@/common/notebook";
 
-export const CELL_FLOW = "notebook-cells";
+export { CELL_FLOW };
 const TERMINAL = new Set(["COMPLETED", "FAILED", "CRASHED", "CANCELLED"]);
 const METRIC_LINE = /^metric (\S+)=(-?[\d.e+-]+|NaN)(?: step=(\d+))?$/;
 
@@ -20,9 +21,9 @@ export interface PoolRunEvents {
 }
 
 async function cellDeployment(api: TRPCClient<AppRouter>, kind: string, pool: string): Promise<string> {
-  const name = `${kind}-${pool}`.replace(/[^A-Za-z0-9_.-]+/g, "-");
+  const name = cellDeploymentName(kind, pool);
   try {
-    return (await api.deployments.get.query({ deployment: `${CELL_FLOW}/${name}` })).id;
+    return (await api.deployments.get.query({ deployment: cellDeploymentRef(kind, pool) })).id;
   } catch (err) {
     if ((err as { data?: { code?: string } }).data?.code !== "NOT_FOUND") throw err;
   }

@@ -6,9 +6,10 @@ import { z } from "zod";
 import { zCell, zCells } from "../../../common/notebook";
 import { requireFlowRunInScope } from "../../auth/scope";
 import { createNotebook, deleteNotebook, deployNotebook, getNotebook, listNotebookRuns, listNotebooks, listNotebookVersions, pipelineOfRun, saveNotebook } from "../../domain/notebooks";
-import { createTRPCRouter, editorProcedure, viewerProcedure, workerReadProcedure, zDate, zId, zLimit, zName } from "../trpc";
+import { cellRunStatus, startCellRun } from "../../domain/notebook-cell-runs";
+import { createTRPCRouter, editorProcedure, viewerProcedure, workerProcedure, workerReadProcedure, zDate, zId, zLimit, zName } from "../trpc";
 import { deploymentOutput } from "./deployments";
-import { deletedOutput, zCursor, zRef, zStateType } from "./inputs";
+import { deletedOutput, zCursor, zJsonObject, zRef, zStateType } from "./inputs";
 
 const zVersion = z.number().int("must be a whole number").min(1, "must be 1 or more");
 
@@ -78,12 +79,47 @@ export const notebooksRouter = createTRPCRouter({
         name: z.string(),
         version: z.number().int(),
         cells: z.array(zCell),
+        workPoolName: z.string().nullable(),
         files: z.array(z.object({ resultId: zId, base64: z.string() })),
       }),
     )
     .query(async ({ ctx, input }) => {
       await requireFlowRunInScope(ctx, input.flowRunId);
       return pipelineOfRun({ db: ctx.db, workspaceId: ctx.workspaceId, flowRunId: input.flowRunId });
+    }),
+
+  /**
+   * For the worker running a deployed notebook: a cell that names its own pool runs there, as a
+   * child run of the pipeline run and of the cell's task run (notebook-cell-runs.ts). The pool is
+   * the saved cell's; only the worker holding the pipeline run's lease may ask. Asked again for
+   * the same task run, it returns the same child.
+   */
+  runCell: workerProcedure
+    .input(z.object({ flowRunId: zId, leaseToken: zId, cellId: z.string().min(1).max(40), taskRunId: zId, parameters: zJsonObject }))
+    .output(z.object({ id: zId, name: z.string(), workPoolName: z.string() }))
+    .mutation(async ({ ctx, input }) => {
+      await requireFlowRunInScope(ctx, input.flowRunId);
+      return startCellRun({ db: ctx.db, workspaceId: ctx.workspaceId, actor: ctx.actor, ...input });
+    }),
+
+  /** A cell's child run as the pipeline's worker waits on it: its state, the worker on it, and its result once COMPLETED. */
+  cellRun: workerReadProcedure
+    .input(z.object({ flowRunId: zId, childRunId: zId }))
+    .output(
+      z.object({
+        id: zId,
+        name: z.string(),
+        stateType: zStateType,
+        stateName: z.string(),
+        stateMessage: z.string().nullable(),
+        workerName: z.string().nullable(),
+        resultId: zId.nullable().optional(),
+        result: z.unknown().optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      await requireFlowRunInScope(ctx, input.flowRunId);
+      return cellRunStatus({ db: ctx.db, workspaceId: ctx.workspaceId, ...input });
     }),
 
   delete: editorProcedure
