@@ -12,6 +12,7 @@
  * deployments of the workspace are this file's to remove — never another project's.
  */
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { z } from "zod";
 import { CliError } from "./errors";
@@ -29,26 +30,30 @@ const zSchedule = z
   })
   .refine((s) => (s.cron === undefined) !== (s.interval === undefined), "give cron or interval (seconds), one of them");
 
-const zDeployment = z.strictObject({
-  name: z.string().min(1).max(200),
-  /** `path/to/file.ts:flow` (relative to baton.yaml), or `kind:<name>`. */
-  entrypoint: z.string().min(1),
-  /** kind: deployments only: the flow it belongs to (default: the kind's name). */
-  flow: z.string().min(1).optional(),
-  workPool: z.string().min(1).optional(),
-  workQueue: z.string().min(1).optional(),
-  description: z.string().optional(),
-  version: z.string().optional(),
-  tags: z.array(z.string().min(1)).optional(),
-  parameters: z.record(z.string(), z.unknown()).optional(),
-  jobVariables: z.record(z.string(), z.unknown()).optional(),
-  /** Retries, delays, timeout, requirements: as the API's policy. */
-  policy: z.record(z.string(), z.unknown()).optional(),
-  schedules: z.array(zSchedule).max(100).optional(),
-  paused: z.boolean().optional(),
-  /** false: workers run the entrypoint from their own checkout (as --no-bundle). */
-  bundle: z.boolean().optional(),
-});
+const zDeployment = z
+  .strictObject({
+    name: z.string().min(1).max(200),
+    /** `path/to/file.ts:flow` (relative to baton.yaml), or `kind:<name>`. */
+    entrypoint: z.string().min(1).optional(),
+    /** Or a process pool's code: this folder (relative to baton.yaml), packed as `baton deploy --dir` does. */
+    directory: z.string().min(1).optional(),
+    /** kind: and directory deployments: the flow it belongs to (default: the kind's name, the folder's name). */
+    flow: z.string().min(1).optional(),
+    workPool: z.string().min(1).optional(),
+    workQueue: z.string().min(1).optional(),
+    description: z.string().optional(),
+    version: z.string().optional(),
+    tags: z.array(z.string().min(1)).optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    jobVariables: z.record(z.string(), z.unknown()).optional(),
+    /** Retries, delays, timeout, requirements: as the API's policy. */
+    policy: z.record(z.string(), z.unknown()).optional(),
+    schedules: z.array(zSchedule).max(100).optional(),
+    paused: z.boolean().optional(),
+    /** false: workers run the entrypoint from their own checkout (as --no-bundle). */
+    bundle: z.boolean().optional(),
+  })
+  .refine((d) => (d.entrypoint === undefined) !== (d.directory === undefined), "give entrypoint (a flow file or kind:<name>) or directory (a process pool's code), one of them");
 
 export const zProject = z.strictObject({
   project: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/i, "must be a name of letters, digits, ., _ and - (it tags the deployments)"),
@@ -95,8 +100,8 @@ export function readProject(file: string): ProjectFile {
   }
   const names = new Map<string, number>();
   for (const [i, d] of parsed.data.deployments.entries()) {
-    const key = `${d.flow ?? d.entrypoint}/${d.name}`;
-    if (names.has(key)) throw new CliError(`${file}: deployments.${i}: "${d.name}" of ${d.entrypoint} is listed twice (also deployments.${names.get(key)})`);
+    const key = `${d.flow ?? d.entrypoint ?? path.basename(d.directory!)}/${d.name}`;
+    if (names.has(key)) throw new CliError(`${file}: deployments.${i}: "${d.name}" of ${d.entrypoint ?? d.directory} is listed twice (also deployments.${names.get(key)})`);
     names.set(key, i);
   }
   return parsed.data;
@@ -118,6 +123,7 @@ export function projectTemplate(project: string, flows: { entrypoint: string; na
         .join("\n")
     : `  # - name: nightly
   #   entrypoint: flows/etl.ts:etl      # a flow file (bundled and delivered), or kind:<name>
+  #   # directory: train/               # or, for a process pool: this folder, packed and delivered
   #   workPool: default
   #   schedules:
   #     - cron: "0 8 * * *"

@@ -13,7 +13,7 @@ import { apiContext, print, printJson, type ApiContext } from "../context";
 import { CliError } from "../errors";
 import { out } from "../output/style";
 import { PROJECT_FILE, projectTag, readProject, type ProjectDeployment } from "../project";
-import { flowFields } from "./deploy";
+import { directoryFields, flowFields, flowOfDirectory } from "./deploy";
 
 type Client = ApiContext["client"];
 type Deployment = Awaited<ReturnType<Client["deployments"]["get"]["query"]>>;
@@ -51,14 +51,23 @@ async function desired(d: ProjectDeployment, project: string, dir: string): Prom
     jobVariables: (d.jobVariables ?? {}) as Fields["jobVariables"],
     paused: d.paused ?? false,
   };
-  const kind = kindOfEntrypoint(d.entrypoint);
+  if (d.directory !== undefined) {
+    if (d.bundle === false) throw new CliError(`${d.name}: a directory is always delivered; bundle: false is for flow files`);
+    const flow = d.flow ?? flowOfDirectory(d.directory, dir);
+    const { code, version, entrypoint, pull } = directoryFields(d.directory, dir);
+    const fields = { flow, name: d.name, entrypoint, pull, code, ...common, tags: [...new Set([...(d.tags ?? []), projectTag(project)])], description: d.description ?? null, policy: (d.policy ?? {}) as Fields["policy"] };
+    // Compared like a kind's: no parameter schema is read from a folder.
+    return { flow, fields, codeVersion: version, kind: true };
+  }
+  const entry = d.entrypoint!;
+  const kind = kindOfEntrypoint(entry);
   if (kind !== undefined) {
     const flow = d.flow ?? kind;
-    const fields = { flow, name: d.name, entrypoint: d.entrypoint, ...common, tags: [...new Set([...(d.tags ?? []), projectTag(project)])], description: d.description ?? null, policy: (d.policy ?? {}) as Fields["policy"] };
+    const fields = { flow, name: d.name, entrypoint: entry, ...common, tags: [...new Set([...(d.tags ?? []), projectTag(project)])], description: d.description ?? null, policy: (d.policy ?? {}) as Fields["policy"] };
     return { flow, fields, codeVersion: null, kind: true };
   }
   if (d.flow) throw new CliError(`${d.name}: flow is for kind: deployments; a flow file's deployment belongs to the flow it exports`);
-  const { definition, code, base } = await flowFields(d.entrypoint, dir, d.bundle !== false);
+  const { definition, code, base } = await flowFields(entry, dir, d.bundle !== false);
   const fields = {
     flow: definition.name,
     name: d.name,

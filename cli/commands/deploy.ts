@@ -6,6 +6,9 @@
  * stored relative to the current directory, is looked up in each worker's own checkout instead
  * (run `baton worker start` from the same place in theirs).
  *
+ * `baton deploy --dir path/to/folder -n NAME -p POOL`: a process pool's deployment whose code is
+ * the folder, packed (../pack-directory.ts): the pool's command runs inside it on the worker.
+ *
  * `baton deploy kind:cluster -n NAME -p POOL`: a deployment of a built-in task kind. No file is
  * looked up: the server checks the kind against its registry and gives the deployment the kind's
  * parameter schema, so `--param` defaults are checked against what the kind takes. Its flow is
@@ -18,6 +21,7 @@ import { clientErrorCode } from "../../server/client";
 import { parameterSchemaOf, runPolicyOf } from "../../sdk/schema";
 import { EntrypointError, loadFlow, parseEntrypoint } from "../../workers/node/entrypoints";
 import { BundleError, bundleFlow, type FlowBundle } from "../bundle";
+import { packDirectory } from "../pack-directory";
 import { PROJECT_FILE } from "../project";
 import { deployAll } from "./deploy-all";
 import { kindOfEntrypoint } from "../../workers/kinds/registry";
@@ -31,6 +35,7 @@ interface DeployOptions {
   name?: string;
   pull?: string;
   pullDirectory?: string;
+  dir?: string;
   all?: boolean;
   file?: string;
   prune?: boolean;
@@ -72,9 +77,10 @@ export function deployCommand(): Command {
     .option("--tag <tag>", "a tag (repeatable)", collect)
     .option("--description <text>", "what it is for")
     .option("--version <version>", "a version label")
-    .option("--flow <name>", "kind: and --pull deployments: the flow it belongs to (default: the kind's name; required with --pull)")
+    .option("--flow <name>", "kind:, --pull and --dir deployments: the flow it belongs to (default: the kind's name, the directory's name; required with --pull)")
     .option("--pull <git-url[#ref]>", "workers fetch the code from this git repository (at ref: a branch, tag or commit; default HEAD) and run the entrypoint from there")
     .option("--pull-directory <path>", "with --pull: where in the repository the entrypoint's path starts")
+    .option("--dir <path>", "a process pool's code: pack this directory (its script, modules, requirements, small data) as the deployment's code; the pool's command runs inside it on the worker")
     .option("--job-variables <json>", `overrides of the pool's job template, e.g. '{"env": {"LOG_LEVEL": "debug"}}' (keys: command, env, workingDir)`)
     .option("--no-bundle", "don't deliver the code: workers run the entrypoint from their own checkout (run them from the same place in it)")
     .option("--json", "print JSON")
@@ -84,7 +90,8 @@ export function deployCommand(): Command {
         return deployAll(opts, command);
       }
       if (opts.prune || opts.dryRun || opts.file) throw new CliError("--file, --prune and --dry-run go with --all");
-      if (!entrypoint) throw new CliError(`name what to deploy (file.ts:flow or kind:<name>), or --all for ${PROJECT_FILE}`);
+      if (opts.dir && (entrypoint || opts.pull)) throw new CliError("--dir deploys a directory for a process pool's command: give no entrypoint or --pull with it");
+      if (!entrypoint && !opts.dir) throw new CliError(`name what to deploy (file.ts:flow, kind:<name> or --dir <folder>), or --all for ${PROJECT_FILE}`);
       if (!opts.name) throw new CliError("give the deployment a name: -n, --name <name>");
       if (opts.cron && opts.interval) throw new CliError("Give --cron or --interval, not both");
       if (opts.timezone && !opts.cron && !opts.interval) throw new CliError("--timezone needs --cron or --interval");
@@ -95,6 +102,8 @@ export function deployCommand(): Command {
         : opts.interval
           ? [{ intervalSeconds: opts.interval, timezone: opts.timezone }]
           : undefined;
+      if (opts.dir) return deployDirectory(opts.dir, { ...opts, name: opts.name }, command, { schedules, jobVariables });
+      if (!entrypoint) throw new CliError("name what to deploy");
       const kind = kindOfEntrypoint(entrypoint);
       if (kind !== undefined) return deployKind(kind, { ...opts, name: opts.name }, command, { schedules, jobVariables });
       if (opts.pull) return deployPulled(entrypoint, { ...opts, name: opts.name, pull: opts.pull }, command, { schedules, jobVariables });
@@ -179,18 +188,72 @@ export async function flowFields(entrypoint: string, cwd: string, bundle: boolea
 export function describeCode(d: Pick<Deployment, "codeVersion" | "code" | "entrypoint" | "pull">): string {
   if (d.entrypoint?.startsWith("kind:")) return "a built-in task kind";
   if (d.pull) return `pulled from ${d.pull.git} at ${d.pull.ref}${d.pull.directory ? ` (${d.pull.directory})` : ""} when each run starts`;
-  if (!d.codeVersion || !d.code) return "from each worker's checkout (deployed with --no-bundle)";
+  if (!d.codeVersion || !d.code) return d.entrypoint ? "from each worker's checkout (deployed with --no-bundle)" : "none delivered: the pool's command runs in each worker's directory";
   const deps = Object.entries(d.code.dependencies).sort(([a], [b]) => a.localeCompare(b)).map(([n, v]) => `${n}@${v}`);
   const size = d.code.sizeBytes < 10_240 ? `${(d.code.sizeBytes / 1024).toFixed(1)} KB` : `${Math.round(d.code.sizeBytes / 1024)} KB`;
+  if (!d.entrypoint) return `${d.codeVersion.slice(0, 19)} (a directory of ${d.code.files.length} file${d.code.files.length === 1 ? "" : "s"}, ${size} packed; the pool's command runs inside it)`;
   return `${d.codeVersion.slice(0, 19)} (${d.code.files.length} file${d.code.files.length === 1 ? "" : "s"}, ${size}${deps.length ? `; imports ${deps.join(", ")}` : ""})`;
 }
 
 function printDeployed(verb: string, deployment: Deployment): void {
   const where = deployment.workPoolName ? ` → pool ${deployment.workPoolName}${deployment.workQueueName ? `/${deployment.workQueueName}` : ""}` : "";
-  print(`${verb} deployment ${out.bold(`${deployment.flowName}/${deployment.name}`)} (${deployment.entrypoint})${where}`);
+  print(`${verb} deployment ${out.bold(`${deployment.flowName}/${deployment.name}`)}${deployment.entrypoint ? ` (${deployment.entrypoint})` : ""}${where}`);
   for (const s of deployment.schedules) print(`  schedule: ${describeSchedule(s)}`);
   print(`  code: ${describeCode(deployment)}`);
   print(`Run it: baton deployment run ${deployment.flowName}/${deployment.name}`);
+}
+
+/**
+ * What a directory gives a process pool's deployment: its files packed (../pack-directory.ts)
+ * as the deployment's code, so the pool's command runs inside exactly them on any worker.
+ */
+export function directoryFields(dir: string, cwd: string): { code: { source: string; dependencies: Record<string, string>; files: string[] }; version: string; entrypoint: null; pull: null } {
+  let packed;
+  try {
+    packed = packDirectory(dir, cwd);
+  } catch (err) {
+    throw new CliError(err instanceof BundleError ? err.message : `could not pack ${dir}: ${(err as Error).message}`);
+  }
+  return { code: { source: packed.source, dependencies: {}, files: packed.files }, version: packed.version, entrypoint: null, pull: null };
+}
+
+/** The flow a directory's deployment belongs to when none is named: the directory's own name. */
+export const flowOfDirectory = (dir: string, cwd: string) => path.basename(path.resolve(cwd, dir));
+
+/**
+ * `baton deploy --dir examples/train-pytorch -n docs -p gpu`: a process pool's deployment whose
+ * code is the directory (a training script and its requirements, without git). The pool must be
+ * a process pool: a node pool would have no command to run in it.
+ */
+async function deployDirectory(
+  dir: string,
+  opts: DeployOptions & { name: string },
+  command: Command,
+  extra: { schedules?: { cron?: string; intervalSeconds?: number; timezone?: string; seconds?: boolean }[]; jobVariables?: Record<string, unknown> },
+): Promise<void> {
+  const { code, entrypoint, pull } = directoryFields(dir, process.cwd());
+  const { client } = apiContext(command);
+  if (opts.pool) {
+    const pool = await client.workPools.get.query({ workPool: opts.pool });
+    if (pool.type !== "process") throw new CliError(`--dir is the code of a process pool's command; pool ${pool.name} is a ${pool.type} pool (deploy a flow file to it instead)`);
+  }
+  const fields = {
+    entrypoint,
+    pull,
+    code,
+    parameters: collectParameters(opts),
+    workPool: opts.pool,
+    workQueue: opts.queue,
+    tags: opts.tag,
+    description: opts.description,
+    version: opts.version,
+    schedules: extra.schedules,
+    jobVariables: extra.jobVariables as { command?: string[]; env?: Record<string, string>; workingDir?: string } | undefined,
+  };
+  const { deployment, verb } = await createOrUpdate(client, opts.flow ?? flowOfDirectory(dir, process.cwd()), opts.name, fields);
+  if (opts.json) return printJson(deployment);
+  printDeployed(verb, deployment);
+  if (deployment.workPoolName) print(`Work it: baton worker start -p ${deployment.workPoolName}  (on any machine with Baton installed; the pool's command runs inside the directory)`);
 }
 
 /**

@@ -4,9 +4,12 @@
  * deployment points at the version it was last deployed with, each run records the version its
  * deployment had when the run was made (re-deploying makes a new version; old runs keep theirs),
  * and a worker fetches exactly that version for the run (`workers.code`, workers/node/code.ts).
+ * A process pool's deployment keeps a packed directory the same way (`baton deploy --dir`,
+ * common/code-archive.ts; workers/node/code-directory.ts unpacks it): the source tells which it is.
  */
 import { createHash } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
+import { type ArchiveError, isDirectoryArchive, readDirectoryArchive } from "../../common/code-archive";
 import { codeBundles, flowRuns } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import { AppError } from "../errors";
@@ -27,9 +30,23 @@ export type CodeBundleRow = typeof codeBundles.$inferSelect;
 
 export const codeVersionOf = (source: string) => `sha256:${createHash("sha256").update(source).digest("hex")}`;
 
+/**
+ * A packed directory (`baton deploy --dir`, common/code-archive.ts) is checked before it is kept
+ * — its paths stay inside it, its entries are regular files — and its file list is its own.
+ */
+function directoryFiles(source: string): string[] | undefined {
+  if (!isDirectoryArchive(source)) return undefined;
+  try {
+    return readDirectoryArchive(source).map((e) => e.path);
+  } catch (err) {
+    throw AppError.badRequest(`code.source: ${(err as ArchiveError).message}`, "code.source");
+  }
+}
+
 /** Stores `code` (once per workspace and version) and returns its row. */
 export async function storeCodeBundle(opts: { db: DbOrTx; workspaceId: string; code: CodeInput; actor: string }): Promise<CodeBundleRow> {
   const version = codeVersionOf(opts.code.source);
+  const packed = directoryFiles(opts.code.source);
   const [row] = await opts.db
     .insert(codeBundles)
     .values({
@@ -37,8 +54,8 @@ export async function storeCodeBundle(opts: { db: DbOrTx; workspaceId: string; c
       version,
       source: opts.code.source,
       sizeBytes: Buffer.byteLength(opts.code.source),
-      dependencies: opts.code.dependencies,
-      files: opts.code.files ?? [],
+      dependencies: packed ? {} : opts.code.dependencies,
+      files: packed ?? opts.code.files ?? [],
       createdBy: opts.actor,
     })
     .onConflictDoUpdate({ target: [codeBundles.workspaceId, codeBundles.version], set: { version: sql`excluded.version` } })

@@ -1,6 +1,8 @@
 /**
  * A `process` pool's run: the pool's command (baseJobTemplate.command, e.g. ["python3",
- * "train.py"], with the deployment's jobVariables over the template) in its own process group, as Prefect's process worker does. It gets the run's
+ * "train.py"], with the deployment's jobVariables over the template) in its own process group, as Prefect's process worker does,
+ * inside the directory deployed with the run's code version (code-directory.ts), a pull step's
+ * tree, or else the worker's checkout (`workingDir` relative to it, and never outside delivered code). It gets the run's
  * parameters as JSON (BATON_PARAMETERS, and the file BATON_PARAMETERS_FILE) and BATON_FLOW_RUN_ID,
  * BATON_LEASE_TOKEN (the worker's lease on the run: what the job's own calls about it carry, as
  * the SDK's do), BATON_API_URL, BATON_API_KEY (the worker's key, when it has one), BATON_OUTPUT_DIR;
@@ -20,6 +22,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { z } from "zod";
 import { restoreCheckpoints, watchCheckpoints } from "./process-checkpoints";
+import { codeDirectory } from "./code-directory";
 import { checkoutOf } from "./pull";
 import type { ClaimedRun, WorkerRuntime } from "./types";
 import { uploadResult } from "../../server/client";
@@ -54,6 +57,24 @@ export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: Wo
     throw new Error(`${where}.${field} ${parsed.error.issues[0]!.message} (e.g. {"command": ["python3", "train.py"]})`);
   }
   const template = parsed.data;
+  const log = (level: number, message: string) => rt.shipper.log({ flowRunId: run.id, level, message });
+  // Delivered code gives the job its working directory: the directory deployed with the run's
+  // version (`baton deploy --dir`), or a pull step's tree at its ref — a training script and its
+  // requirements travel with the deployment — and not the worker's own.
+  let base = rt.settings.checkout;
+  let delivered: string | undefined;
+  if (run.codeVersion) {
+    base = await codeDirectory(rt.client, rt.workerId(), { id: run.id, codeVersion: run.codeVersion });
+    delivered = "the deployed directory";
+    log(20, `code: the directory deployed as ${run.codeVersion.slice(0, 19)}`);
+  } else if (run.pull) {
+    const { dir, commit } = await checkoutOf(run.pull);
+    base = dir;
+    delivered = "the pulled repository";
+    log(20, `code pulled from ${run.pull.git} at ${run.pull.ref}: commit ${commit.slice(0, 12)}`);
+  }
+  const cwd = path.resolve(base, template.workingDir ?? ".");
+  if (delivered && cwd !== base && !cwd.startsWith(base + path.sep)) throw new Error(`workingDir ${template.workingDir} is outside ${delivered}`);
   // One directory per attempt: a retry of the run may start here while this one cleans up.
   await mkdir(path.join(os.tmpdir(), "baton-runs"), { recursive: true });
   const runDir = await mkdtemp(path.join(os.tmpdir(), "baton-runs", `${run.id}-`));
@@ -64,18 +85,7 @@ export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: Wo
   const parametersFile = path.join(runDir, "parameters.json");
   const parameters = JSON.stringify(run.parameters);
   await writeFile(parametersFile, parameters);
-  const log = (level: number, message: string) => rt.shipper.log({ flowRunId: run.id, level, message });
 
-  // A pull step gives the job its working directory: the deployment's tree at its ref (a
-  // training script and its requirements travel with the repository), not the worker's.
-  let base = rt.settings.checkout;
-  if (run.pull) {
-    const { dir, commit } = await checkoutOf(run.pull);
-    base = dir;
-    log(20, `code pulled from ${run.pull.git} at ${run.pull.ref}: commit ${commit.slice(0, 12)}`);
-  }
-  const cwd = path.resolve(base, template.workingDir ?? ".");
-  if (run.pull && cwd !== base && !cwd.startsWith(base + path.sep)) throw new Error(`workingDir ${template.workingDir} is outside the pulled repository`);
   const [program, ...args] = template.command;
   const resumeFrom = await restoreCheckpoints(run, checkpointDir, rt);
   if (resumeFrom) log(20, `resuming from checkpoint ${path.relative(checkpointDir, resumeFrom)} of an earlier attempt`);
