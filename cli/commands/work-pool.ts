@@ -1,6 +1,7 @@
 /** `baton work-pool …`: where work goes (browser tabs, Node workers, process commands). */
 import { Command, Option } from "commander";
 import { apiContext, print, printJson } from "../context";
+import { CliError } from "../errors";
 import { parseNonNegativeInt } from "../options";
 import { out } from "../output/style";
 import { relativeTime } from "../output/time";
@@ -19,7 +20,9 @@ export function workPoolCommand(): Command {
     .option("--concurrency-limit <n>", "most runs of this pool at once", parseNonNegativeInt)
     .option("--description <text>", "what the pool is for")
     .option("--paused", "create it paused (workers claim nothing until resumed)")
-    .action(async (name: string, opts: { type: (typeof POOL_TYPES)[number]; concurrencyLimit?: number; description?: string; paused?: boolean }, command: Command) => {
+    .option("--job-template <json>", `a process pool's base job template, e.g. '{"command": ["python3", "train.py"], "env": {"BATON_MODEL_DIR": "/models/minilm"}}' (keys: command, env, workingDir, checkpointIntervalSeconds)`)
+    .action(async (name: string, opts: { type: (typeof POOL_TYPES)[number]; concurrencyLimit?: number; description?: string; paused?: boolean; jobTemplate?: string }, command: Command) => {
+      const baseJobTemplate = opts.jobTemplate === undefined ? undefined : parseJobTemplate(opts.jobTemplate);
       const { client } = apiContext(command);
       const pool = await client.workPools.create.mutate({
         name,
@@ -27,6 +30,7 @@ export function workPoolCommand(): Command {
         concurrencyLimit: opts.concurrencyLimit,
         description: opts.description,
         paused: opts.paused,
+        ...(baseJobTemplate ? { baseJobTemplate } : {}),
       });
       print(`Created work pool '${pool.name}' (type ${pool.type}${pool.paused ? ", paused" : ""}).`);
       print(out.dim(`Start a worker for it to run work, or inspect it with: baton work-pool inspect ${quoteArg(pool.name)}`));
@@ -145,4 +149,16 @@ export function renderQueues(queues: readonly QueueRow[]): string {
 /** A name as it would be typed in a shell. */
 export function quoteArg(text: string): string {
   return /^[\w./:@-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `--job-template`: a JSON object (the server checks its keys against the pool's type). */
+function parseJobTemplate(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`--job-template is not valid JSON: ${(e as Error).message}`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new CliError(`--job-template must be a JSON object, such as '{"command": ["python3", "train.py"]}'`);
+  return value as Record<string, unknown>;
 }

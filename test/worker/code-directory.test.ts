@@ -60,7 +60,9 @@ describe("a process pool's directory delivered with the deployment", () => {
   const hexOf = (version: string) => version.slice("sha256:".length);
 
   it("runs the pool's command inside the deployed folder, each run at the version it was made with", async () => {
-    await h.client.workPools.create.mutate({ name: "jobs", type: "process", baseJobTemplate: { command: ["sh", "run.sh"], env: { MARKER: marker } } });
+    const pool = await baton(["work-pool", "create", "jobs", "--type", "process", "--job-template", JSON.stringify({ command: ["sh", "run.sh"], env: { MARKER: marker } })]);
+    expect(pool.stderr).toBe("");
+    expect((await h.client.workPools.get.query({ workPool: "jobs" })).baseJobTemplate).toEqual({ command: ["sh", "run.sh"], env: { MARKER: marker } });
     writeProject("Hello");
     const first = await deploy();
     // The flow is named after the folder; the skipped folders are not in it.
@@ -123,8 +125,9 @@ describe("a process pool's directory delivered with the deployment", () => {
     expect(lines().at(-1)).toMatch(/^Hej from /);
   }, 180_000);
 
-  it("refuses a folder for a node pool, and links in it", async () => {
+  it("refuses a folder for a node pool, a folder that is not there and a job template that is not JSON", async () => {
     await h.client.workPools.create.mutate({ name: "flows", type: "node" });
+    expect((await baton(["work-pool", "create", "p2", "--type", "process", "--job-template", "{command:"])).stderr).toMatch(/--job-template is not valid JSON/);
     writeProject("Hello");
     const node = await baton(["deploy", "--dir", "train", "-n", "n", "-p", "flows"]);
     expect(node.code).not.toBe(0);
