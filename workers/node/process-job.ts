@@ -11,7 +11,8 @@
  * the output directory become artifacts (their bytes in the blob store), and the run's result
  * names them (`{ outputs: { "<path>": "<result id>" } }`); files it writes into
  * BATON_CHECKPOINT_DIR are saved as they appear, and a later attempt of the run gets the newest
- * back as BATON_RESUME_FROM (process-checkpoints.ts); exit code 0 is COMPLETED, anything else
+ * back as BATON_RESUME_FROM (process-checkpoints.ts); a run that requires a GPU gets one of the
+ * worker's GPUs to itself as CUDA_VISIBLE_DEVICES (gpu-slots.ts); exit code 0 is COMPLETED, anything else
  * FAILED. Stopping it sends SIGTERM to the group (a training job saves a last checkpoint), then
  * SIGKILL.
  */
@@ -23,6 +24,7 @@ import { createInterface } from "node:readline";
 import { z } from "zod";
 import { restoreCheckpoints, watchCheckpoints } from "./process-checkpoints";
 import { codeDirectory } from "./code-directory";
+import { gpuSlotsFor, requiresGpu } from "./gpu-slots";
 import { checkoutOf } from "./pull";
 import type { ClaimedRun, WorkerRuntime } from "./types";
 import { uploadResult } from "../../server/client";
@@ -91,6 +93,11 @@ export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: Wo
   if (resumeFrom) log(20, `resuming from checkpoint ${path.relative(checkpointDir, resumeFrom)} of an earlier attempt`);
   const checkpoints = watchCheckpoints(run, checkpointDir, rt, template.checkpointIntervalSeconds * 1000);
   await checkpoints.start();
+  // A GPU run gets one GPU of the worker's own (the claim gives a worker no more GPU runs than GPUs).
+  const gpus = requiresGpu(run.requirements) ? gpuSlotsFor(rt.capabilities) : undefined;
+  const gpu = gpus?.take(run.id);
+  if (gpu !== undefined) log(20, `on GPU ${gpu} (CUDA_VISIBLE_DEVICES=${gpu})`);
+  else if (gpus && gpus.devices.length) log(30, `no GPU of this worker's ${gpus.devices.length} is free: CUDA_VISIBLE_DEVICES not set`);
   const child = spawn(program!, args, {
     cwd,
     env: {
@@ -109,6 +116,7 @@ export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: Wo
       BATON_OUTPUT_DIR: outputDir,
       BATON_CHECKPOINT_DIR: checkpointDir,
       ...(resumeFrom ? { BATON_RESUME_FROM: resumeFrom } : {}),
+      ...(gpu !== undefined ? { CUDA_VISIBLE_DEVICES: gpu } : {}),
       PYTHONUNBUFFERED: "1",
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -161,6 +169,7 @@ export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: Wo
     if (code !== 0) throw new Error(`${path.basename(program!)} exited with ${sig ? `signal ${sig}` : `code ${code}`}`);
     return { message: `${path.basename(program!)} exited with code 0`, ...(Object.keys(outputs).length ? { result: { value: { outputs } } } : {}) };
   } finally {
+    gpus?.release(run.id);
     if (killTimer) clearTimeout(killTimer);
     await checkpoints.finish().catch(() => {});
     signal.removeEventListener("abort", stop);

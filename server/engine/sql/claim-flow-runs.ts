@@ -50,6 +50,14 @@
  *   never received, or commits first and this claim's next statement sees stopped_at. Without
  *   the lock a claim begun just before the goodbye could grant a run nobody would ever start.
  *
+ * - GPUs are slots: a worker whose capabilities count its GPUs (`gpus`: N > 0, from nvidia-smi
+ *   or BATON_WORKER_CAPABILITIES) holds at most N active runs that require a GPU
+ *   (`requirements.gpu = true`); the worker gives each one GPU of its own (CUDA_VISIBLE_DEVICES,
+ *   workers/node/gpu-slots.ts). The rest wait SCHEDULED for this worker's next claim or another
+ *   worker, instead of queueing inside a worker that has no GPU free. Counted only for workers
+ *   that report a GPU count, over that worker's own runs: CPU workers pay nothing. A worker's
+ *   claims come one at a time from its loop, so the count is not raced by itself.
+ *
  * The state sets are interpolated from ../state-types.ts, the one place they are spelled.
  */
 import { ACTIVE_STATE_TYPES, CLAIMABLE_STATE_TYPES } from "../state-types";
@@ -79,6 +87,7 @@ LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
   v_limited boolean;
   v_fetch integer;
+  v_gpu_free integer;
 BEGIN
   -- Any limit in this pool: claims take turns, so the counts below cannot be raced.
   SELECT p.concurrency_limit IS NOT NULL
@@ -92,6 +101,14 @@ BEGIN
   v_fetch := CASE WHEN v_limited THEN p_max * 4 ELSE p_max END;
   -- The worker row, share-locked: a goodbye waits for this claim and then sees what it granted.
   PERFORM 1 FROM workers w WHERE w.id = p_worker_id FOR SHARE;
+  -- GPUs as slots: a worker that counts its GPUs runs at most that many GPU runs at once.
+  IF jsonb_typeof(p_capabilities -> 'gpus') = 'number' AND (p_capabilities ->> 'gpus')::numeric >= 1 THEN
+    SELECT floor((p_capabilities ->> 'gpus')::numeric)::integer - count(*)::integer INTO v_gpu_free
+    FROM flow_runs a
+    WHERE a.worker_id = p_worker_id AND a.state_type IN (${active}) AND a.requirements -> 'gpu' = 'true'::jsonb;
+    -- Some candidates may be turned away for want of a GPU: look further, as under limits.
+    v_fetch := p_max * 4;
+  END IF;
 
   RETURN QUERY
   WITH pool AS (
@@ -120,15 +137,18 @@ BEGIN
   ),
   candidate AS (
     -- Each queue's first due runs straight from flow_runs_due_idx, then merged in priority order.
-    SELECT c.id, c.state_type, c.state_name, c.tags, c.work_queue_id, q.priority AS queue_priority, c.priority, c.scheduled_time
+    SELECT c.id, c.state_type, c.state_name, c.tags, c.work_queue_id, q.priority AS queue_priority, c.priority, c.scheduled_time, c.needs_gpu
     FROM queue q
     CROSS JOIN LATERAL (
-      SELECT r.id, r.state_type, r.state_name, r.tags, r.work_queue_id, r.priority, r.scheduled_time
+      SELECT r.id, r.state_type, r.state_name, r.tags, r.work_queue_id, r.priority, r.scheduled_time,
+        coalesce(r.requirements -> 'gpu' = 'true'::jsonb, false) AS needs_gpu
       FROM flow_runs r
       WHERE r.work_queue_id = q.id
         AND r.state_type IN (${claimable})
         AND r.scheduled_time <= now()
         AND baton_satisfies(r.requirements, p_capabilities)
+        -- Every GPU busy: GPU runs are not even candidates, so CPU runs behind them still come.
+        AND (v_gpu_free IS NULL OR v_gpu_free > 0 OR r.requirements -> 'gpu' IS DISTINCT FROM 'true'::jsonb)
       ORDER BY r.priority, r.scheduled_time, r.id
       LIMIT v_fetch
       FOR UPDATE OF r SKIP LOCKED
@@ -140,7 +160,8 @@ BEGIN
   ranked AS (
     SELECT c.*,
       row_number() OVER (ORDER BY c.queue_priority, c.priority, c.scheduled_time, c.id) AS n_overall,
-      row_number() OVER (PARTITION BY c.work_queue_id ORDER BY c.priority, c.scheduled_time, c.id) AS n_in_queue
+      row_number() OVER (PARTITION BY c.work_queue_id ORDER BY c.priority, c.scheduled_time, c.id) AS n_in_queue,
+      row_number() OVER (PARTITION BY c.needs_gpu ORDER BY c.queue_priority, c.priority, c.scheduled_time, c.id) AS n_of_kind
     FROM candidate c
   ),
   over_tag_limit AS (
@@ -163,6 +184,7 @@ BEGIN
     SELECT rk.id, rk.state_type, rk.state_name FROM ranked rk JOIN queue q ON q.id = rk.work_queue_id
     WHERE (q.free IS NULL OR rk.n_in_queue <= q.free)
       AND rk.id NOT IN (SELECT o.id FROM over_tag_limit o)
+      AND (NOT rk.needs_gpu OR v_gpu_free IS NULL OR rk.n_of_kind <= v_gpu_free)
     ORDER BY rk.n_overall
     LIMIT greatest(0, least(p_max, coalesce((SELECT pool.free FROM pool), p_max)))
   ),
