@@ -136,6 +136,14 @@ describe("notebooks in the browser", () => {
     expect(await cell("cluster-1").getByTestId("cluster-legend").locator("li").count()).toBeGreaterThan(1);
     // Hover text: each point's title is its chunk's text.
     expect(await cell("cluster-1").getByTestId("plot-point").first().locator("title").textContent()).toMatch(/^cluster \d+( \([^)]*\))?: \S/);
+    // Hovering a point shows its chunk's text in the plot's tip (Observable Plot's pointer tip).
+    const hovered = cell("cluster-1").getByTestId("plot-point").nth(2);
+    const chunkText = (await hovered.locator("title").textContent())!.replace(/^cluster \d+( \([^)]*\))?: /, "");
+    await hovered.hover();
+    const tip = cell("cluster-1").getByTestId("cluster-plot").locator("g.cluster-tip text");
+    // What the tip shows (its wrapped lines, without the titles Plot adds to a cut line), spaces dropped.
+    const tipShows = () => tip.evaluateAll((texts) => texts.map((t) => [...t.querySelectorAll("tspan")].map((s) => [...s.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join("")).join("")).join("").replace(/[\s\u200b…]+/g, ""));
+    await expect.poll(tipShows, { timeout: 10_000 }).toContain(chunkText.replace(/\s+/g, "").slice(0, 30));
     await page.getByTestId("save-status").getByText(/Saved version 2/).waitFor();
     const clustersBefore = await cell("cluster-1").getByTestId("result-summary").textContent();
 
