@@ -4,6 +4,7 @@
  * also after a re-deploy; a worker key for another pool, a key reporting as another pool's
  * worker, a viewer and an anonymous caller get nothing of it.
  */
+import { deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { trpcCode, useAuthApi } from "../helpers/auth";
 
@@ -56,5 +57,29 @@ describe("workers.code: a run's bundle, for that pool's worker keys only", () =>
     const viewer = await api.signUpInvited(inv.id, "viewer@example.com");
     expect(await viewer.client.workers.code.query({ workerId: gpuWorker.workerId, flowRunId: first.id }).catch(trpcCode)).toBe("FORBIDDEN");
     expect(await api.anonymous().client.workers.code.query({ workerId: gpuWorker.workerId, flowRunId: first.id }).catch(trpcCode)).toBe("UNAUTHORIZED");
+  });
+});
+
+describe("workers.code: a process pool's deployed folder, as guarded as a bundle", () => {
+  const api = useAuthApi();
+
+  it("a process pool's deployed folder: only owners (or allowed members) deploy it, only that pool's worker key downloads it", async () => {
+    const owner = await api.signUpFirstOwner();
+    for (const pool of ["train", "other"]) await owner.client.workPools.create.mutate({ name: pool, type: "process", baseJobTemplate: { command: ["sh", "run.sh"] } });
+    const folder = JSON.stringify({ format: "baton-directory/1", files: [{ path: "run.sh", size: 5, deflate: deflateRawSync(Buffer.from("true\n")).toString("base64") }] });
+    const inv = await owner.client.invitations.create.mutate({ email: "editor@example.com", role: "editor" });
+    const editor = await api.signUpInvited(inv.id, "editor@example.com");
+    await expect(editor.client.deployments.create.mutate({ flow: "job", name: "d", workPool: "train", code: { source: folder, dependencies: {} } })).rejects.toThrow(/code defines what workers execute/);
+    const d = await owner.client.deployments.create.mutate({ flow: "job", name: "d", workPool: "train", code: { source: folder, dependencies: {} } });
+    expect(d.code?.files).toEqual(["run.sh"]);
+    const run = await owner.client.deployments.run.mutate({ deployment: "job/d" });
+
+    const keyFor = async (pool: string) => (await owner.client.apiKeys.create.mutate({ name: `${pool}-worker`, role: "worker", workPools: [pool] })).key;
+    const train = api.as({ authorization: `Bearer ${await keyFor("train")}` });
+    const other = api.as({ authorization: `Bearer ${await keyFor("other")}` });
+    const trainWorker = await train.client.workers.register.mutate({ workPool: "train", name: "t1" });
+    const otherWorker = await other.client.workers.register.mutate({ workPool: "other", name: "o1" });
+    expect((await train.client.workers.code.query({ workerId: trainWorker.workerId, flowRunId: run.id })).source).toBe(folder);
+    expect(await other.client.workers.code.query({ workerId: otherWorker.workerId, flowRunId: run.id }).catch(trpcCode)).toBe("FORBIDDEN");
   });
 });
