@@ -110,7 +110,9 @@ async function runPipeline(params: PipelineInferParams, ctx: TaskContext, runtim
   const model = isExportedModelRef(params.pipeline.model) ? await exportedModel(params.pipeline.model, ctx, runtimes) : params.pipeline.model;
   ctx.log("info", `infer: pipeline ${task} with ${isExportedModelRef(params.pipeline.model) ? describeRef(params.pipeline.model) : model}${ctx.device ? ` on ${ctx.device}` : ""}`);
   const make = await runtimes.pipeline();
-  const pipe = await make(task, model, { ...(ctx.device ? { device: ctx.device } : {}), ...options });
+  // An exported model is one fp32 graph (onnx/model.onnx): without this, a tab's WASM backend would look for a q8 file.
+  const exported = isExportedModelRef(params.pipeline.model) ? { dtype: "fp32" } : {};
+  const pipe = await make(task, model, { ...(ctx.device ? { device: ctx.device } : {}), ...exported, ...options });
   ctx.signal.throwIfAborted();
   const outputs = await pipe(params.inputs, params.options);
   ctx.progress(1);
