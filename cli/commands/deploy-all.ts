@@ -13,7 +13,7 @@ import { apiContext, print, printJson, type ApiContext } from "../context";
 import { CliError } from "../errors";
 import { out } from "../output/style";
 import { PROJECT_FILE, projectTag, readProject, type ProjectDeployment } from "../project";
-import { directoryFields, flowFields, flowOfDirectory } from "./deploy";
+import { directoryFields, flowFields, flowOfDirectory, requireProcessPool } from "./deploy";
 
 type Client = ApiContext["client"];
 type Deployment = Awaited<ReturnType<Client["deployments"]["get"]["query"]>>;
@@ -111,6 +111,7 @@ export async function deployAll(opts: { file?: string; prune?: boolean; dryRun?:
   const plan: { key: string; action: "create" | "update" | "unchanged"; changed: string[]; fields: Fields }[] = [];
   for (const d of project.deployments) {
     const want = await desired(d, project.project, dir);
+    if (d.directory !== undefined && d.workPool) await requireProcessPool(client, d.workPool, `${d.name}: directory`);
     const key = `${want.flow}/${d.name}`;
     let current: Deployment | undefined;
     try {

@@ -217,6 +217,12 @@ export function directoryFields(dir: string, cwd: string): { code: { source: str
   return { code: { source: packed.source, dependencies: {}, files: packed.files }, version: packed.version, entrypoint: null, pull: null };
 }
 
+/** A folder is the code of a process pool's command: refused for another kind of pool, naming it. */
+export async function requireProcessPool(client: ApiContext["client"], workPool: string, what: string): Promise<void> {
+  const pool = await client.workPools.get.query({ workPool });
+  if (pool.type !== "process") throw new CliError(`${what} is the code of a process pool's command; pool ${pool.name} is a ${pool.type} pool (deploy a flow file to it instead)`);
+}
+
 /** The flow a directory's deployment belongs to when none is named: the directory's own name. */
 export const flowOfDirectory = (dir: string, cwd: string) => path.basename(path.resolve(cwd, dir));
 
@@ -231,12 +237,10 @@ async function deployDirectory(
   command: Command,
   extra: { schedules?: { cron?: string; intervalSeconds?: number; timezone?: string; seconds?: boolean }[]; jobVariables?: Record<string, unknown> },
 ): Promise<void> {
+  if (!opts.bundle) throw new CliError("--no-bundle is for flow files: --dir always delivers the folder");
   const { code, entrypoint, pull } = directoryFields(dir, process.cwd());
   const { client } = apiContext(command);
-  if (opts.pool) {
-    const pool = await client.workPools.get.query({ workPool: opts.pool });
-    if (pool.type !== "process") throw new CliError(`--dir is the code of a process pool's command; pool ${pool.name} is a ${pool.type} pool (deploy a flow file to it instead)`);
-  }
+  if (opts.pool) await requireProcessPool(client, opts.pool, "--dir");
   const fields = {
     entrypoint,
     pull,

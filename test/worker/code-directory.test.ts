@@ -132,6 +132,8 @@ describe("a process pool's directory delivered with the deployment", () => {
     const node = await baton(["deploy", "--dir", "train", "-n", "n", "-p", "flows"]);
     expect(node.code).not.toBe(0);
     expect(node.stderr).toMatch(/--dir is the code of a process pool's command; pool flows is a node pool/);
+    writeFileSync(path.join(parent, "flows.yaml"), "project: wrong\ndeployments:\n  - name: n\n    directory: train\n    workPool: flows\n");
+    expect((await baton(["deploy", "--all", "--file", "flows.yaml"])).stderr).toMatch(/n: directory is the code of a process pool's command; pool flows is a node pool/);
     const missing = await baton(["deploy", "--dir", "nowhere", "-n", "n", "-p", "jobs"]);
     expect(missing.stderr).toMatch(/--dir nowhere: no such directory/);
   });
