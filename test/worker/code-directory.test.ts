@@ -47,8 +47,7 @@ describe("a process pool's directory delivered with the deployment", () => {
     });
   const deploy = async () => {
     const out = await baton(["deploy", "--dir", "train", "-n", "d", "-p", "jobs"]);
-    expect(out.stderr).toBe("");
-    expect(out.code).toBe(0);
+    expect(out.code, out.stderr).toBe(0);
     return out.stdout;
   };
   const finished = (id: string) =>
@@ -61,7 +60,7 @@ describe("a process pool's directory delivered with the deployment", () => {
 
   it("runs the pool's command inside the deployed folder, each run at the version it was made with", async () => {
     const pool = await baton(["work-pool", "create", "jobs", "--type", "process", "--job-template", JSON.stringify({ command: ["sh", "run.sh"], env: { MARKER: marker } })]);
-    expect(pool.stderr).toBe("");
+    expect(pool.code, pool.stderr).toBe(0);
     expect((await h.client.workPools.get.query({ workPool: "jobs" })).baseJobTemplate).toEqual({ command: ["sh", "run.sh"], env: { MARKER: marker } });
     writeProject("Hello");
     const first = await deploy();
