@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { LOG_LEVELS, type LogLevel } from "../common/log-levels";
 import type { BatonClient } from "../server/client";
+import type { TaskRunEvent } from "../common/task-run-event";
 
 export type { LogLevel };
 
@@ -14,6 +15,11 @@ export interface RunSink {
   /** `leaseToken`: the run's governing lease (a subflow's: its top-level run's), for the server to check. */
   log(entry: { flowRunId: string; taskRunId?: string; level: number; message: string; leaseToken?: string }): void;
   metric(entry: { flowRunId: string; taskRunId?: string; name: string; value: number; step?: number; leaseToken?: string }): void;
+  /**
+   * Records a task-run journal event of the run (server/domain/task-run-events.ts), where the
+   * runtime ships journals: the worker sends it with the run's lines or its final report.
+   */
+  taskRun?(entry: { flowRunId: string; leaseToken: string; event: TaskRunEvent }): void;
 }
 
 export interface RunContext {
@@ -33,6 +39,12 @@ export interface RunContext {
   signal: AbortSignal;
   /** How many times each task key has been called in this flow run: the task run's dynamic key. */
   taskCounters: Map<string, number>;
+  /**
+   * The flow run whose task runs are journalled through `sink.taskRun` instead of created by a
+   * call: set by the worker for a run's first attempt (no earlier task runs to find). A subflow's
+   * tasks, and every task of a later attempt, are created by a call.
+   */
+  journalRunId?: string;
   /** What the executing worker offers (tasks with `requires` are checked against it). */
   capabilities?: Record<string, unknown>;
 }

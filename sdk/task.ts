@@ -9,6 +9,7 @@ import { retryDelayMs } from "../common/retry-delay";
 import { errorMessage, sleep, withTimeout, type RunOptions } from "./policy";
 import { loadResult, resultRef, summariseArgs } from "./results";
 import { rememberResult, upstreamOf } from "./upstream";
+import type { TaskRunEvent } from "../common/task-run-event";
 
 export interface TaskOptions<A extends unknown[]> extends RunOptions {
   /** Calls with the same cache key reuse the first completed result. */
@@ -31,6 +32,28 @@ export function task<A extends unknown[], R>(options: TaskOptions<A> | string, f
 }
 
 type StateReport = { type: "PENDING" | "RUNNING" | "SCHEDULED" | "COMPLETED" | "FAILED" | "CRASHED"; name?: string; message?: string };
+type StateExtra = { resultId?: string; result?: { value: unknown }; scheduledTime?: string };
+
+/**
+ * A task run recorded after the fact (server/domain/task-run-events.ts): its id made here, its
+ * start and each state change handed to the run's sink, which ships them with the run's lines
+ * or its final report. Only for the flow run the worker says is journalled (its first attempt).
+ */
+function journalOf(ctx: RunContext) {
+  const { sink, leaseToken } = ctx;
+  if (ctx.journalRunId !== ctx.flowRunId || !sink.taskRun || !leaseToken) return undefined;
+  const record = (event: TaskRunEvent) => sink.taskRun!({ flowRunId: ctx.flowRunId, leaseToken, event });
+  let id = "";
+  let version = 0;
+  return {
+    start(fields: Omit<Extract<TaskRunEvent, { op: "start" }>, "op" | "id">) {
+      id = globalThis.crypto.randomUUID();
+      record({ op: "start", id, ...fields });
+      return { id, created: true, stateType: "RUNNING" as string };
+    },
+    report: async (state: StateReport, extra: StateExtra = {}) => record({ op: "state", id, version: ++version, state, ...extra }),
+  };
+}
 
 async function runTracked<A extends unknown[], R>(ctx: RunContext, opts: TaskOptions<A>, name: string, args: A, fn: (...args: A) => R | Promise<R>): Promise<R> {
   throwIfAborted(ctx);
@@ -39,22 +62,30 @@ async function runTracked<A extends unknown[], R>(ctx: RunContext, opts: TaskOpt
   ctx.taskCounters.set(name, index + 1);
   const cacheKey = opts.cacheKey?.(...args);
   const client = ctx.client;
-  const taskRun = await client.taskRuns.create.mutate({
-    flowRunId: ctx.flowRunId,
+  const fields = {
     taskKey: name,
     dynamicKey: String(index),
     name: `${name}-${index}`,
     parameters: summariseArgs(args),
     tags: opts.tags,
-    cacheKey,
     // The DAG: earlier task runs of this flow run whose results are among the arguments.
     upstreamTaskRunIds: upstreamOf(args, ctx.flowRunId),
-    flowRunLeaseToken: ctx.leaseToken,
-    // Created RUNNING: one call, not create then a state change (an earlier attempt's run keeps its state).
-    start: true,
-  });
-  const report = (state: StateReport, extra: { resultId?: string; result?: { value: unknown }; scheduledTime?: string } = {}) =>
-    client.taskRuns.setState.mutate({ id: taskRun.id, state, flowRunLeaseToken: ctx.leaseToken, ...extra });
+  };
+  // A first attempt's task (no earlier task run to find, no cache to ask) is journalled: no call now.
+  const journal = !cacheKey ? journalOf(ctx) : undefined;
+  const taskRun = journal
+    ? journal.start(fields)
+    : await client.taskRuns.create.mutate({
+        flowRunId: ctx.flowRunId,
+        ...fields,
+        cacheKey,
+        flowRunLeaseToken: ctx.leaseToken,
+        // Created RUNNING: one call, not create then a state change (an earlier attempt's run keeps its state).
+        start: true,
+      });
+  const report = journal
+    ? journal.report
+    : (state: StateReport, extra: StateExtra = {}) => client.taskRuns.setState.mutate({ id: taskRun.id, state, flowRunLeaseToken: ctx.leaseToken, ...extra });
 
   // Created RUNNING by this call: nothing to report yet. Found from an earlier attempt: bring it round.
   const fresh = taskRun.created && taskRun.stateType === "RUNNING";

@@ -151,9 +151,12 @@ export async function withInlineResult<T>(
   workspaceId: string,
   result: { value: unknown } | undefined,
   change: (db: DbOrTx, resultId: string | undefined) => Promise<T>,
+  /** `db` is the caller's transaction, whose failure undoes both: no savepoint of its own. */
+  inTransaction = false,
 ): Promise<T> {
   if (!result) return change(db, undefined);
-  return db.transaction(async (tx) => {
+  const run = inTransaction ? (fn: (tx: DbOrTx) => Promise<T>) => fn(db) : (fn: (tx: DbOrTx) => Promise<T>) => db.transaction(fn);
+  return run(async (tx) => {
     const row = await createResult({ db: tx, workspaceId, value: result.value });
     const out = await change(tx, row.id);
     // A report repeated after the first was applied keeps the first one's result: drop this copy.

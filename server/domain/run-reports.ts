@@ -8,6 +8,8 @@
  *
  * Before this, a worker made three calls per finished run (logs, optional result, state), each a
  * round trip on the path from a click to COMPLETED, and the lines could land without the state.
+ * A report also carries the journal of the run's task runs not yet sent (./task-run-events.ts),
+ * and `workers.progress` sends journal and lines while the run goes on.
  */
 import { and, eq, inArray } from "drizzle-orm";
 import { flowRuns } from "../../drizzle/schema";
@@ -18,6 +20,7 @@ import type { FlowRunRow } from "../engine/states";
 import type { StateType } from "../engine/state-types";
 import { setRunState } from "../engine/transitions";
 import { createLogs, type LogInput } from "./logs";
+import { applyTaskRunEvents, type TaskRunEvent } from "./task-run-events";
 import { withInlineResult } from "./results";
 
 export interface FlowRunStateReport {
@@ -30,6 +33,8 @@ export interface FlowRunStateReport {
   expectedVersion?: number;
   resultId?: string;
   result?: { value: unknown };
+  /** `db` is a transaction of the caller's that holds the whole report. */
+  inTransaction?: boolean;
 }
 
 /**
@@ -46,37 +51,72 @@ export async function reportFlowRunState(opts: FlowRunStateReport): Promise<Flow
   if (type === "FAILED" || type === "CRASHED") {
     return failFlowRun({ ...common, db: opts.db, type, name, message: message ?? (type === "FAILED" ? "failed" : "crashed") });
   }
-  return withInlineResult(opts.db, opts.workspaceId, opts.result, (db, inlineId) =>
-    setRunState({ ...common, db, kind: "flow", to: { type, name, message }, resultId: inlineId ?? opts.resultId }),
+  return withInlineResult(
+    opts.db,
+    opts.workspaceId,
+    opts.result,
+    (db, inlineId) => setRunState({ ...common, db, kind: "flow", to: { type, name, message }, resultId: inlineId ?? opts.resultId }),
+    opts.inTransaction,
   );
 }
 
-export interface RunReport {
+/** What a worker sends about a run it holds while it runs: its task runs' journal and log lines. */
+export interface RunProgress {
   runId: string;
   leaseToken: string;
-  state: { type: StateType; name?: string; message?: string };
-  resultId?: string;
-  result?: { value: unknown };
-  /** The run's last lines (its own or its task runs'), stored with the state. */
+  /** Task runs recorded after the fact (./task-run-events.ts), applied before the lines that name them. */
+  taskRuns?: TaskRunEvent[];
+  /** The run's lines (its own or its task runs'). */
   logs?: Omit<LogInput, "flowRunId" | "leaseToken">[];
 }
 
-export type RunReportAnswer =
-  | { runId: string; ok: true; stateType: StateType; stateName: string }
-  | { runId: string; ok: false; code: string; reason: string | null; field: string | null; message: string };
+/** A final report: the run's progress not yet sent, and its end state. */
+export interface RunReport extends RunProgress {
+  state: { type: StateType; name?: string; message?: string };
+  resultId?: string;
+  result?: { value: unknown };
+}
+
+type Refusal = { runId: string; ok: false; code: string; reason: string | null; field: string | null; message: string };
+
+export type RunReportAnswer = { runId: string; ok: true; stateType: StateType; stateName: string } | Refusal;
+export type RunProgressAnswer = { runId: string; ok: true } | Refusal;
 
 export async function applyRunReports(opts: { db: DbOrTx; workspaceId: string; actor: string; reports: RunReport[] }): Promise<RunReportAnswer[]> {
-  const answers: RunReportAnswer[] = [];
-  for (const report of opts.reports) {
+  return perRun(opts.db, opts.reports, "reports", async (tx, report, field) => {
+    await applyProgress(tx, opts, report, field);
+    const run = await reportFlowRunState({ db: tx, workspaceId: opts.workspaceId, runId: report.runId, actor: opts.actor, state: report.state, leaseToken: report.leaseToken, resultId: report.resultId, result: report.result, inTransaction: true });
+    return { runId: report.runId, ok: true, stateType: run.stateType, stateName: run.stateName };
+  });
+}
+
+/** `workers.progress`: each run's journal and lines in one transaction, under its lease. */
+export async function applyRunProgress(opts: { db: DbOrTx; workspaceId: string; actor: string; runs: RunProgress[] }): Promise<RunProgressAnswer[]> {
+  return perRun(opts.db, opts.runs, "runs", async (tx, progress, field) => {
+    await applyProgress(tx, opts, progress, field);
+    return { runId: progress.runId, ok: true };
+  });
+}
+
+async function applyProgress(tx: DbOrTx, opts: { workspaceId: string; actor: string }, p: RunProgress, field: string): Promise<void> {
+  if (p.taskRuns?.length) {
+    await applyTaskRunEvents({ db: tx, workspaceId: opts.workspaceId, flowRunId: p.runId, leaseToken: p.leaseToken, actor: opts.actor, events: p.taskRuns, field: `${field}.taskRuns` });
+  }
+  if (p.logs?.length) {
+    await createLogs({ db: tx, workspaceId: opts.workspaceId, logs: p.logs.map((l) => ({ ...l, flowRunId: p.runId, leaseToken: p.leaseToken })) });
+  }
+}
+
+/**
+ * One transaction per run, one answer per run: a refusal the caller's input or the run's state
+ * explains (lease gone, run moved on) is that run's answer and does not hold back the others.
+ */
+async function perRun<T extends { runId: string }, A>(db: DbOrTx, items: T[], name: string, apply: (tx: DbOrTx, item: T, field: string) => Promise<A>): Promise<(A | Refusal)[]> {
+  const answers: (A | Refusal)[] = [];
+  for (const [i, item] of items.entries()) {
     for (let attempt = 1; ; attempt++) {
       try {
-        const run = await opts.db.transaction(async (tx) => {
-          if (report.logs?.length) {
-            await createLogs({ db: tx, workspaceId: opts.workspaceId, logs: report.logs.map((l) => ({ ...l, flowRunId: report.runId, leaseToken: report.leaseToken })) });
-          }
-          return reportFlowRunState({ db: tx, workspaceId: opts.workspaceId, runId: report.runId, actor: opts.actor, state: report.state, leaseToken: report.leaseToken, resultId: report.resultId, result: report.result });
-        });
-        answers.push({ runId: report.runId, ok: true, stateType: run.stateType, stateName: run.stateName });
+        answers.push(await db.transaction((tx) => apply(tx, item, `${name}.${i}`)));
         break;
       } catch (err) {
         const pgCode = (err as { cause?: { code?: string }; code?: string }).cause?.code ?? (err as { code?: string }).code;
@@ -84,7 +124,7 @@ export async function applyRunReports(opts: { db: DbOrTx; workspaceId: string; a
         if ((pgCode === "40001" || pgCode === "40P01") && attempt < 3) continue;
         const known = translateDatabaseError(err);
         if (!(known instanceof AppError)) throw err;
-        answers.push({ runId: report.runId, ok: false, code: known.code, reason: known.reason ?? null, field: known.field ?? null, message: known.message });
+        answers.push({ runId: item.runId, ok: false, code: known.code, reason: known.reason ?? null, field: known.field ?? null, message: known.message });
         break;
       }
     }
@@ -97,12 +137,12 @@ export async function applyRunReports(opts: { db: DbOrTx; workspaceId: string; a
  * (the worker answers that one and re-sends the rest); an outsider learns nothing of another
  * workspace's runs, not even that they exist.
  */
-export async function requireReportedRunsExist(opts: { db: DbOrTx; workspaceId: string; runIds: string[] }): Promise<void> {
+export async function requireReportedRunsExist(opts: { db: DbOrTx; workspaceId: string; runIds: string[]; field?: string }): Promise<void> {
   const ids = [...new Set(opts.runIds)];
   const known = new Set(
     (await opts.db.select({ id: flowRuns.id }).from(flowRuns).where(and(eq(flowRuns.workspaceId, opts.workspaceId), inArray(flowRuns.id, ids)))).map((r) => r.id),
   );
   opts.runIds.forEach((id, i) => {
-    if (!known.has(id)) throw new AppError("NOT_FOUND", `Flow run ${id} was not found`, { field: `reports.${i}.runId` });
+    if (!known.has(id)) throw new AppError("NOT_FOUND", `Flow run ${id} was not found`, { field: `${opts.field ?? "reports"}.${i}.runId` });
   });
 }

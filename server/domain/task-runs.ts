@@ -74,7 +74,7 @@ export async function taskRunNeighbours(opts: { db: DbOrTx; workspaceId: string;
   return { upstream, downstream };
 }
 
-export async function createTaskRun(opts: {
+export interface NewTaskRun {
   db: DbOrTx;
   workspaceId: string;
   flowRunId: string;
@@ -98,8 +98,25 @@ export async function createTaskRun(opts: {
    */
   start?: boolean;
   actor: string;
-}): Promise<TaskRunRow & { created: boolean }> {
+  /**
+   * The id, when the worker made it (a task run recorded after the fact, server/domain/task-run-events.ts);
+   * else the database makes one.
+   */
+  id?: string;
+}
+
+export async function createTaskRun(opts: NewTaskRun): Promise<TaskRunRow & { created: boolean }> {
   await requireFlowRun({ db: opts.db, workspaceId: opts.workspaceId, id: opts.flowRunId, field: "flowRunId" });
+  const { id, created } = await insertTaskRun(opts);
+  return { ...(await getTaskRun({ db: opts.db, workspaceId: opts.workspaceId, id })), created };
+}
+
+/**
+ * The insert alone: the task run's id and whether this call made it (false: one with the same
+ * flow run, task key and dynamic key was there, e.g. an earlier attempt's). A flow run that is
+ * not in the workspace is NOT_FOUND; a stale or missing lease is refused as createTaskRun says.
+ */
+export async function insertTaskRun(opts: NewTaskRun): Promise<{ id: string; created: boolean }> {
   const upstream = [...new Set(opts.upstreamTaskRunIds ?? [])];
   if (upstream.length) {
     // The DAG may only point at tasks of the same flow run.
@@ -128,9 +145,9 @@ export async function createTaskRun(opts: {
   const result = await opts.db.execute(sql`
     WITH RECURSIVE ${leaseOfRun(opts.flowRunId, opts.workspaceId, claim)},
     ins AS (
-      INSERT INTO ${taskRuns} (workspace_id, flow_run_id, task_key, dynamic_key, name, state_type, state_name, state_message,
+      INSERT INTO ${taskRuns} (id, workspace_id, flow_run_id, task_key, dynamic_key, name, state_type, state_name, state_message,
         result_id, start_time, end_time, run_count, parameters, tags, cache_key, cache_expires_at, upstream_task_run_ids, kind)
-      SELECT ${opts.workspaceId}::uuid, p.run_id, ${opts.taskKey}, ${dynamicKey}, ${opts.name ?? `${opts.taskKey}-${dynamicKey}`},
+      SELECT COALESCE(${opts.id ?? null}::uuid, gen_random_uuid()), ${opts.workspaceId}::uuid, p.run_id, ${opts.taskKey}, ${dynamicKey}, ${opts.name ?? `${opts.taskKey}-${dynamicKey}`},
         ${initial.type}::state_type, ${initial.name}, ${initial.message},
         ${cached?.resultId ?? null}::uuid, ${cached || running ? sql`now()` : sql`NULL`}, ${cached ? sql`now()` : sql`NULL`},
         ${running ? 1 : 0},
@@ -164,5 +181,5 @@ export async function createTaskRun(opts: {
     if (!existing) throw AppError.conflict("this task run was being created by another request; try again", "taskKey");
     id = existing.id;
   }
-  return { ...(await getTaskRun({ db: opts.db, workspaceId: opts.workspaceId, id })), created };
+  return { id, created };
 }

@@ -83,8 +83,11 @@ function sample(schema: Record<string, unknown>, key: string, path: string, ids:
       if (key === "state") return { type: "CANCELLED" };
       return out;
     }
-    case "array":
-      return [sample((schema.items ?? {}) as Record<string, unknown>, key, path, ids, depth + 1)];
+    case "array": {
+      // Past the depth limit an item is left out: an empty list, not a list of nothing.
+      const item = sample((schema.items ?? {}) as Record<string, unknown>, key, path, ids, depth + 1);
+      return item === undefined ? [] : [item];
+    }
     case "string":
       if (schema.format === "uuid") return ids.runId;
       if (schema.format === "date-time") return new Date(Date.now() + 3_600_000).toISOString();

@@ -107,10 +107,11 @@ describe("a worker cut off from the server", () => {
       }
     }
     // Its late reports (a task's COMPLETED, the flow's) were refused when they got through: the
-    // worker dropped each run and reported none of them as completed.
+    // worker dropped each run, or had its final report (which carries the task's journal)
+    // refused, and reported none of them as completed.
     for (const r of held) {
       const name = done.find((d) => d.id === r.id)!.name;
-      expect(cutOff.output(), outputs()).toMatch(new RegExp(`dropped ${name}: `));
+      expect(cutOff.output(), outputs()).toMatch(new RegExp(`dropped ${name}: |report for ${name} refused by the server`));
       expect(cutOff.output()).not.toMatch(new RegExp(`completed ${name}`));
     }
     for (const r of during) expect(effects.get(r.id)!.map((l) => l.split(" ")[0]), `run ${r.id} on the connected worker`).toEqual(["start", "end"]);
@@ -137,8 +138,9 @@ describe("a worker cut off from the server", () => {
     // Its long poll is parked on the server: reset it.
     await sleep(500);
     expect(proxy.reset()).toBeGreaterThan(0);
-    // The task's COMPLETED report, cut while it is sent: it must be sent again, not fail the flow.
-    const cutReport = proxy.resetNext(/^POST \/api\/trpc\/taskRuns\.setState/, { when: "before" });
+    // The task's journal (its start, its COMPLETED), cut while it is sent — with the run's lines
+    // or with its final report: it must be sent again, not fail the flow.
+    const cutReport = proxy.resetNext(/^POST \/api\/trpc\/workers\.(progress|report)/, { when: "before" });
     const run = await h.client.deployments.run.mutate({ deployment: "counted/d", parameters: { marker, seconds: 0.2 } });
     await cutReport;
     const [done] = (await waitFor(() => runsDone([run.id]), 30_000, () => worker.output()))!;

@@ -5,11 +5,14 @@
  * another only while no file it loaded has changed on disk (flow-loaded-hook.mjs tells which),
  * so a fixed flow file is loaded by a fresh process. A stopped run ends the process. Logs and
  * metrics go to the worker over IPC (the worker's shipper batches them with the lease), the
- * outcome too.
+ * outcome too — and, on a run's first attempt, its task runs' journal (sdk/task.ts): before any
+ * call of its own this process makes, the worker is asked to have stored the journal sent so
+ * far, so the server never hears of a task run after something that names it.
  *
  * Environment (set by the worker; the key is never on argv nor in a message): BATON_API_URL,
  * BATON_WORKSPACE, BATON_API_KEY, BATON_FLOW_RETRY_REFUSED_MS.
  */
+import { setMaxListeners } from "node:events";
 import { createBatonClient } from "../../server/client";
 import type { RunContext, RunSink } from "../../sdk/context";
 // The SDK's index, as flow files import it: all of it is loaded before the run arrives.
@@ -36,6 +39,7 @@ let current: { controller: AbortController; leaseToken: string; running: Promise
  * answers are read twice.
  */
 const leaseWatchingFetch: typeof fetch = async (input, init) => {
+  await journalStored();
   const res = await fetch(input, init);
   const run = current;
   if (res.status === 409 && run && !run.leaseLostSent && typeof init?.body === "string" && init.body.includes(run.leaseToken)) {
@@ -48,12 +52,35 @@ const leaseWatchingFetch: typeof fetch = async (input, init) => {
   return res;
 };
 
+/** Journal events sent since the worker last said they are stored, and the syncs awaited. */
+let journalUnsynced = 0;
+let syncs = 0;
+const syncWaiters = new Map<number, () => void>();
+
+/** The newest sync asked for: it covers every event sent before it. */
+let lastSync: Promise<void> = Promise.resolve();
+
+function journalStored(): Promise<void> {
+  if (!journalUnsynced) return lastSync;
+  journalUnsynced = 0;
+  const n = ++syncs;
+  lastSync = new Promise<void>((resolve) => {
+    syncWaiters.set(n, resolve);
+    void send({ type: "sync", n });
+  });
+  return lastSync;
+}
+
 const retry = Number(process.env.BATON_FLOW_RETRY_REFUSED_MS ?? 0);
 const client = createBatonClient({ batch: false, fetch: leaseWatchingFetch, retryRefusedMs: Number.isFinite(retry) ? retry : 0 });
 
 const sink: RunSink = {
   log: (entry) => void send({ type: "log", entry }),
   metric: (entry) => void send({ type: "metric", entry }),
+  taskRun: (entry) => {
+    journalUnsynced++;
+    void send({ type: "task", event: entry.event });
+  },
 };
 
 /** Aborts the run and ends the process: a stopped process is never handed another run. */
@@ -79,6 +106,7 @@ async function execute(msg: RunMessage, controller: AbortController): Promise<vo
     signal: controller.signal,
     taskCounters: new Map(),
     capabilities: msg.capabilities,
+    journalRunId: msg.journal ? run.id : undefined,
   };
   let reply: ToParent;
   try {
@@ -96,10 +124,16 @@ async function execute(msg: RunMessage, controller: AbortController): Promise<vo
 }
 
 process.on("message", (msg: ToChild) => {
-  if (msg.type === "stop") stop(msg.message);
+  if (msg.type === "synced") {
+    syncWaiters.get(msg.n)?.();
+    syncWaiters.delete(msg.n);
+  } else if (msg.type === "stop") stop(msg.message);
   else if (msg.type === "exit") process.exit(0);
   else if (msg.type === "run" && !current) {
     const controller = new AbortController();
+    // Every task running at once waits on the run's signal (withTimeout): a flow may run
+    // thousands side by side, so the default warning at 11 listeners does not apply to it.
+    setMaxListeners(100_000, controller.signal);
     current = { controller, leaseToken: msg.run.leaseToken, leaseLostSent: false, running: Promise.resolve() };
     current.running = execute(msg, controller);
   }

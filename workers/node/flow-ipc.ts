@@ -5,10 +5,17 @@
  * reason, so `isLeaseLost` (outcome.ts) reads a child's refused write as it reads the worker's.
  */
 
+import type { TaskRunEvent } from "../../common/task-run-event";
+
 /** A run for a flow process, handed over once it said it is ready (and again after each run, if reused). */
 export interface RunMessage {
   type: "run";
   run: { id: string; entrypoint: string; parameters: Record<string, unknown>; leaseToken: string };
+  /**
+   * The run's task runs are journalled (sent as `task` messages, not created with a call first):
+   * its first attempt, on a server that takes journals. A later attempt asks for its earlier task runs.
+   */
+  journal?: boolean;
   /** The worker's code root: entrypoints are looked up inside it. */
   checkout: string;
   /** The run's delivered code (its deployment's bundle, fetched by ./code.ts): imported instead of the checkout's file. */
@@ -27,7 +34,13 @@ export interface ExitMessage {
   type: "exit";
 }
 
-export type ToChild = RunMessage | StopMessage | ExitMessage;
+/** The journal sent before `sync` number `n` is stored on the server. */
+export interface SyncedMessage {
+  type: "synced";
+  n: number;
+}
+
+export type ToChild = RunMessage | StopMessage | ExitMessage | SyncedMessage;
 
 export interface SerializedError {
   name: string;
@@ -45,6 +58,10 @@ export type ToParent =
   | { type: "loaded"; file: string; mtimeMs: number; size: number }
   | { type: "log"; entry: { flowRunId: string; taskRunId?: string; level: number; message: string } }
   | { type: "metric"; entry: { flowRunId: string; taskRunId?: string; name: string; value: number; step?: number } }
+  /** A task-run journal event of the run (the worker ships it with the run's lines, or with its report). */
+  | { type: "task"; event: TaskRunEvent }
+  /** Before a call of its own: store the journal sent so far, then answer `synced` with the same `n`. */
+  | { type: "sync"; n: number }
   /** A write of this run was refused with LEASE_LOST (even if the flow code caught the error). */
   | { type: "lease-lost"; detail: string }
   | { type: "done"; ok: true; outcome: { resultId?: string; result?: { value: unknown }; message?: string } }

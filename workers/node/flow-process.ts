@@ -170,6 +170,12 @@ class FlowProcess {
           case "metric":
             rt.shipper.metric(m.entry);
             return;
+          case "task":
+            rt.shipper.taskRun({ flowRunId: run.id, leaseToken: run.leaseToken, event: m.event });
+            return;
+          case "sync":
+            void rt.shipper.deliverJournal(run.id, signal).then(() => sendTo(child, { type: "synced", n: m.n }));
+            return;
           case "lease-lost":
             stop(new FlowProcessError({ name: "LeaseLost", message: `lease lost: ${m.detail}`, reason: "LEASE_LOST", code: "CONFLICT" }));
             return;
@@ -192,6 +198,7 @@ class FlowProcess {
       const message: RunMessage = {
         type: "run",
         run: { id: run.id, entrypoint: run.entrypoint, parameters: (run.parameters ?? {}) as Record<string, unknown>, leaseToken: run.leaseToken },
+        journal: rt.taskRunJournal === true && run.runCount <= 1,
         checkout: rt.settings.checkout,
         codeFile,
         capabilities: rt.capabilities,

@@ -17,6 +17,11 @@ export interface WorkerRuntime {
   poolType: string;
   /** The largest JSON result to report inline, as the server's registration said (absent: common/inline-result.ts's figure). */
   inlineResultMaxBytes?: number;
+  /**
+   * Whether flows record their task runs after the fact (server/domain/task-run-events.ts): the
+   * server offers it and BATON_WORKER_TASK_JOURNAL is not 0.
+   */
+  taskRunJournal?: boolean;
   /** The pool's job template: for `process` pools, `{ command: [...], env?: {...}, workingDir? }`. */
   baseJobTemplate: Record<string, unknown>;
   capabilities: Record<string, unknown>;

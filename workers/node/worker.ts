@@ -74,6 +74,7 @@ export class NodeWorker {
           apiKey,
           poolType: reg.workPoolType,
           inlineResultMaxBytes: reg.inlineResultMaxBytes,
+          taskRunJournal: reg.features.includes("task-run-journal") && process.env.BATON_WORKER_TASK_JOURNAL !== "0",
           baseJobTemplate: (pool.baseJobTemplate ?? {}) as Record<string, unknown>,
           capabilities,
           workerId: () => this.session.workerId ?? reg.workerId,

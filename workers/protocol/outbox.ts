@@ -10,6 +10,7 @@
  */
 import { TRPCClientError } from "@trpc/client";
 import type { LogLine } from "./log-shipper";
+import type { TaskRunEvent } from "../../common/task-run-event";
 
 export interface PendingReport {
   runId: string;
@@ -19,6 +20,8 @@ export interface PendingReport {
   resultId?: string;
   /** A small result sent inline with the report. */
   result?: { value: unknown };
+  /** The run's task-run journal the server has not stored yet: applied first, in the same transaction. */
+  taskRuns?: TaskRunEvent[];
   /** The run's log lines the server has not stored yet: sent with the state, in the same call. */
   logs?: LogLine[];
   createdAt: string;
@@ -93,16 +96,26 @@ export class ReportOutbox {
 
   /** Keeps the report in the store, then sends it until the server answers (or the outbox is stopped). */
   async deliver(report: PendingReport, { persisted = false } = {}): Promise<Delivery> {
-    if (!persisted) await this.store.put(report);
+    // The first send goes while the report is being written: a worker that dies before the write
+    // is done loses it either way, and one that lives re-sends from memory. Removal waits for it.
+    let stored = persisted ? Promise.resolve() : this.store.put(structuredClone(report));
+    stored.catch(() => {});
+    // A report with more lines than one call takes is rewritten as its oldest lines go ahead
+    // (report-sender.ts): those writes must come after this one.
+    if ((report.logs?.length ?? 0) > 1000) await stored.catch(() => {});
     for (let attempt = 0; ; attempt++) {
       // Once stopped, one more try (a forced shutdown still reports what it can), then no more.
       if (this.stopped && attempt > 0) return { delivered: false, stopped: true };
       try {
         await this.send(report);
+        await stored.catch(() => {});
         await this.store.remove(report.runId);
         return { delivered: true };
       } catch (err) {
+        // A failed write is tried again with the next send: the report must be on disk while it waits.
+        stored = stored.catch(() => this.store.put(report));
         if (serverAnswered(err)) {
+          await stored.catch(() => {});
           await this.store.remove(report.runId);
           return { delivered: false, refused: err instanceof Error ? err.message : String(err) };
         }

@@ -51,6 +51,7 @@ export class ReportSender {
           state: r.state,
           resultId: r.resultId,
           result: r.result,
+          taskRuns: r.taskRuns,
           logs: r.logs?.map((l) => ({ taskRunId: l.taskRunId, level: l.level, message: l.message, timestamp: l.timestamp })),
         })),
       });
@@ -85,8 +86,18 @@ export class ReportSender {
     }
   }
 
-  /** Sends the report's oldest lines with `logs.create` until at most `keep` are left with it. */
+  /**
+   * Sends the report's oldest lines with `logs.create` until at most `keep` are left with it —
+   * after its task-run journal (`workers.progress`), since lines may name those task runs.
+   */
   private async shipLogsBeyond(r: PendingReport, keep: number): Promise<void> {
+    if (r.taskRuns?.length && r.logs && r.logs.length > keep) {
+      const { answers } = await this.api.workers.progress.mutate({ runs: [{ runId: r.runId, leaseToken: r.leaseToken, taskRuns: r.taskRuns }] });
+      const answer = answers[0];
+      if (answer && !answer.ok) throw new ReportRefused(answer.message, answer.code, answer.reason);
+      r.taskRuns = undefined;
+      await this.store.put(r);
+    }
     while (r.logs && r.logs.length > keep) {
       const chunk = r.logs.slice(0, Math.min(MAX_REPORT_LINES, r.logs.length - keep));
       const { leaseLost } = await this.api.logs.create.mutate({ logs: chunk });

@@ -115,9 +115,10 @@ export class WorkerSession {
       onLeaseLost: (ids) => {
         for (const id of ids) {
           const held = this.held.get(id);
-          if (held) this.stopRun(held, { kind: "lease-lost", detail: "the server refused its logs: the run is not ours any more" });
+          if (held) this.stopRun(held, { kind: "lease-lost", detail: "lease lost: the server refused its logs or task runs, the run is not ours any more" });
         }
       },
+      onRefused: (flowRunId, message) => opts.log(`the server refused the task runs of ${this.held.get(flowRunId)?.run.name ?? flowRunId}: ${message}`),
     });
     const sender = new ReportSender(opts.api, opts.outbox, opts.log);
     this.outbox = new ReportOutbox(opts.outbox, (r) => sender.send(r), (m) => opts.log(m));
@@ -252,6 +253,7 @@ export class WorkerSession {
     held.reporting = true;
     if (!report) {
       this.logs.take(run.id);
+      this.logs.takeJournal(run.id);
       this.opts.log(`dropped ${run.name}: ${held.stop?.kind === "lease-lost" ? held.stop.detail : "stopped"}`);
       this.opts.onRunEnd?.(run, report);
       return;
@@ -259,6 +261,7 @@ export class WorkerSession {
     // The run's lines not yet sent travel with the report, as durably as the outcome.
     await this.logs.settle(run.id);
     const logs = this.logs.take(run.id);
+    const journal = this.logs.takeJournal(run.id);
     const pending: PendingReport = {
       runId: run.id,
       runName: run.name,
@@ -266,6 +269,7 @@ export class WorkerSession {
       state: { type: report.type, message: report.message },
       resultId: report.type === "COMPLETED" ? report.resultId : undefined,
       result: report.type === "COMPLETED" ? report.result : undefined,
+      taskRuns: journal.length ? journal : undefined,
       logs: logs.length ? logs : undefined,
       createdAt: new Date().toISOString(),
     };

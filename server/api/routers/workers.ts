@@ -13,6 +13,7 @@ import { MAX_LOG_BATCH } from "../../domain/logs";
 import { MAX_INLINE_RESULT_BYTES } from "../../domain/results";
 import { applyRunReports, requireReportedRunsExist } from "../../domain/run-reports";
 import { requireFlowRunInScope } from "../../auth/scope";
+import { withinBatchLimits, workerProgressProcedures, zReportLines, zTaskRunJournal } from "./worker-progress";
 import { createTRPCRouter, requirePoolInScope, viewerProcedure, workerProcedure, zDate, zId, type WorkspaceContext } from "../trpc";
 import { zInlineResult, zIsoDateInput, zJsonObject, zNullableDate, zRef, zStateType } from "./inputs";
 
@@ -84,6 +85,12 @@ export const workersRouter = createTRPCRouter({
         workerTimeoutSeconds: z.number(),
         /** The largest JSON result (UTF-8 bytes) to send inline; larger ones go to the blob store. */
         inlineResultMaxBytes: z.number().int(),
+        /**
+         * What this server takes beyond the first protocol: `task-run-journal` — task runs recorded
+         * after the fact with `workers.progress` and `workers.report` (a worker may then skip
+         * `taskRuns.create` for a run's first attempt).
+         */
+        features: z.array(z.string()),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -97,6 +104,7 @@ export const workersRouter = createTRPCRouter({
         heartbeatIntervalSeconds: ctx.engine.settings.heartbeatIntervalMs / 1000,
         workerTimeoutSeconds: ctx.engine.settings.workerTimeoutMs / 1000,
         inlineResultMaxBytes: MAX_INLINE_RESULT_BYTES,
+        features: ["task-run-journal"],
       };
     }),
 
@@ -163,7 +171,8 @@ export const workersRouter = createTRPCRouter({
   report: workerProcedure
     .input(
       z.object({
-        reports: z
+        reports: withinBatchLimits(
+          z
           .array(
             z.object({
               runId: zId,
@@ -175,22 +184,14 @@ export const workersRouter = createTRPCRouter({
               }),
               resultId: zId.optional(),
               result: zInlineResult.optional(),
-              logs: z
-                .array(
-                  z.object({
-                    taskRunId: zId.nullish(),
-                    level: z.number().int("must be a whole number").min(0).max(100),
-                    message: z.string().max(100_000, "must be at most 100000 characters"),
-                    timestamp: zIsoDateInput.optional(),
-                  }),
-                )
-                .max(MAX_LOG_BATCH)
-                .optional(),
+              /** The run's task runs not yet recorded, applied first (server/domain/task-run-events.ts). */
+              taskRuns: zTaskRunJournal.optional(),
+              logs: zReportLines.optional(),
             }),
           )
           .min(1)
-          .max(100, "at most 100 reports at once")
-          .refine((rs) => rs.reduce((n, r) => n + (r.logs?.length ?? 0), 0) <= MAX_LOG_BATCH, { message: `at most ${MAX_LOG_BATCH} log lines in one call` }),
+          .max(100, "at most 100 reports at once"),
+        ),
       }),
     )
     .output(
@@ -224,6 +225,8 @@ export const workersRouter = createTRPCRouter({
       await requireFlowRunInScope(ctx, input.flowRunId, "flowRunId");
       return codeOfRun({ db: ctx.db, workspaceId: ctx.workspaceId, flowRunId: input.flowRunId });
     }),
+
+  ...workerProgressProcedures,
 
   goodbye: workerProcedure
     .input(

@@ -1,0 +1,144 @@
+/**
+ * Task runs recorded after the fact (server/domain/task-run-events.ts): a worker journals a
+ * first attempt's task runs — ids it made, starts, state changes with results — and sends the
+ * journal with its lines (`workers.progress`) or its final report (`workers.report`), applied in
+ * the transaction that writes them, under the run's lease. A journal delivered twice is applied
+ * once; a stale lease, a key an earlier task run holds, or a gap in the versions writes nothing.
+ */
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { useTestApi } from "../helpers/api";
+
+describe("task-run journals", () => {
+  const api = useTestApi();
+
+  async function claimedRun(pool: string) {
+    const client = api.client();
+    await client.workPools.create.mutate({ name: pool, type: "node" });
+    await client.flows.create.mutate({ name: `f-${pool}` });
+    const reg = await client.workers.register.mutate({ workPool: pool, name: `${pool}-w` });
+    expect(reg.features).toContain("task-run-journal");
+    await client.flowRuns.create.mutate({ flow: `f-${pool}`, workPool: pool });
+    const [run] = await client.workers.claim.mutate({ workerId: reg.workerId, max: 1, start: true });
+    return { client, run: run! };
+  }
+
+  const count = async (table: string, where = "true") =>
+    Number(((await api.db.execute(`select count(*)::int as n from ${table} where ${where}`)) as unknown as { rows: { n: number }[] }).rows[0]!.n);
+
+  it("progress stores a started task run, the lines that name it and its completion with its result; sent again, nothing is doubled", async () => {
+    const { client, run } = await claimedRun("jr-progress");
+    const id = randomUUID();
+    const runs = [
+      {
+        runId: run.id,
+        leaseToken: run.leaseToken,
+        taskRuns: [
+          { op: "start" as const, id, taskKey: "encode", dynamicKey: "0", name: "encode-0", parameters: { n: 3 }, tags: ["gpu"] },
+          { op: "state" as const, id, version: 1, state: { type: "COMPLETED" as const }, result: { value: { vectors: 3 } } },
+        ],
+        logs: [{ taskRunId: id, level: 20, message: "encoded 3 texts" }],
+      },
+    ];
+    expect((await client.workers.progress.mutate({ runs })).answers).toEqual([{ runId: run.id, ok: true }]);
+    const task = await client.taskRuns.get.query({ id });
+    expect(task).toMatchObject({ flowRunId: run.id, taskKey: "encode", name: "encode-0", stateType: "COMPLETED", stateVersion: 1, runCount: 1, tags: ["gpu"] });
+    expect(task.startTime).not.toBeNull();
+    expect((await client.results.ofRun.query({ taskRunId: id }))?.value).toEqual({ vectors: 3 });
+    expect((await client.logs.list.query({ flowRunId: run.id })).items.map((l) => [l.taskRunId, l.message])).toEqual([[id, "encoded 3 texts"]]);
+    expect((await client.taskRuns.history.query({ id })).map((h) => h.toType)).toEqual(["RUNNING", "COMPLETED"]);
+
+    // The answer was lost on the way back: the worker sends the same journal again.
+    const [results, history] = [await count("results"), await count("state_history", `task_run_id = '${id}'`)];
+    expect((await client.workers.progress.mutate({ runs: runs.map((r) => ({ ...r, logs: [] })) })).answers).toEqual([{ runId: run.id, ok: true }]);
+    expect(await count("results")).toBe(results);
+    expect(await count("state_history", `task_run_id = '${id}'`)).toBe(history);
+    expect(await count("task_runs", `flow_run_id = '${run.id}'`)).toBe(1);
+  });
+
+  it("a final report carries the run's journal: task run and flow run end in one call", async () => {
+    const { client, run } = await claimedRun("jr-report");
+    const id = randomUUID();
+    const { answers } = await client.workers.report.mutate({
+      reports: [
+        {
+          runId: run.id,
+          leaseToken: run.leaseToken,
+          state: { type: "COMPLETED" },
+          result: { value: 43 },
+          taskRuns: [
+            { op: "start", id, taskKey: "inc", dynamicKey: "0" },
+            { op: "state", id, version: 1, state: { type: "COMPLETED" }, result: { value: 42 } },
+          ],
+          logs: [{ taskRunId: id, level: 20, message: "inc ran" }],
+        },
+      ],
+    });
+    expect(answers).toEqual([{ runId: run.id, ok: true, stateType: "COMPLETED", stateName: "Completed" }]);
+    const [task] = await client.taskRuns.list.query({ flowRunId: run.id });
+    expect(task).toMatchObject({ id, stateType: "COMPLETED", name: "inc-0" });
+    expect((await client.results.ofRun.query({ taskRunId: id }))?.value).toBe(42);
+    expect((await client.results.ofRun.query({ flowRunId: run.id }))?.value).toBe(43);
+  });
+
+  it("a task's retries travel as versions: failed, awaiting retry, retrying, completed", async () => {
+    const { client, run } = await claimedRun("jr-retry");
+    const id = randomUUID();
+    const due = new Date(Date.now() + 1000).toISOString();
+    const { answers } = await client.workers.progress.mutate({
+      runs: [
+        {
+          runId: run.id,
+          leaseToken: run.leaseToken,
+          taskRuns: [
+            { op: "start", id, taskKey: "flaky", dynamicKey: "0" },
+            { op: "state", id, version: 1, state: { type: "FAILED", message: "boom" } },
+            { op: "state", id, version: 2, state: { type: "SCHEDULED", name: "AwaitingRetry" }, scheduledTime: due },
+            { op: "state", id, version: 3, state: { type: "RUNNING", name: "Retrying" } },
+            { op: "state", id, version: 4, state: { type: "COMPLETED" }, result: { value: "ok" } },
+          ],
+        },
+      ],
+    });
+    expect(answers).toEqual([{ runId: run.id, ok: true }]);
+    expect(await client.taskRuns.get.query({ id })).toMatchObject({ stateType: "COMPLETED", stateVersion: 4, runCount: 2 });
+    expect((await client.taskRuns.history.query({ id })).map((h) => h.toName)).toEqual(["Running", "Failed", "AwaitingRetry", "Retrying", "Completed"]);
+  });
+
+  it("writes nothing under a stale lease, for a key an earlier task run holds, or with a version missing", async () => {
+    const { client, run } = await claimedRun("jr-refused");
+    const before = await count("task_runs", `flow_run_id = '${run.id}'`);
+
+    const stale = await client.workers.progress.mutate({
+      runs: [{ runId: run.id, leaseToken: randomUUID(), taskRuns: [{ op: "start", id: randomUUID(), taskKey: "t", dynamicKey: "0" }], logs: [{ level: 20, message: "forged" }] }],
+    });
+    expect(stale.answers[0]).toMatchObject({ ok: false, reason: "LEASE_LOST" });
+
+    // An earlier attempt's task run holds the key: the journal may not make a second one.
+    const earlier = await client.taskRuns.create.mutate({ flowRunId: run.id, taskKey: "held", flowRunLeaseToken: run.leaseToken, start: true });
+    const clash = await client.workers.report.mutate({
+      reports: [{ runId: run.id, leaseToken: run.leaseToken, state: { type: "COMPLETED" }, taskRuns: [{ op: "start", id: randomUUID(), taskKey: "held", dynamicKey: "0" }] }],
+    });
+    expect(clash.answers[0]).toMatchObject({ ok: false, code: "CONFLICT", field: "reports.0.taskRuns.0.id" });
+    expect(clash.answers[0]!.ok === false && clash.answers[0]!.message).toMatch(new RegExp(`exists already as task run ${earlier.id}`));
+    expect((await client.flowRuns.get.query({ id: run.id })).stateType).toBe("RUNNING");
+
+    const id = randomUUID();
+    const gap = await client.workers.progress.mutate({
+      runs: [{ runId: run.id, leaseToken: run.leaseToken, taskRuns: [{ op: "start", id, taskKey: "gap", dynamicKey: "0" }, { op: "state", id, version: 2, state: { type: "COMPLETED" } }] }],
+    });
+    expect(gap.answers[0]).toMatchObject({ ok: false, code: "CONFLICT", field: "runs.0.taskRuns.1.version" });
+
+    // A state change for a task run of another flow run is not found here.
+    const other = await claimedRun("jr-other");
+    const foreign = await other.client.taskRuns.create.mutate({ flowRunId: other.run.id, taskKey: "x", flowRunLeaseToken: other.run.leaseToken, start: true });
+    const cross = await client.workers.progress.mutate({
+      runs: [{ runId: run.id, leaseToken: run.leaseToken, taskRuns: [{ op: "state", id: foreign.id, version: 1, state: { type: "COMPLETED" } }] }],
+    });
+    expect(cross.answers[0]).toMatchObject({ ok: false, code: "NOT_FOUND", field: "runs.0.taskRuns.0.id" });
+    expect((await other.client.taskRuns.get.query({ id: foreign.id })).stateType).toBe("RUNNING");
+
+    expect(await count("task_runs", `flow_run_id = '${run.id}'`)).toBe(before + 1); // only "held"
+    expect((await client.logs.list.query({ flowRunId: run.id })).items).toEqual([]);
+  });
+});
