@@ -79,13 +79,19 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
         </p>
       ) : null}
 
-      {summary.hasRuns ? <Runs summary={summary} /> : <NoRuns canEdit={viewer.canEdit} hasPools={summary.pools.length > 0} />}
+      {summary.hasRuns ? <Runs summary={summary} /> : <NoRuns canEdit={viewer.canEdit} pool={summary.pools[0]?.name} />}
       <Pools summary={summary} />
     </div>
   );
 }
 
-function NoRuns({ canEdit, hasPools }: { canEdit: boolean; hasPools: boolean }) {
+/** A name as one shell word: as it is when plain, else single-quoted. */
+function shellWord(name: string): string {
+  return /^[A-Za-z0-9_.\/-]+$/.test(name) ? name : `'${name.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `pool`: a work pool of the workspace, if it has one (the worker command names it). */
+function NoRuns({ canEdit, pool }: { canEdit: boolean; pool?: string }) {
   return (
     <EmptyState title="No flow runs yet" testId="dashboard-empty">
       <p>
@@ -94,7 +100,7 @@ function NoRuns({ canEdit, hasPools }: { canEdit: boolean; hasPools: boolean }) 
       </p>
       <ol>
         <li>
-          {hasPools ? "You have a work pool" : <>Create a work pool on <Link href="/work-pools">Work pools</Link></>}: where
+          {pool ? <>You have a work pool, <Link href="/work-pools">{pool}</Link></> : <>Create a work pool on <Link href="/work-pools">Work pools</Link></>}: where
           runs wait for a worker.
         </li>
         <li>
@@ -111,7 +117,7 @@ function NoRuns({ canEdit, hasPools }: { canEdit: boolean; hasPools: boolean }) 
           Press <strong>Run</strong> on it (or let its schedule make runs), and start a worker for the pool:
         </li>
       </ol>
-      <Snippet label="Start a worker with the CLI">{"baton worker start -p my-pool"}</Snippet>
+      <Snippet label="Start a worker with the CLI">{`baton worker start -p ${shellWord(pool ?? "my-pool")}`}</Snippet>
     </EmptyState>
   );
 }

@@ -58,6 +58,12 @@ describe("the dashboard", () => {
     expect(await noPools.getByRole("link").first().getAttribute("href")).toBe("/work-pools");
     expect(await page.getByTestId("runs-chart").count()).toBe(0);
 
+    // With a pool and still no run: the worker command names that pool.
+    await client.workPools.create.mutate({ name: "dash-first", type: "node" });
+    await page.reload();
+    expect(await empty.textContent()).toContain("baton worker start -p dash-first");
+    expect(await empty.getByRole("link", { name: "dash-first" }).getAttribute("href")).toBe("/work-pools");
+
     await empty.getByRole("link", { name: "Create a deployment" }).click();
     await page.getByRole("heading", { level: 1, name: "New deployment" }).waitFor();
   });
@@ -100,6 +106,8 @@ describe("the dashboard", () => {
     expect(await table.locator("tbody tr").count()).toBe(24);
     expect(await table.locator("thead").textContent()).toBe("Period startingScheduledCompletedFailedTotal");
     expect(await table.locator("tbody tr").last().locator("td").allTextContents()).toEqual(["1", "1", "1", "3"]);
+    // The count axis has whole, distinct ticks up to the tallest bar (3), not 0, 0.5, 1 … rounded.
+    expect(await chart.locator('g[aria-label="y-axis tick label"] text').allTextContents()).toEqual(["0", "1", "2", "3"]);
 
     // Keyboard: focus the chart, step to a bar; a tip shows it and a live region reads it.
     await page.getByRole("group", { name: /Runs by state, last 24 hours: chart/ }).focus();

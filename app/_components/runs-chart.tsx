@@ -18,7 +18,9 @@ import { LocalTime } from "@/app/_components/local-time";
 import { stateTypeLabel } from "@/app/_components/state-badge";
 import { stateColour } from "@/app/_lib/state-colour";
 import { STATE_TYPES, type StateType } from "@/app/_lib/trpc-types";
+import { wholeTicks } from "@/app/_lib/whole-ticks";
 import "./dashboard.css";
+
 
 export interface RunsChartBucket {
   start: string;
@@ -90,6 +92,7 @@ export function RunsChart({
           return [{ start, end, mid: new Date(start.getTime() + stepMs / 2), total: STATE_TYPES.reduce((s, t) => s + chosen.counts[t], 0), text: bucketTip(start, end, chosen.counts) }];
         })()
       : [];
+    const yTicks = wholeTicks(Math.max(0, ...buckets.map((b) => STATE_TYPES.reduce((sum, t) => sum + b.counts[t], 0))));
     const first = buckets[0] ? new Date(buckets[0].start) : new Date();
     const last = buckets.at(-1) ? new Date(new Date(buckets.at(-1)!.start).getTime() + stepMs) : new Date();
 
@@ -102,7 +105,8 @@ export function RunsChart({
       ariaDescription: description,
       style: { color: "currentColor", background: "transparent", fontSize: "11px" },
       x: { type: "time", domain: [first, last], label: "Created", labelAnchor: "right" },
-      y: { label: "Runs", grid: true, nice: true, tickFormat: "d", domain: total === 0 ? [0, 1] : undefined },
+      // Whole runs only: with a handful of runs Plot's own ticks (0, 0.2 … 1) read "0 0 0 1 1 1".
+      y: { label: "Runs", grid: true, tickFormat: "d", ticks: yTicks, domain: [0, yTicks.at(-1)!] },
       color: { domain: present, range: present.map(stateColour) },
       marks: [
         Plot.rectY(segments, {
