@@ -16,7 +16,9 @@ import { deployments, flowRuns, taskRuns, workers } from "../../drizzle/schema";
 import { cellDeploymentRef, CELL_FLOW, cellDeploymentName, parsePipelineEntrypoint, type Cell } from "../../common/notebook";
 import type { Db, DbOrTx } from "../db/client";
 import { AppError } from "../errors";
+import { isTerminalState } from "../engine/state-types";
 import { createDeploymentRun } from "./deployment-runs";
+import { cancelFlowRun } from "./flow-runs";
 import { createDeployment, findDeployment, type DeploymentRow } from "./deployments";
 import { getNotebook } from "./notebooks";
 import { getResult, readResultData, resultIdOfRun } from "./results";
@@ -130,4 +132,30 @@ export async function cellRunStatus(opts: { db: DbOrTx; workspaceId: string; flo
   if (result.storage === "inline") return { ...status, resultId, result: result.value };
   const data = (await readResultData(result)) ?? new Uint8Array();
   return { ...status, resultId, result: result.mediaType === "application/json" ? JSON.parse(Buffer.from(data).toString("utf8")) : { base64: Buffer.from(data).toString("base64") } };
+}
+
+/**
+ * A stopped pipeline's cell run on another pool is stopped too (nothing else cancels a child
+ * with its parent): asked by the pipeline's worker as it stops waiting. Only a child of the
+ * given run, and only while that run holds the caller's lease or has ended or is being
+ * cancelled (the worker may have reported it stopped already). An ended child is left as it is.
+ */
+export async function cancelCellRun(opts: { db: DbOrTx; workspaceId: string; flowRunId: string; leaseToken: string; childRunId: string; actor: string }): Promise<{ id: string; stateType: CellRunStatus["stateType"] }> {
+  const [parent] = await opts.db
+    .select({ stateType: flowRuns.stateType, leaseToken: flowRuns.leaseToken })
+    .from(flowRuns)
+    .where(and(eq(flowRuns.workspaceId, opts.workspaceId), eq(flowRuns.id, opts.flowRunId)));
+  if (!parent) throw AppError.notFound("Flow run", opts.flowRunId, "flowRunId");
+  const [child] = await opts.db
+    .select({ id: flowRuns.id, parent: flowRuns.parentFlowRunId, stateType: flowRuns.stateType })
+    .from(flowRuns)
+    .where(and(eq(flowRuns.workspaceId, opts.workspaceId), eq(flowRuns.id, opts.childRunId)));
+  if (!child || child.parent !== opts.flowRunId) throw AppError.notFound("Cell run", `${opts.childRunId} of flow run ${opts.flowRunId}`, "childRunId");
+  const stopping = isTerminalState(parent.stateType) || parent.stateType === "CANCELLING";
+  if (!stopping && parent.leaseToken !== opts.leaseToken) {
+    throw new AppError("CONFLICT", `flow run ${opts.flowRunId} is held under another lease and is not stopping: its cell runs are not yours to cancel`, { field: "leaseToken", reason: "LEASE_LOST" });
+  }
+  if (isTerminalState(child.stateType) || child.stateType === "CANCELLING") return { id: child.id, stateType: child.stateType };
+  const cancelled = await cancelFlowRun({ db: opts.db, workspaceId: opts.workspaceId, id: child.id, message: `Its pipeline run ${opts.flowRunId} stopped`, actor: opts.actor });
+  return { id: cancelled.id, stateType: cancelled.stateType };
 }

@@ -167,6 +167,42 @@ describe("a deployed notebook", () => {
     expect((await h.client.flowRuns.list.query({ parentFlowRunId: run.id })).items).toHaveLength(1);
   }, 180_000);
 
+  it("cancels a cell's run on another pool when the pipeline run is cancelled", async () => {
+    await h.client.workPools.create.mutate({ name: "stop-cpu", type: "node" });
+    // No worker serves this pool: the train cell's run waits there until it is cancelled.
+    await h.client.workPools.create.mutate({ name: "stop-gpu", type: "node" });
+    const nb = await h.client.notebooks.create.mutate({
+      name: "stops",
+      cells: [
+        { id: "vectors", kind: "encode", parameters: { encoder: "lexical", dimensions: 4, texts: ["red apples", "green pears", "fast cars", "slow trucks", "ripe plums", "old buses"] } },
+        { id: "groups", kind: "cluster", parameters: { k: 2, seed: 1 }, inputs: { vectors: "vectors" } },
+        { id: "model", kind: "train", parameters: { seed: 1 }, inputs: { embeddings: "vectors", labels: "groups" }, target: { pool: "stop-gpu" } },
+      ],
+    });
+    const deployment = await h.client.notebooks.deploy.mutate({ id: nb.id, workPool: "stop-cpu" });
+    const cpu = h.startWorker(["-p", "stop-cpu", "--name", "stop-worker"]);
+    await h.waitForWorker(cpu);
+    const run = await h.client.deployments.run.mutate({ deployment: deployment.id });
+    const child = await waitFor(async () => (await h.client.flowRuns.list.query({ parentFlowRunId: run.id })).items[0], 60_000, () => cpu.output());
+    expect(child).toMatchObject({ workPoolName: "stop-gpu", stateType: "SCHEDULED" });
+    expect((await h.client.flowRuns.get.query({ id: run.id })).stateType).toBe("RUNNING");
+
+    await h.client.flowRuns.cancel.mutate({ id: run.id });
+    const parent = await waitFor(async () => {
+      const r = await h.client.flowRuns.get.query({ id: run.id });
+      return isTerminalState(r.stateType) ? r : undefined;
+    }, 60_000, () => cpu.output());
+    expect(parent.stateType).toBe("CANCELLED");
+    const stopped = await waitFor(async () => {
+      const c = await h.client.flowRuns.get.query({ id: child.id });
+      return isTerminalState(c.stateType) ? c : undefined;
+    }, 30_000, () => cpu.output());
+    expect(stopped.stateType).toBe("CANCELLED");
+    expect(stopped.stateMessage).toMatch(new RegExp(`pipeline run ${run.id} stopped`));
+    // Once the pipeline has ended, a wrong lease may still not cancel another run's cells: only its own children.
+    await expectTrpcError(h.client.notebooks.cancelCell.mutate({ flowRunId: run.id, leaseToken: "00000000-0000-4000-8000-000000000000", childRunId: run.id }), "NOT_FOUND", /Cell run/);
+  }, 120_000);
+
   it("refuses to deploy a cell on another pool that would need bytes, or names no real node pool", async () => {
     await h.client.workPools.create.mutate({ name: "bytes-cpu", type: "node" });
     await h.client.workPools.create.mutate({ name: "bytes-gpu", type: "node" });

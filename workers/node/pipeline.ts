@@ -116,7 +116,7 @@ const CHILD_POLL_MS = 500;
 /**
  * A cell on its own pool: the server starts its child run there (or finds the one it started, if
  * this is asked again); this worker waits for it to end and reads its result. A stopped pipeline
- * stops waiting; a child already running goes on on its pool (its run page can cancel it).
+ * stops waiting and asks the server to cancel the child (notebooks.cancelCell).
  */
 async function runApart(
   cell: Cell & { target: { pool: string } },
@@ -131,6 +131,28 @@ async function runApart(
   if (bytes) throw new Error(`${bytes[0]} is bytes, which a run on pool ${cell.target.pool} cannot receive: run the cell on the deployment's pool`);
   const child = await rt.client.notebooks.runCell.mutate({ flowRunId: run.id, leaseToken: run.leaseToken, cellId: cell.id, taskRunId, parameters: params });
   log(`cell "${cell.id}" (${cell.kind}) sent to pool ${child.workPoolName} as run ${child.name} (${child.id})`);
+  // Stopped while it runs there: it is stopped too (best effort; the run page can cancel it as well).
+  const cancelChild = () =>
+    void rt.client.notebooks.cancelCell
+      .mutate({ flowRunId: run.id, leaseToken: run.leaseToken, childRunId: child.id })
+      .then((c) => log(`run ${child.name} on pool ${child.workPoolName}: ${c.stateType} with the pipeline`), (err: unknown) => log(`run ${child.name} on pool ${child.workPoolName} could not be cancelled: ${errorMessage(err)}`, LOG_LEVELS.warn));
+  if (signal.aborted) cancelChild();
+  else signal.addEventListener("abort", cancelChild, { once: true });
+  try {
+    return await waitForChild(cell, child, run, signal, rt, log);
+  } finally {
+    signal.removeEventListener("abort", cancelChild);
+  }
+}
+
+async function waitForChild(
+  cell: Cell & { target: { pool: string } },
+  child: { id: string; name: string },
+  run: ClaimedRun,
+  signal: AbortSignal,
+  rt: WorkerRuntime,
+  log: (message: string, level?: number) => void,
+): Promise<{ id: string; name: string; workerName: string | null; resultId: string | null; output: unknown }> {
   let seen = "";
   for (;;) {
     signal.throwIfAborted();

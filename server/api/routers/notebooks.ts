@@ -6,7 +6,7 @@ import { z } from "zod";
 import { zCell, zCells } from "../../../common/notebook";
 import { requireFlowRunInScope } from "../../auth/scope";
 import { createNotebook, deleteNotebook, deployNotebook, getNotebook, listNotebookRuns, listNotebooks, listNotebookVersions, pipelineOfRun, saveNotebook } from "../../domain/notebooks";
-import { cellRunStatus, startCellRun } from "../../domain/notebook-cell-runs";
+import { cancelCellRun, cellRunStatus, startCellRun } from "../../domain/notebook-cell-runs";
 import { createTRPCRouter, editorProcedure, viewerProcedure, workerProcedure, workerReadProcedure, zDate, zId, zLimit, zName } from "../trpc";
 import { deploymentOutput } from "./deployments";
 import { deletedOutput, zCursor, zJsonObject, zRef, zStateType } from "./inputs";
@@ -120,6 +120,15 @@ export const notebooksRouter = createTRPCRouter({
     .query(async ({ ctx, input }) => {
       await requireFlowRunInScope(ctx, input.flowRunId);
       return cellRunStatus({ db: ctx.db, workspaceId: ctx.workspaceId, ...input });
+    }),
+
+  /** A stopped pipeline's cell run on another pool, cancelled by the pipeline's worker as it stops. */
+  cancelCell: workerProcedure
+    .input(z.object({ flowRunId: zId, leaseToken: zId, childRunId: zId }))
+    .output(z.object({ id: zId, stateType: zStateType }))
+    .mutation(async ({ ctx, input }) => {
+      await requireFlowRunInScope(ctx, input.flowRunId);
+      return cancelCellRun({ db: ctx.db, workspaceId: ctx.workspaceId, actor: ctx.actor, ...input });
     }),
 
   delete: editorProcedure
