@@ -1,5 +1,5 @@
 /**
- * `npm run bench:train [-- --rounds 3 --steps 200]`: what running the PyTorch fine-tuning example
+ * `npm run bench:train [-- --rounds 3 --steps 200 --batch 16 --hidden 64 --layers 2]`: what running the PyTorch fine-tuning example
  * (examples/train-pytorch/train.py) through Baton costs, against the bare script with the same
  * settings, in the same run.
  *
@@ -31,7 +31,9 @@ import { loadEngineSettings } from "../server/engine/settings";
 import { isTerminalState } from "../server/engine/state-types";
 import { serveNodeRequest } from "../server/node-request";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
+// Overridable for the bundled copy bench/gpu-device.sh carries to a GPU machine (no node_modules there).
+const ROOT = process.env.BATON_ROOT ?? path.resolve(import.meta.dirname, "..");
+const WORKER_BIN = process.env.BATON_BENCH_WORKER_BIN ?? path.join(ROOT, "bin/baton.mjs");
 const PYTHON = process.env.BATON_PYTHON ?? "/usr/bin/python3";
 const SCRIPT = path.join(ROOT, "examples/train-pytorch/train.py");
 const arg = (name: string, fallback: number) => (process.argv.includes(`--${name}`) ? Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) : fallback);
@@ -39,6 +41,9 @@ const ROUNDS = arg("rounds", 3);
 const STEPS = arg("steps", 100);
 const BATCH = arg("batch", 16);
 const CHECKPOINT_EVERY = arg("checkpoint-every", 20);
+/** The model's width and depth: the CPU default is small; on a GPU give it a real size (e.g. --hidden 384 --layers 6). */
+const HIDDEN = arg("hidden", 64);
+const LAYERS = arg("layers", 2);
 
 /**
  * A small BERT (2 layers, 64 wide) over the tiny model's tokenizer: twice the test model's width,
@@ -49,7 +54,7 @@ function modelDir(tmp: string): string {
   const dir = path.join(tmp, "small-bert");
   cpSync(path.join(ROOT, "models/tiny-bert"), dir, { recursive: true });
   const base = { model_type: "bert", vocab_size: 303, max_position_embeddings: 128, type_vocab_size: 2, layer_norm_eps: 1e-12, pad_token_id: 0, hidden_act: "gelu" };
-  writeFileSync(path.join(dir, "config.json"), JSON.stringify({ ...base, hidden_size: 64, num_attention_heads: 2, num_hidden_layers: 2, intermediate_size: 256 }));
+  writeFileSync(path.join(dir, "config.json"), JSON.stringify({ ...base, hidden_size: HIDDEN, num_attention_heads: Math.max(2, HIDDEN / 64), num_hidden_layers: LAYERS, intermediate_size: HIDDEN * 4 }));
   return dir;
 }
 
@@ -118,7 +123,7 @@ async function main() {
   await client.deployments.create.mutate({ flow: "fine-tune", name: "bench", workPool: "train" });
   const env: NodeJS.ProcessEnv = { ...process.env, BATON_API_URL: apiUrl, NO_COLOR: "1", BATON_WORKER_DATA_DIR: path.join(tmp, "worker") };
   for (const k of ["DATABASE_URL", "BATON_API_KEY", "BATON_WORKSPACE"]) delete env[k];
-  const worker = spawn(process.execPath, [path.join(ROOT, "bin/baton.mjs"), "worker", "start", "-p", "train", "--name", "bench-trainer"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const worker = spawn(process.execPath, [WORKER_BIN, "worker", "start", "-p", "train", "--name", "bench-trainer"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let workerOut = "";
   worker.stdout!.setEncoding("utf8").on("data", (d: string) => (workerOut += d));
   worker.stderr!.setEncoding("utf8").on("data", (d: string) => (workerOut += d));
@@ -132,6 +137,7 @@ async function main() {
         if (r.stateType !== "COMPLETED") throw new Error(`run ${run.id} ended ${r.stateType}: ${r.stateMessage}\n${workerOut.slice(-2000)}`);
         break;
       }
+      if (worker.exitCode !== null) throw new Error(`the worker exited (${worker.exitCode}) before run ${run.id} ended:\n${workerOut.slice(-2000)}`);
       await new Promise((res) => setTimeout(res, 250));
     }
     const wallS = (performance.now() - t0) / 1000;
@@ -161,7 +167,9 @@ async function main() {
   }
   const med = (mode: string, key: keyof Figures) => pct(rows.filter((r) => r.mode === mode).map((r) => r.f[key]), 50);
   const overhead = (key: keyof Figures) => fmt((1 - med("baton", key) / med("bare", key)) * 100, 1);
-  console.log(`\nPyTorch ${spawnSync(PYTHON, ["-c", "import torch;print(torch.__version__)"], { encoding: "utf8" }).stdout.trim()} on the CPU (${os.cpus().length} × ${os.cpus()[0]?.model}), load ${load()}; ${STEPS} steps of batch ${BATCH}, checkpoint every ${CHECKPOINT_EVERY} steps, ${ROUNDS} rounds\n`);
+  const torchInfo = spawnSync(PYTHON, ["-c", "import torch;print(torch.__version__, torch.cuda.get_device_name(0) if torch.cuda.is_available() else '', sep='|')"], { encoding: "utf8" }).stdout.trim().split("|");
+  const where = torchInfo[1] ? `on CUDA (${torchInfo[1]}, bf16 autocast, TF32)` : "on the CPU";
+  console.log(`\nPyTorch ${torchInfo[0]} ${where}, ${os.cpus().length} × ${os.cpus()[0]?.model}, load ${load()}; a ${LAYERS}-layer ${HIDDEN}-wide BERT, ${STEPS} steps of batch ${BATCH}, checkpoint every ${CHECKPOINT_EVERY} steps, ${ROUNDS} rounds\n`);
   console.log("| round | bare: samples/s | Baton: samples/s | bare: samples/CPU-s | Baton: samples/CPU-s | bare: wall s | Baton: wall s | Baton run |");
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
   for (let round = 1; round <= ROUNDS; round++) {
