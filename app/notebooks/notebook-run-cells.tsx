@@ -5,6 +5,7 @@
  * accuracy curves, the confusion matrix and predictions table, a code cell's JSON), read from
  * the results the worker stored. Shown on the notebook's run page and on the run page.
  */
+import Link from "next/link";
 import { StateBadge } from "@/app/_components/state-badge";
 import { ResultView } from "@/app/_components/task-result";
 import { CODE_STEP, UPLOAD_STEP } from "@/common/notebook";
@@ -28,8 +29,18 @@ export async function notebookOfRun(api: ServerCaller, runId: string, notebookId
   return api.notebooks.get({ id: notebookId, ...(version ? { version } : {}) });
 }
 
+/** The cells that ran as a run of their own on another pool, as the pipeline's result names them. */
+async function cellRunsOf(api: ServerCaller, flowRunId: string | undefined): Promise<Map<string, { childRunId: string; workPool: string }>> {
+  if (!flowRunId) return new Map();
+  const result = (await api.results.ofRun({ flowRunId }).catch(() => null))?.value as { cells?: Record<string, { childRunId?: string; workPool?: string }> } | undefined;
+  return new Map(Object.entries(result?.cells ?? {}).flatMap(([id, c]) => (c.childRunId && c.workPool ? [[id, { childRunId: c.childRunId, workPool: c.workPool }] as const] : [])));
+}
+
 export async function NotebookRunCells({ api, notebook, tasks }: { api: ServerCaller; notebook: Awaited<ReturnType<ServerCaller["notebooks"]["get"]>>; tasks: readonly Task[] }) {
-  const outputs = new Map(await Promise.all(tasks.filter((t) => t.stateType === "COMPLETED").map(async (t) => [t.name, await outputOf(api, t.id)] as const)));
+  const [outputs, apart] = await Promise.all([
+    Promise.all(tasks.filter((t) => t.stateType === "COMPLETED").map(async (t) => [t.name, await outputOf(api, t.id)] as const)).then((pairs) => new Map(pairs)),
+    cellRunsOf(api, tasks[0]?.flowRunId),
+  ]);
   return (
     <ol className="notebook-cells" data-testid="notebook-run-cells">
       {notebook.cells.map((cell) => {
@@ -44,6 +55,11 @@ export async function NotebookRunCells({ api, notebook, tasks }: { api: ServerCa
               </h3>
               {task ? <StateBadge type={task.stateType} name={task.stateName} /> : <span className="muted">{cell.kind === UPLOAD_STEP ? "a file" : "not started"}</span>}
             </header>
+            {apart.has(cell.id) ? (
+              <p className="muted" data-testid="cell-run-apart">
+                Ran on pool {apart.get(cell.id)!.workPool} as <Link href={`/runs/${apart.get(cell.id)!.childRunId}`}>a run of its own</Link>.
+              </p>
+            ) : null}
             {task?.stateMessage ? <p className="muted">{task.stateMessage}</p> : null}
             {output !== undefined && cell.kind === CODE_STEP ? (
               <pre className="notebook-code-output" data-testid="code-output">
