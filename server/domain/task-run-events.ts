@@ -16,6 +16,7 @@ import { inArray } from "drizzle-orm";
 import { taskRuns } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import type { TaskRunEvent } from "../../common/task-run-event";
+import { DEFAULT_STATE_NAMES, STATE_NAMES } from "../engine/states";
 import { setRunState } from "../engine/transitions";
 import { AppError } from "../errors";
 import { createResult } from "./results";
@@ -46,9 +47,22 @@ export async function applyTaskRunEvents(opts: {
     const rows = await db.select({ id: taskRuns.id, flowRunId: taskRuns.flowRunId, stateVersion: taskRuns.stateVersion }).from(taskRuns).where(inArray(taskRuns.id, unknown));
     for (const r of rows) if (r.flowRunId === flowRunId) versions.set(r.id, r.stateVersion);
   }
-  for (const [i, event] of opts.events.entries()) {
+  for (let i = 0; i < opts.events.length; i++) {
+    const event = opts.events[i]!;
     const field = `${opts.field}.${i}`;
     if (event.op === "start") {
+      // A task that ended before its start was sent (the usual quick task): one insert, in its end state.
+      const next = opts.events[i + 1];
+      const ends =
+        next?.op === "state" &&
+        next.id === event.id &&
+        next.version === 1 &&
+        !next.resultId &&
+        ["COMPLETED", "FAILED", "CRASHED"].includes(next.state.type) &&
+        // A name of another type is for setRunState to refuse, with its message.
+        (!next.state.name || !STATE_NAMES[next.state.name] || STATE_NAMES[next.state.name] === next.state.type)
+          ? next
+          : undefined;
       const { id, created } = await insertTaskRun({
         db,
         workspaceId,
@@ -63,13 +77,22 @@ export async function applyTaskRunEvents(opts: {
         flowRunLeaseToken: leaseToken,
         requireLease: true,
         start: true,
+        finished: ends && {
+          type: ends.state.type as "COMPLETED" | "FAILED" | "CRASHED",
+          name: ends.state.name ?? DEFAULT_STATE_NAMES[ends.state.type],
+          message: ends.state.message ?? null,
+          result: ends.result,
+        },
         actor,
       });
       if (id !== event.id) {
         // An earlier attempt's task run holds this key: only a worker that asked first may reuse it.
         throw AppError.conflict(`task ${event.taskKey} (call ${event.dynamicKey}) of flow run ${flowRunId} exists already as task run ${id}; record it with taskRuns.create instead`, `${field}.id`);
       }
-      if (created) versions.set(id, 0);
+      if (created && ends) {
+        versions.set(id, 1);
+        i++;
+      } else if (created) versions.set(id, 0);
       else if (!versions.has(id)) {
         const [row] = await db.select({ stateVersion: taskRuns.stateVersion }).from(taskRuns).where(inArray(taskRuns.id, [id]));
         versions.set(id, row!.stateVersion);

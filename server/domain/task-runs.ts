@@ -7,7 +7,8 @@
  * lost the run adds nothing to it.
  */
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { stateHistory, taskRuns } from "../../drizzle/schema";
+import { randomUUID } from "node:crypto";
+import { results, stateHistory, taskRuns } from "../../drizzle/schema";
 import type { DbOrTx } from "../db/client";
 import type { TaskRunRow } from "../engine/states";
 import { findCachedResult } from "../engine/cache";
@@ -15,6 +16,7 @@ import { rowsOf } from "../engine/rows";
 import { leaseAllows, leaseOfRun, leaseRefusal } from "../engine/leases";
 import { AppError } from "../errors";
 import { requireFlowRun, type StateHistoryRow } from "./flow-runs";
+import { MAX_INLINE_RESULT_BYTES } from "./results";
 
 export async function getTaskRun(opts: { db: DbOrTx; workspaceId: string; id: string; field?: string }): Promise<TaskRunRow> {
   const [row] = await opts.db
@@ -103,6 +105,12 @@ export interface NewTaskRun {
    * else the database makes one.
    */
   id?: string;
+  /**
+   * Started and already ended (a journalled task that finished before its start was sent): the
+   * row goes in in its end state, with a small result stored in the same statement, and both
+   * state changes (to RUNNING, to the end state) in its history — one statement, not three.
+   */
+  finished?: { type: "COMPLETED" | "FAILED" | "CRASHED"; name: string; message: string | null; result?: { value: unknown } };
 }
 
 export async function createTaskRun(opts: NewTaskRun): Promise<TaskRunRow & { created: boolean }> {
@@ -139,6 +147,13 @@ export async function insertTaskRun(opts: NewTaskRun): Promise<{ id: string; cre
       ? { type: "RUNNING" as const, name: "Running", message: null }
       : { type: "PENDING" as const, name: "Pending", message: null };
   const running = !cached && opts.start === true;
+  const finished = !cached && running ? opts.finished : undefined;
+  const finalState = finished ?? initial;
+  /** The inline result of a finished task, stored only if the task run is inserted. */
+  const inline = finished?.result ? { id: randomUUID(), json: JSON.stringify(finished.result.value ?? null) } : undefined;
+  if (inline && Buffer.byteLength(inline.json) > MAX_INLINE_RESULT_BYTES) {
+    throw AppError.badRequest(`an inline result may be at most ${MAX_INLINE_RESULT_BYTES} bytes of JSON (got ${Buffer.byteLength(inline.json)}); send it as data`, "result");
+  }
   const claim = { token: opts.flowRunLeaseToken ?? null, strict: opts.requireLease === true };
   // One statement: the governing lease (locked FOR SHARE when it is checked, so a reclaim waits
   // for it or it sees the new token), the insert only under that lease, and the history row.
@@ -146,11 +161,11 @@ export async function insertTaskRun(opts: NewTaskRun): Promise<{ id: string; cre
     WITH RECURSIVE ${leaseOfRun(opts.flowRunId, opts.workspaceId, claim)},
     ins AS (
       INSERT INTO ${taskRuns} (id, workspace_id, flow_run_id, task_key, dynamic_key, name, state_type, state_name, state_message,
-        result_id, start_time, end_time, run_count, parameters, tags, cache_key, cache_expires_at, upstream_task_run_ids, kind)
+        result_id, start_time, end_time, run_count, state_version, parameters, tags, cache_key, cache_expires_at, upstream_task_run_ids, kind)
       SELECT COALESCE(${opts.id ?? null}::uuid, gen_random_uuid()), ${opts.workspaceId}::uuid, p.run_id, ${opts.taskKey}, ${dynamicKey}, ${opts.name ?? `${opts.taskKey}-${dynamicKey}`},
-        ${initial.type}::state_type, ${initial.name}, ${initial.message},
-        ${cached?.resultId ?? null}::uuid, ${cached || running ? sql`now()` : sql`NULL`}, ${cached ? sql`now()` : sql`NULL`},
-        ${running ? 1 : 0},
+        ${finalState.type}::state_type, ${finalState.name}, ${finalState.message},
+        ${cached?.resultId ?? inline?.id ?? null}::uuid, ${cached || running ? sql`now()` : sql`NULL`}, ${cached || finished ? sql`now()` : sql`NULL`},
+        ${running ? 1 : 0}, ${finished ? 1 : 0},
         ${JSON.stringify(opts.parameters ?? {})}::jsonb,
         ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify([...new Set(opts.tags ?? [])])}::jsonb))::text[],
         ${opts.cacheKey ?? null}, ${opts.cacheExpiresAt?.toISOString() ?? null}::timestamptz,
@@ -163,8 +178,21 @@ export async function insertTaskRun(opts: NewTaskRun): Promise<{ id: string; cre
     ),
     hist AS (
       INSERT INTO ${stateHistory} (workspace_id, task_run_id, from_type, from_name, to_type, to_name, message, actor)
-      SELECT workspace_id, id, NULL, NULL, state_type, state_name, state_message, ${opts.actor} FROM ins
-    )
+      ${
+        finished
+          ? sql`SELECT workspace_id, id, NULL, NULL, 'RUNNING'::state_type, 'Running', NULL, ${opts.actor} FROM ins
+                UNION ALL SELECT workspace_id, id, 'RUNNING'::state_type, 'Running', state_type, state_name, state_message, ${opts.actor} FROM ins`
+          : sql`SELECT workspace_id, id, NULL, NULL, state_type, state_name, state_message, ${opts.actor} FROM ins`
+      }
+    )${
+      inline
+        ? sql`,
+    res AS (
+      INSERT INTO ${results} (id, workspace_id, storage, value, media_type, size_bytes)
+      SELECT ${inline.id}::uuid, workspace_id, 'inline', ${inline.json}::jsonb, 'application/json', ${Buffer.byteLength(inline.json)} FROM ins
+    )`
+        : sql``
+    }
     SELECT (SELECT count(*) FROM lease)::int AS parents, (SELECT lease_token FROM lease) AS lease_token,
       (SELECT lease_run_id FROM lease) AS lease_run_id, (SELECT id FROM ins) AS id`);
   const row = rowsOf(result)[0] as { parents: number; lease_token: string | null; lease_run_id: string | null; id: string | null } | undefined;

@@ -56,6 +56,23 @@ describe("task-run journals", () => {
     expect(await count("task_runs", `flow_run_id = '${run.id}'`)).toBe(1);
   });
 
+  it("a start delivered alone, then again with the task's end (the first answer lost): one task run, one result", async () => {
+    const { client, run } = await claimedRun("jr-split");
+    const id = randomUUID();
+    const start = { op: "start" as const, id, taskKey: "split", dynamicKey: "0" };
+    await client.workers.progress.mutate({ runs: [{ runId: run.id, leaseToken: run.leaseToken, taskRuns: [start] }] });
+    expect(await client.taskRuns.get.query({ id })).toMatchObject({ stateType: "RUNNING", stateVersion: 0 });
+    const results = await count("results");
+    const again = await client.workers.progress.mutate({
+      runs: [{ runId: run.id, leaseToken: run.leaseToken, taskRuns: [start, { op: "state", id, version: 1, state: { type: "COMPLETED" }, result: { value: "once" } }] }],
+    });
+    expect(again.answers).toEqual([{ runId: run.id, ok: true }]);
+    expect(await client.taskRuns.get.query({ id })).toMatchObject({ stateType: "COMPLETED", stateVersion: 1 });
+    expect(await count("results")).toBe(results + 1);
+    expect((await client.results.ofRun.query({ taskRunId: id }))?.value).toBe("once");
+    expect((await client.taskRuns.history.query({ id })).map((h) => h.toType)).toEqual(["RUNNING", "COMPLETED"]);
+  });
+
   it("a final report carries the run's journal: task run and flow run end in one call", async () => {
     const { client, run } = await claimedRun("jr-report");
     const id = randomUUID();
