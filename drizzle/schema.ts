@@ -377,6 +377,13 @@ export const results = pgTable("results", {
   mediaType: text("media_type"),
   sizeBytes: bigint("size_bytes", { mode: "number" }),
   sha256: text("sha256"),
+  /**
+   * The run a worker wrote it for, under that run's lease (a process job's output file, a
+   * checkpoint): what lets a pool-scoped key read it back, as a retry restoring its checkpoints
+   * and infer loading a training run's model do. No foreign key: a deleted run leaves an id no
+   * scope check finds. Null for results written outside a lease.
+   */
+  flowRunId: uuid("flow_run_id"),
   createdAt: created(),
 });
 

@@ -5,7 +5,7 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import { rowsOf } from "../engine/rows";
-import { flowRuns, taskRuns } from "../../drizzle/schema";
+import { flowRuns, results, taskRuns } from "../../drizzle/schema";
 import { requirePoolInScope, type WorkspaceContext } from "../api/trpc";
 
 /** What the checks read of a procedure's context (the upload route has the same, outside tRPC). */
@@ -44,9 +44,18 @@ export async function requireTaskRunInScope(ctx: ScopeContext, taskRunId: string
   await requireFlowRunInScope(ctx, row?.flowRunId, "id");
 }
 
-/** A result a scoped key reads must be the result of a run (or a task of a run) in its pools. */
+/**
+ * A result a scoped key reads must be the result of a run (or a task of a run) in its pools, or
+ * have been written for such a run under its lease (a process job's output files and
+ * checkpoints: results.flow_run_id).
+ */
 export async function requireResultInScope(ctx: ScopeContext, resultId: string): Promise<void> {
   if (!scoped(ctx)) return;
+  const [written] = await ctx.db
+    .select({ flowRunId: results.flowRunId })
+    .from(results)
+    .where(and(eq(results.workspaceId, ctx.workspaceId), eq(results.id, resultId)));
+  if (written?.flowRunId) return requireFlowRunInScope(ctx, written.flowRunId, "id");
   const [ofFlow] = await ctx.db
     .select({ id: flowRuns.id })
     .from(flowRuns)

@@ -65,7 +65,9 @@ export interface ResultLease extends LeaseClaim {
  * written under a lease the worker no longer holds (CONFLICT, LEASE_LOST; no token on a held
  * run when one is required: LEASE_HELD).
  */
-async function insertResultRow(db: DbOrTx, values: typeof results.$inferInsert, lease: ResultLease | undefined): Promise<ResultRow> {
+async function insertResultRow(db: DbOrTx, row: typeof results.$inferInsert, lease: ResultLease | undefined): Promise<ResultRow> {
+  // The run it is for, kept on the row: a pool-scoped key reads results of its pools' runs only.
+  const values = lease ? { ...row, flowRunId: lease.flowRunId } : row;
   if (!lease || (!lease.token && !lease.strict)) {
     const [row] = await db.insert(results).values(values).returning();
     return row!;

@@ -1,0 +1,1 @@
+ALTER TABLE "results" ADD COLUMN "flow_run_id" uuid;
