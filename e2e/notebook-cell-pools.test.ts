@@ -67,7 +67,17 @@ describe("a deployed notebook's cell on its own pool", () => {
         { id: "guess", kind: "infer", parameters: {}, inputs: { embeddings: "vectors", modelResultId: "model" } },
       ],
     });
-    const deployment = await api.notebooks.deploy.mutate({ id: nb.id, workPool: "cpu-pool" });
+    // Deployed from the notebook page, whose Deploy panel says where the train cell will run.
+    page = await browser.newPage();
+    await page.goto(`${baton.url}/notebooks/${nb.id}`);
+    await page.getByTestId("deploy-pool").selectOption("gpu-pool");
+    expect(await page.getByTestId("deploy-cells-apart").count()).toBe(0);
+    await page.getByTestId("deploy-pool").selectOption("cpu-pool");
+    expect(await page.getByTestId("deploy-cells-apart").textContent()).toBe("model runs on pool gpu-pool as a run of its own, which a worker of that pool takes; the other cells run on cpu-pool.");
+    await page.getByTestId("deploy-notebook").click();
+    await page.getByTestId("deploy-status").getByRole("link").waitFor({ timeout: 15_000 });
+    const deployment = (await api.deployments.list.query()).find((d) => d.entrypoint === `pipeline:${nb.id}@1`)!;
+    expect(deployment.workPoolName).toBe("cpu-pool");
     startWorker("cpu-pool", "e2e-cpu");
     startWorker("gpu-pool", "e2e-gpu");
     const run = await api.deployments.run.mutate({ deployment: deployment.id });
@@ -83,7 +93,6 @@ describe("a deployed notebook's cell on its own pool", () => {
     expect(child).toMatchObject({ workPoolName: "gpu-pool", stateType: "COMPLETED" });
 
     // The run page: the train cell's run under Subflow runs, linked; its page links back.
-    page = await browser.newPage();
     await page.goto(`${baton.url}/runs/${run.id}`);
     const subflow = page.getByTestId("subflow-runs").getByRole("link", { name: child!.name });
     expect(await subflow.getAttribute("href")).toBe(`/runs/${child!.id}`);

@@ -2,20 +2,23 @@
 /**
  * "Deploy": the notebook as last saved becomes a pipeline flow with a deployment on a node work
  * pool, whose runs workers execute cell by cell with no browser open; schedules and runs are
- * then the deployment page's. Deploying again points the deployment at the newest version.
+ * then the deployment page's. Deploying again points the deployment at the newest version. A cell
+ * sent to another pool runs there as a run of its own: the panel says which.
  */
 import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { useTRPC } from "@/app/_components/trpc-provider";
+import { cellRunsApart, type Cell } from "@/common/notebook";
 
-export function DeployNotebook({ notebookId, version, dirty }: { notebookId: string; version: number; dirty: boolean }) {
+export function DeployNotebook({ notebookId, version, dirty, cells }: { notebookId: string; version: number; dirty: boolean; cells: readonly Cell[] }) {
   const trpc = useTRPC();
   const pools = useQuery(trpc.workPools.list.queryOptions());
   const nodePools = (pools.data ?? []).filter((p) => p.type === "node");
   const [pool, setPool] = useState("");
   const deploy = useMutation(trpc.notebooks.deploy.mutationOptions());
   const chosen = pool || nodePools[0]?.name || "";
+  const apart = chosen ? cells.filter((c) => cellRunsApart(c, chosen)) : [];
   return (
     <section className="panel notebook-deploy" aria-label="Deploy">
       <h2>Deploy</h2>
@@ -50,6 +53,17 @@ export function DeployNotebook({ notebookId, version, dirty }: { notebookId: str
           </button>
         </div>
       )}
+      {apart.length ? (
+        <p className="muted" data-testid="deploy-cells-apart">
+          {apart.map((c, i) => (
+            <span key={c.id}>
+              {i ? "; " : ""}
+              <code>{c.id}</code> runs on pool {(c.target as { pool: string }).pool}
+            </span>
+          ))}{" "}
+          as {apart.length === 1 ? "a run of its own, which a worker of that pool takes" : "runs of their own, which workers of those pools take"}; the other cells run on {chosen}.
+        </p>
+      ) : null}
       <p role="status" aria-live="polite" data-testid="deploy-status">
         {deploy.isSuccess ? (
           <span className="feedback-ok">

@@ -362,7 +362,7 @@ export function NotebookEditor({ notebook, canEdit, workspace, me }: { notebook:
           ))}
         </div>
       ) : null}
-      {canEdit && cells.length > 0 ? <DeployNotebook notebookId={notebook.id} version={saved.version} dirty={dirty} /> : null}
+      {canEdit && cells.length > 0 ? <DeployNotebook notebookId={notebook.id} version={saved.version} dirty={dirty} cells={cells} /> : null}
       {/* The tab's own activity, for a cell that has none shown yet. */}
       {running && !activity[running] ? <TaskActivity state={{ logs: [], progress: { fraction: 0 } }} /> : null}
     </div>
