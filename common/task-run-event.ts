@@ -15,6 +15,8 @@ export type TaskRunEvent =
       parameters?: Record<string, unknown>;
       tags?: string[];
       upstreamTaskRunIds?: string[];
+      /** When it started, by the worker's clock (ISO 8601): its start time, unless that is later than the server's now. */
+      at?: string;
     }
   | {
       op: "state";
@@ -27,5 +29,7 @@ export type TaskRunEvent =
       /** A small JSON result, stored with the change; or the id of one stored already. */
       result?: { value: unknown };
       resultId?: string;
+      /** When it happened, by the worker's clock: used for a task run recorded whole (its end time). */
+      at?: string;
     };
 

@@ -48,10 +48,10 @@ function journalOf(ctx: RunContext) {
   return {
     start(fields: Omit<Extract<TaskRunEvent, { op: "start" }>, "op" | "id">) {
       id = globalThis.crypto.randomUUID();
-      record({ op: "start", id, ...fields });
+      record({ op: "start", id, ...fields, at: new Date().toISOString() });
       return { id, created: true, stateType: "RUNNING" as string };
     },
-    report: async (state: StateReport, extra: StateExtra = {}) => record({ op: "state", id, version: ++version, state, ...extra }),
+    report: async (state: StateReport, extra: StateExtra = {}) => record({ op: "state", id, version: ++version, state, ...extra, at: new Date().toISOString() }),
   };
 }
 

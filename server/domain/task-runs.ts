@@ -110,7 +110,9 @@ export interface NewTaskRun {
    * row goes in in its end state, with a small result stored in the same statement, and both
    * state changes (to RUNNING, to the end state) in its history — one statement, not three.
    */
-  finished?: { type: "COMPLETED" | "FAILED" | "CRASHED"; name: string; message: string | null; result?: { value: unknown } };
+  finished?: { type: "COMPLETED" | "FAILED" | "CRASHED"; name: string; message: string | null; result?: { value: unknown }; at?: Date };
+  /** When it started (a journalled task, by the worker's clock); never later than now. Default: now. */
+  startedAt?: Date;
 }
 
 export async function createTaskRun(opts: NewTaskRun): Promise<TaskRunRow & { created: boolean }> {
@@ -155,6 +157,9 @@ export async function insertTaskRun(opts: NewTaskRun): Promise<{ id: string; cre
     throw AppError.badRequest(`an inline result may be at most ${MAX_INLINE_RESULT_BYTES} bytes of JSON (got ${Buffer.byteLength(inline.json)}); send it as data`, "result");
   }
   const claim = { token: opts.flowRunLeaseToken ?? null, strict: opts.requireLease === true };
+  // A worker's clock may run ahead of ours: never a time after now, nor an end before the start.
+  const startedAt = sql`LEAST(coalesce(${opts.startedAt?.toISOString() ?? null}::timestamptz, now()), now())`;
+  const endedAt = sql`GREATEST(LEAST(coalesce(${finished?.at?.toISOString() ?? null}::timestamptz, now()), now()), ${startedAt})`;
   // One statement: the governing lease (locked FOR SHARE when it is checked, so a reclaim waits
   // for it or it sees the new token), the insert only under that lease, and the history row.
   const result = await opts.db.execute(sql`
@@ -164,7 +169,7 @@ export async function insertTaskRun(opts: NewTaskRun): Promise<{ id: string; cre
         result_id, start_time, end_time, run_count, state_version, parameters, tags, cache_key, cache_expires_at, upstream_task_run_ids, kind)
       SELECT COALESCE(${opts.id ?? null}::uuid, gen_random_uuid()), ${opts.workspaceId}::uuid, p.run_id, ${opts.taskKey}, ${dynamicKey}, ${opts.name ?? `${opts.taskKey}-${dynamicKey}`},
         ${finalState.type}::state_type, ${finalState.name}, ${finalState.message},
-        ${cached?.resultId ?? inline?.id ?? null}::uuid, ${cached || running ? sql`now()` : sql`NULL`}, ${cached || finished ? sql`now()` : sql`NULL`},
+        ${cached?.resultId ?? inline?.id ?? null}::uuid, ${cached ? sql`now()` : running ? startedAt : sql`NULL`}, ${cached ? sql`now()` : finished ? endedAt : sql`NULL`},
         ${running ? 1 : 0}, ${finished ? 1 : 0},
         ${JSON.stringify(opts.parameters ?? {})}::jsonb,
         ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify([...new Set(opts.tags ?? [])])}::jsonb))::text[],
@@ -177,12 +182,12 @@ export async function insertTaskRun(opts: NewTaskRun): Promise<{ id: string; cre
       RETURNING id, workspace_id, state_type, state_name, state_message
     ),
     hist AS (
-      INSERT INTO ${stateHistory} (workspace_id, task_run_id, from_type, from_name, to_type, to_name, message, actor)
+      INSERT INTO ${stateHistory} (workspace_id, task_run_id, from_type, from_name, to_type, to_name, message, actor, created_at)
       ${
         finished
-          ? sql`SELECT workspace_id, id, NULL, NULL, 'RUNNING'::state_type, 'Running', NULL, ${opts.actor} FROM ins
-                UNION ALL SELECT workspace_id, id, 'RUNNING'::state_type, 'Running', state_type, state_name, state_message, ${opts.actor} FROM ins`
-          : sql`SELECT workspace_id, id, NULL, NULL, state_type, state_name, state_message, ${opts.actor} FROM ins`
+          ? sql`SELECT workspace_id, id, NULL, NULL, 'RUNNING'::state_type, 'Running', NULL, ${opts.actor}, ${startedAt} FROM ins
+                UNION ALL SELECT workspace_id, id, 'RUNNING'::state_type, 'Running', state_type, state_name, state_message, ${opts.actor}, ${endedAt} FROM ins`
+          : sql`SELECT workspace_id, id, NULL, NULL, state_type, state_name, state_message, ${opts.actor}, ${running ? startedAt : sql`now()`} FROM ins`
       }
     )${
       inline

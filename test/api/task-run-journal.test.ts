@@ -76,6 +76,9 @@ describe("task-run journals", () => {
   it("a final report carries the run's journal: task run and flow run end in one call", async () => {
     const { client, run } = await claimedRun("jr-report");
     const id = randomUUID();
+    // The worker's clock: the task ran 300 ms, a second ago.
+    const startedAt = new Date(Date.now() - 1300);
+    const endedAt = new Date(startedAt.getTime() + 300);
     const { answers } = await client.workers.report.mutate({
       reports: [
         {
@@ -84,8 +87,8 @@ describe("task-run journals", () => {
           state: { type: "COMPLETED" },
           result: { value: 43 },
           taskRuns: [
-            { op: "start", id, taskKey: "inc", dynamicKey: "0" },
-            { op: "state", id, version: 1, state: { type: "COMPLETED" }, result: { value: 42 } },
+            { op: "start", id, taskKey: "inc", dynamicKey: "0", at: startedAt.toISOString() },
+            { op: "state", id, version: 1, state: { type: "COMPLETED" }, result: { value: 42 }, at: endedAt.toISOString() },
           ],
           logs: [{ taskRunId: id, level: 20, message: "inc ran" }],
         },
@@ -94,8 +97,24 @@ describe("task-run journals", () => {
     expect(answers).toEqual([{ runId: run.id, ok: true, stateType: "COMPLETED", stateName: "Completed" }]);
     const [task] = await client.taskRuns.list.query({ flowRunId: run.id });
     expect(task).toMatchObject({ id, stateType: "COMPLETED", name: "inc-0" });
+    // Recorded after the fact, it keeps the times it ran at.
+    expect(new Date(task!.startTime!).getTime()).toBe(startedAt.getTime());
+    expect(new Date(task!.endTime!).getTime()).toBe(endedAt.getTime());
+    expect((await client.taskRuns.history.query({ id })).map((h) => new Date(h.createdAt).getTime())).toEqual([startedAt.getTime(), endedAt.getTime()]);
     expect((await client.results.ofRun.query({ taskRunId: id }))?.value).toBe(42);
     expect((await client.results.ofRun.query({ flowRunId: run.id }))?.value).toBe(43);
+  });
+
+  it("a worker clock ahead of the server's is not believed: no time after now, no end before the start", async () => {
+    const { client, run } = await claimedRun("jr-clock");
+    const id = randomUUID();
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    await client.workers.progress.mutate({
+      runs: [{ runId: run.id, leaseToken: run.leaseToken, taskRuns: [{ op: "start", id, taskKey: "t", dynamicKey: "0", at: future }, { op: "state", id, version: 1, state: { type: "COMPLETED" }, at: new Date(0).toISOString() }] }],
+    });
+    const task = await client.taskRuns.get.query({ id });
+    expect(new Date(task.startTime!).getTime()).toBeLessThanOrEqual(Date.now());
+    expect(new Date(task.endTime!).getTime()).toBeGreaterThanOrEqual(new Date(task.startTime!).getTime());
   });
 
   it("a task's retries travel as versions: failed, awaiting retry, retrying, completed", async () => {

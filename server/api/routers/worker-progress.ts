@@ -27,6 +27,8 @@ export const zTaskRunEvent = z.discriminatedUnion("op", [
     parameters: zJsonObject.optional(),
     tags: zTags.optional(),
     upstreamTaskRunIds: z.array(zId).max(1000).optional(),
+    /** When it started, by the worker's clock; a time after the server's now counts as now. */
+    at: z.iso.datetime({ offset: true }).optional(),
   }),
   z.object({
     op: z.literal("state"),
@@ -37,6 +39,7 @@ export const zTaskRunEvent = z.discriminatedUnion("op", [
     scheduledTime: z.iso.datetime({ offset: true }).optional(),
     result: zInlineResult.optional(),
     resultId: zId.optional(),
+    at: z.iso.datetime({ offset: true }).optional(),
   }),
 ]);
 
