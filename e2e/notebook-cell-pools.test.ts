@@ -78,6 +78,15 @@ describe("a deployed notebook's cell on its own pool", () => {
     await page.getByTestId("deploy-status").getByRole("link").waitFor({ timeout: 15_000 });
     const deployment = (await api.deployments.list.query()).find((d) => d.entrypoint === `pipeline:${nb.id}@1`)!;
     expect(deployment.workPoolName).toBe("cpu-pool");
+    // Deployed, not run yet: the notebook page says where its deployment is and how to run it.
+    await page.reload();
+    const noRuns = page.getByTestId("notebook-runs-empty");
+    expect(await noRuns.textContent()).toMatch(/^Deployed as Cells on pools\/notebook \(pool cpu-pool\), with no runs yet: press Run on its deployment page/);
+    expect(await noRuns.getByRole("link", { name: "Cells on pools/notebook" }).getAttribute("href")).toBe(`/deployments/${deployment.id}`);
+    // A deployed notebook runs Baton's own code: its deployment page has no code row to misread.
+    await page.goto(`${baton.url}/deployments/${deployment.id}`);
+    await page.getByRole("heading", { level: 1 }).waitFor();
+    expect(await page.getByTestId("deployment-code").count()).toBe(0);
     startWorker("cpu-pool", "e2e-cpu");
     startWorker("gpu-pool", "e2e-gpu");
     const run = await api.deployments.run.mutate({ deployment: deployment.id });
@@ -100,6 +109,10 @@ describe("a deployed notebook's cell on its own pool", () => {
     await page.waitForURL(new RegExp(`/runs/${child!.id}$`));
     expect(await page.getByTestId("parent-run").getAttribute("href")).toBe(`/runs/${run.id}`);
     expect(await page.locator("main").textContent()).toContain("gpu-pool");
+
+    await page.goto(`${baton.url}/notebooks/${nb.id}`);
+    expect(await page.getByTestId("notebook-run").getByRole("link", { name: done.name }).getAttribute("href")).toBe(`/notebooks/${nb.id}/runs/${run.id}`);
+    expect(await page.getByTestId("notebook-runs-empty").count()).toBe(0);
 
     // The notebook's run page: where the cell ran, with its output (the curves) as the notebook shows it.
     await page.goto(`${baton.url}/notebooks/${nb.id}/runs/${run.id}`);

@@ -15,6 +15,7 @@ import { describeSchedule } from "@/common/schedule-description";
 import { DeleteDeployment, PauseResume, RunWithParameters } from "./deployment-actions";
 import { loadDeployment } from "./load";
 import { Tags } from "@/app/_components/tags";
+import { PIPELINE_PREFIX } from "@/common/notebook";
 
 export const dynamic = "force-dynamic";
 
@@ -105,7 +106,8 @@ export default async function DeploymentPage({ params }: { params: Params }) {
           <dd>{d.flowName}</dd>
           <dt>Runs</dt>
           <dd>{d.entrypoint ? <code>{d.entrypoint}</code> : <span className="muted">no entrypoint (runs made through the API or the SDK)</span>}</dd>
-          {d.entrypoint && !d.entrypoint.startsWith("kind:") ? (
+          {/* A kind or a deployed notebook runs Baton's own code: only a flow file has code delivered or not. */}
+          {d.entrypoint && !d.entrypoint.startsWith("kind:") && !d.entrypoint.startsWith(PIPELINE_PREFIX) ? (
             <>
               <dt>Code</dt>
               <dd data-testid="deployment-code">

@@ -1,11 +1,34 @@
-/** The latest runs of a notebook's deployments, each linked to its outputs and to its run page. */
+/**
+ * The latest runs of a notebook's deployments, each linked to its outputs and to its run page;
+ * deployed with no run yet, where its deployment is and how to run it.
+ */
 import Link from "next/link";
 import { LocalTime } from "@/app/_components/local-time";
 import { StateBadge } from "@/app/_components/state-badge";
 import type { RouterOutputs } from "@/app/_lib/trpc-types";
 
-export function NotebookRuns({ notebookId, runs }: { notebookId: string; runs: RouterOutputs["notebooks"]["runs"] }) {
-  if (runs.length === 0) return null;
+type Deployment = Pick<RouterOutputs["deployments"]["list"][number], "id" | "name" | "flowName" | "workPoolName">;
+
+export function NotebookRuns({ notebookId, runs, deployments = [] }: { notebookId: string; runs: RouterOutputs["notebooks"]["runs"]; deployments?: readonly Deployment[] }) {
+  if (runs.length === 0 && deployments.length === 0) return null;
+  if (runs.length === 0) {
+    return (
+      <section className="panel" aria-label="Deployed runs" data-testid="notebook-runs">
+        <h2>Runs of the deployed notebook</h2>
+        <p className="muted" data-testid="notebook-runs-empty">
+          Deployed as{" "}
+          {deployments.map((d, i) => (
+            <span key={d.id}>
+              {i ? ", " : ""}
+              <Link href={`/deployments/${d.id}`}>{`${d.flowName}/${d.name}`}</Link>
+              {d.workPoolName ? ` (pool ${d.workPoolName})` : ""}
+            </span>
+          ))}
+          , with no runs yet: press Run on its deployment page, or give it a schedule there. A worker of its pool (<code>baton worker start -p {deployments[0]!.workPoolName ?? "POOL"}</code>) runs it with no browser open; its runs and their outputs then show here.
+        </p>
+      </section>
+    );
+  }
   return (
     <section className="panel" aria-label="Deployed runs" data-testid="notebook-runs">
       <h2>Runs of the deployed notebook</h2>

@@ -8,6 +8,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getViewer } from "@/app/_lib/viewer";
+import { PIPELINE_PREFIX } from "@/common/notebook";
 import { serverCaller } from "@/server/api/server-caller";
 import { NotebookEditor } from "./notebook-editor";
 import { NotebookRuns } from "./notebook-runs";
@@ -41,7 +42,18 @@ export default async function NotebookPage({ params, searchParams }: { params: P
   const [current, viewer] = await Promise.all([load(id), getViewer()]);
   const shown = asked && asked !== current.version ? await load(id, asked) : current;
   const api = await serverCaller();
-  const [runs, versions] = await Promise.all([api.notebooks.runs({ id: current.id }), api.notebooks.versions({ id: current.id, limit: 50 })]);
+  const [runs, versions, deployments] = await Promise.all([
+    api.notebooks.runs({ id: current.id }),
+    api.notebooks.versions({ id: current.id, limit: 50 }),
+    // Its deployments (of the flow named after it; none until deployed), to say where to run it while it has no runs.
+    api.deployments
+      .list({ flow: current.name })
+      .then((all) => all.filter((d) => d.entrypoint?.startsWith(`${PIPELINE_PREFIX}${current.id}@`)))
+      .catch((err: unknown) => {
+        if (err instanceof TRPCError && err.code === "NOT_FOUND") return [];
+        throw err;
+      }),
+  ]);
   const old = shown.version !== current.version;
   return (
     <>
@@ -54,7 +66,7 @@ export default async function NotebookPage({ params, searchParams }: { params: P
         </p>
       ) : null}
       <NotebookEditor key={shown.version} notebook={shown} canEdit={viewer.canEdit && !old} workspace={viewer.workspace} me={viewer.user ? `user:${viewer.user.email}` : "user"} />
-      <NotebookRuns notebookId={current.id} runs={runs} />
+      <NotebookRuns notebookId={current.id} runs={runs} deployments={deployments} />
       <NotebookVersions notebookId={current.id} versions={versions} shown={shown.version} current={current.version} />
     </>
   );
