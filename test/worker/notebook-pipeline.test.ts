@@ -11,6 +11,8 @@ import { flowRuns } from "../../drizzle/schema";
 import { uploadResult } from "../../server/client";
 import { isTerminalState } from "../../server/engine/state-types";
 import { expectTrpcError } from "../helpers/api";
+import { nodeInfer } from "../../workers/kinds/node/infer";
+import { recordingContext } from "../kinds/pdf-helpers";
 import { REPO_ROOT, useWorkerHarness, waitFor } from "./harness";
 
 describe("a deployed notebook", () => {
@@ -202,6 +204,55 @@ describe("a deployed notebook", () => {
     // Once the pipeline has ended, a wrong lease may still not cancel another run's cells: only its own children.
     await expectTrpcError(h.client.notebooks.cancelCell.mutate({ flowRunId: run.id, leaseToken: "00000000-0000-4000-8000-000000000000", childRunId: run.id }), "NOT_FOUND", /Cell run/);
   }, 120_000);
+
+  it("loads a model a run exported by { runId } in an infer cell: the pipeline hands its kinds the worker's results reader", async () => {
+    // A process pool's run "exports" the project's tiny BERT (its files into model/, as train.py's export leaves them).
+    await h.client.workPools.create.mutate({
+      name: "export-proc",
+      type: "process",
+      baseJobTemplate: { command: ["/bin/sh", "-c", 'mkdir -p "$BATON_OUTPUT_DIR/model" && cp -R "$TINY_BERT/." "$BATON_OUTPUT_DIR/model/"'], env: { TINY_BERT: path.join(REPO_ROOT, "models/tiny-bert") } },
+    });
+    await h.client.workPools.create.mutate({ name: "infer-nb", type: "node" });
+    await h.client.deployments.create.mutate({ flow: "export", name: "tiny", workPool: "export-proc" });
+    const exporter = h.startWorker(["-p", "export-proc", "--name", "exporter"]);
+    const nodeWorker = h.startWorker(["-p", "infer-nb", "--name", "infer-nb-worker"]);
+    await h.waitForWorker(exporter);
+    await h.waitForWorker(nodeWorker);
+    const finished = (id: string, w: { output(): string }) =>
+      waitFor(async () => {
+        const r = await h.client.flowRuns.get.query({ id });
+        return isTerminalState(r.stateType) ? r : undefined;
+      }, 120_000, () => w.output());
+    const exportRun = await h.client.deployments.run.mutate({ deployment: "export/tiny" });
+    const exported = await finished(exportRun.id, exporter);
+    expect(exported.stateType, `${exported.stateMessage}\n${exporter.output()}`).toBe("COMPLETED");
+
+    const texts = ["the cat sat on the mat", "stocks fell sharply today"];
+    const nb = await h.client.notebooks.create.mutate({
+      name: "embed-exported",
+      cells: [{ id: "embed", kind: "infer", parameters: { pipeline: { task: "feature-extraction", model: { runId: exportRun.id } }, inputs: texts, options: { pooling: "mean", normalize: true } } }],
+    });
+    const deployment = await h.client.notebooks.deploy.mutate({ id: nb.id, workPool: "infer-nb" });
+    const run = await h.client.deployments.run.mutate({ deployment: deployment.id });
+    const done = await finished(run.id, nodeWorker);
+    expect(done.stateType, `${done.stateMessage}\n${nodeWorker.output()}`).toBe("COMPLETED");
+
+    const [task] = await h.client.taskRuns.list.query({ flowRunId: run.id });
+    expect(task).toMatchObject({ name: "embed", stateType: "COMPLETED" });
+    const messages = (await h.client.logs.list.query({ flowRunId: run.id, limit: 1000 })).items.map((l) => l.message);
+    expect(messages.some((m) => m.startsWith(`infer: fetched the model run ${exportRun.id} exported (result `))).toBe(true);
+    const r = (await h.client.results.ofRun.query({ taskRunId: task!.id, includeData: true }))!;
+    const out = (r.storage === "inline" ? r.value : JSON.parse(Buffer.from(r.base64!, "base64").toString("utf8"))) as { kind: string; outputs: number[][] };
+    // The same vectors as the tiny BERT from the models directory, loaded the same way (fp32).
+    const local = await nodeInfer({ localModelPath: path.join(REPO_ROOT, "models") + path.sep })(
+      { pipeline: { task: "feature-extraction", model: "tiny-bert", options: { dtype: "fp32" } }, inputs: texts, options: { pooling: "mean", normalize: true } },
+      recordingContext(),
+    );
+    expect(out.kind).toBe("pipeline");
+    expect(out.outputs).toHaveLength(2);
+    const want = (local as { outputs: number[][] }).outputs;
+    for (let i = 0; i < 2; i++) for (let j = 0; j < want[i]!.length; j++) expect(Math.abs(out.outputs[i]![j]! - want[i]![j]!)).toBeLessThan(1e-5);
+  }, 240_000);
 
   it("refuses to deploy a cell on another pool that would need bytes, or names no real node pool", async () => {
     await h.client.workPools.create.mutate({ name: "bytes-cpu", type: "node" });

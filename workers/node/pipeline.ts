@@ -19,6 +19,7 @@ import { resultRef } from "../../sdk/results";
 import { createKindContext } from "../kinds/context";
 import { errorMessage } from "../../sdk/policy";
 import { loadKind } from "./entrypoints";
+import { clientResultReader } from "./result-reader";
 import type { ClaimedRun, WorkerRuntime } from "./types";
 
 export async function runPipeline(run: ClaimedRun, signal: AbortSignal, rt: WorkerRuntime): Promise<{ result: { value: unknown } }> {
@@ -87,6 +88,8 @@ export async function runPipeline(run: ClaimedRun, signal: AbortSignal, rt: Work
           metric: (name, value, step) => rt.shipper.metric({ flowRunId: run.id, taskRunId: taskRun.id, name, value, step }),
           signal,
           device: rt.capabilities.gpu ? "cuda" : "cpu",
+          // As for a kind run on its own (execute.ts): infer's `{ runId }` model comes through the API, under this worker's key.
+          results: clientResultReader(rt.client),
         });
         output = await kind(params, ctx);
       }
