@@ -8,6 +8,8 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { useTestApi } from "../helpers/api";
+import { MemoryOutboxStore } from "../../workers/protocol/outbox";
+import { ReportSender } from "../../workers/protocol/report-sender";
 
 describe("task-run journals", () => {
   const api = useTestApi();
@@ -139,6 +141,21 @@ describe("task-run journals", () => {
     expect(answers).toEqual([{ runId: run.id, ok: true }]);
     expect(await client.taskRuns.get.query({ id })).toMatchObject({ stateType: "COMPLETED", stateVersion: 4, runCount: 2 });
     expect((await client.taskRuns.history.query({ id })).map((h) => h.toName)).toEqual(["Running", "Failed", "AwaitingRetry", "Retrying", "Completed"]);
+  });
+
+  it("a final report with more journal and lines than one call takes (a long outage) is sent whole, oldest first", async () => {
+    const { client, run } = await claimedRun("jr-outage");
+    const sender = new ReportSender(client as never, new MemoryOutboxStore(), () => {});
+    const ids = Array.from({ length: 1_250 }, () => randomUUID());
+    const taskRuns = ids.flatMap((id, i) => [
+      { op: "start" as const, id, taskKey: "step", dynamicKey: String(i) },
+      { op: "state" as const, id, version: 1, state: { type: "COMPLETED" as const }, result: { value: i } },
+    ]);
+    const logs = ids.map((id, i) => ({ flowRunId: run.id, taskRunId: id, level: 20, message: `step ${i}`, timestamp: new Date().toISOString() }));
+    await sender.send({ runId: run.id, runName: run.name, leaseToken: run.leaseToken, state: { type: "COMPLETED" }, result: { value: "all" }, taskRuns, logs, createdAt: new Date().toISOString() });
+    expect((await client.flowRuns.get.query({ id: run.id })).stateType).toBe("COMPLETED");
+    expect(await count("task_runs", `flow_run_id = '${run.id}' and state_type = 'COMPLETED'`)).toBe(1_250);
+    expect(await count("logs", `flow_run_id = '${run.id}'`)).toBe(1_250);
   });
 
   it("writes nothing under a stale lease, for a key an earlier task run holds, or with a version missing", async () => {

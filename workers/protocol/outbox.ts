@@ -100,9 +100,9 @@ export class ReportOutbox {
     // is done loses it either way, and one that lives re-sends from memory. Removal waits for it.
     let stored = persisted ? Promise.resolve() : this.store.put(structuredClone(report));
     stored.catch(() => {});
-    // A report with more lines than one call takes is rewritten as its oldest lines go ahead
+    // A report with more lines (or journal) than one call takes is rewritten as its oldest go ahead
     // (report-sender.ts): those writes must come after this one.
-    if ((report.logs?.length ?? 0) > 1000) await stored.catch(() => {});
+    if ((report.logs?.length ?? 0) > 1000 || (report.taskRuns?.length ?? 0) > 1000) await stored.catch(() => {});
     for (let attempt = 0; ; attempt++) {
       // Once stopped, one more try (a forced shutdown still reports what it can), then no more.
       if (this.stopped && attempt > 0) return { delivered: false, stopped: true };

@@ -9,6 +9,8 @@ import type { WorkerApi } from "./session";
 
 /** The most log lines one report call carries (the server's MAX_LOG_BATCH). */
 const MAX_REPORT_LINES = 1000;
+/** The most task-run journal events one call carries (the server's MAX_TASK_RUN_EVENTS). */
+const MAX_REPORT_EVENTS = 1000;
 
 export class ReportSender {
   constructor(
@@ -36,10 +38,13 @@ export class ReportSender {
     // Within the server's limits: 100 reports and 1000 log lines a call.
     const batch: typeof this.reportQueue = [];
     let lines = 0;
+    let events = 0;
     while (this.reportQueue.length && batch.length < 100) {
       const n = this.reportQueue[0]!.report.logs?.length ?? 0;
-      if (batch.length && lines + n > MAX_REPORT_LINES) break;
+      const e = this.reportQueue[0]!.report.taskRuns?.length ?? 0;
+      if (batch.length && (lines + n > MAX_REPORT_LINES || events + e > MAX_REPORT_EVENTS)) break;
       lines += n;
+      events += e;
       batch.push(this.reportQueue.shift()!);
     }
     if (this.reportQueue.length) setTimeout(() => void this.sendReportBatch(), 0);
@@ -91,11 +96,14 @@ export class ReportSender {
    * after its task-run journal (`workers.progress`), since lines may name those task runs.
    */
   private async shipLogsBeyond(r: PendingReport, keep: number): Promise<void> {
-    if (r.taskRuns?.length && r.logs && r.logs.length > keep) {
-      const { answers } = await this.api.workers.progress.mutate({ runs: [{ runId: r.runId, leaseToken: r.leaseToken, taskRuns: r.taskRuns }] });
+    // More journal than one call takes (a long outage), or lines to send ahead: the journal goes
+    // first, in calls of its own, oldest events first.
+    while (r.taskRuns?.length && (r.taskRuns.length > MAX_REPORT_EVENTS || (r.logs && r.logs.length > keep))) {
+      const chunk = r.taskRuns.slice(0, MAX_REPORT_EVENTS);
+      const { answers } = await this.api.workers.progress.mutate({ runs: [{ runId: r.runId, leaseToken: r.leaseToken, taskRuns: chunk }] });
       const answer = answers[0];
       if (answer && !answer.ok) throw new ReportRefused(answer.message, answer.code, answer.reason);
-      r.taskRuns = undefined;
+      r.taskRuns = r.taskRuns.length > chunk.length ? r.taskRuns.slice(chunk.length) : undefined;
       await this.store.put(r);
     }
     while (r.logs && r.logs.length > keep) {
