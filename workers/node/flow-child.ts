@@ -10,7 +10,8 @@
  * far, so the server never hears of a task run after something that names it.
  *
  * Environment (set by the worker; the key is never on argv nor in a message): BATON_API_URL,
- * BATON_WORKSPACE, BATON_API_KEY, BATON_FLOW_RETRY_REFUSED_MS.
+ * BATON_WORKSPACE, BATON_API_KEY, BATON_FLOW_RETRY_REFUSED_MS; a GPU run's CUDA_VISIBLE_DEVICES
+ * comes in its run message (flow-process.ts says why) and is set here before the flow loads.
  */
 import { setMaxListeners } from "node:events";
 import { createBatonClient } from "../../server/client";
@@ -108,6 +109,9 @@ async function execute(msg: RunMessage, controller: AbortController): Promise<vo
     capabilities: msg.capabilities,
     journalRunId: msg.journal ? run.id : undefined,
   };
+  // Its GPU, before the flow module (and any CUDA library it imports) loads: flow-process.ts hands a
+  // GPU run only a process that ran nothing before, and never reuses it.
+  if (msg.gpu !== undefined) process.env.CUDA_VISIBLE_DEVICES = msg.gpu;
   let reply: ToParent;
   try {
     if (run.entrypoint.startsWith("kind:")) throw new EntrypointError("task kinds run in the worker process, not in a flow process");

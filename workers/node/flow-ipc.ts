@@ -21,6 +21,8 @@ export interface RunMessage {
   /** The run's delivered code (its deployment's bundle, fetched by ./code.ts): imported instead of the checkout's file. */
   codeFile?: string;
   capabilities: Record<string, unknown>;
+  /** The GPU this run was given (a GPU run on a worker with GPU slots): CUDA_VISIBLE_DEVICES, set before the flow module loads. */
+  gpu?: string;
 }
 
 /** The worker stops the run (cancel, timeout, lease loss, forced shutdown): abort and exit. */

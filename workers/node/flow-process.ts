@@ -14,6 +14,16 @@
  * SDK signal fires, task runs are reported CRASHED) and exit; one whose event loop does not
  * answer is SIGKILLed with its process group after BATON_WORKER_KILL_GRACE_S. The run's promise
  * settles only once a stopped process is gone, so a slot is never freed while its code still runs.
+ *
+ * A run that requires a GPU (on a worker with GPU slots, gpu-slots.ts) gets one GPU of its own as
+ * CUDA_VISIBLE_DEVICES, as a process-pool job does. A process is started before its run arrives,
+ * so the GPU cannot be in its environment at spawn: it comes in the run message, and the child
+ * sets process.env.CUDA_VISIBLE_DEVICES before it loads the flow module (what the flow imports
+ * and the processes it spawns see it). A CUDA library reads that variable once, when it
+ * initialises, and keeps its devices for the life of the process; so a GPU run is handed only a
+ * process that has served no run yet (one warmed ahead, which loaded no flow code, or a new one),
+ * and that process is retired after it, never reused. A GPU run costs a process start at most;
+ * no run ever sees a GPU another run's code chose.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { statSync } from "node:fs";
@@ -21,6 +31,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { codeFile, codeFileFromTree } from "./code";
+import { gpuSlotsFor, requiresGpu } from "./gpu-slots";
 import { checkoutOf } from "./pull";
 import { FlowProcessError, type RunMessage, type ToChild, type ToParent } from "./flow-ipc";
 import type { ClaimedRun, WorkerRuntime } from "./types";
@@ -40,6 +51,8 @@ class FlowProcess {
   /** Runs it finished; stopped or dead, it is never handed another. */
   private served = 0;
   private broken = false;
+  /** It ran a GPU run: whatever CUDA state that left is not another run's to inherit. */
+  private ranOnGpu = false;
   /** The files it loaded, as they were then: it serves another run only while all are unchanged. */
   private readonly loaded = new Map<string, { mtimeMs: number; size: number }>();
   /** Where its output goes: the worker's log until it has a run, then the run's log. */
@@ -96,7 +109,12 @@ class FlowProcess {
 
   /** Whether it may serve another run: alive, not stopped, under `maxRuns`. */
   reusable(maxRuns: number): boolean {
-    return this.alive && !this.broken && this.served < maxRuns;
+    return this.alive && !this.broken && !this.ranOnGpu && this.served < maxRuns;
+  }
+
+  /** It has served no run: no flow code (and so no CUDA library) loaded in it yet. */
+  get unused(): boolean {
+    return this.served === 0 && !this.broken && !this.ranOnGpu;
   }
 
   /** Whether any file it loaded has changed (or gone) since: then its code is not the code on disk. */
@@ -128,8 +146,9 @@ class FlowProcess {
   }
 
   /** Runs `run` in this process; settles once it has ended and, if stopped, the process is gone. */
-  async execute(run: ClaimedRun & { entrypoint: string }, signal: AbortSignal, codeFile?: string): Promise<RunOutcome> {
+  async execute(run: ClaimedRun & { entrypoint: string }, signal: AbortSignal, codeFile?: string, gpu?: string): Promise<RunOutcome> {
     const { rt, child } = this;
+    if (gpu !== undefined) this.ranOnGpu = true;
     this.child.ref();
     this.child.channel?.ref();
     this.out = (level, line) => {
@@ -202,6 +221,7 @@ class FlowProcess {
         checkout: rt.settings.checkout,
         codeFile,
         capabilities: rt.capabilities,
+        ...(gpu !== undefined ? { gpu } : {}),
       };
       sendTo(child, message);
     });
@@ -248,15 +268,18 @@ export class FlowProcessPool {
   /**
    * A process for one run: an idle one whose code is still the code on disk (a ready one first),
    * else the one closest to ready, else a new one. A stale one met on the way is retired.
+   * `unused`: only a process that has served no run (for a GPU run: see the top of this file).
    */
-  take(): FlowProcess {
+  take(opts: { unused?: boolean } = {}): FlowProcess {
+    const fits = (w: FlowProcess) => !opts.unused || w.unused;
     let taken: FlowProcess | undefined;
-    for (let p = this.warm.find((w) => w.readyNow); p && !taken; p = this.warm.find((w) => w.readyNow)) {
+    for (let p = this.warm.find((w) => w.readyNow && fits(w)); p && !taken; p = this.warm.find((w) => w.readyNow && fits(w))) {
       this.remove(p);
       if (p.stale()) p.retire();
       else taken = p;
     }
-    taken ??= this.warm.shift() ?? new FlowProcess(this.rt);
+    const starting = this.warm.find(fits);
+    taken ??= starting ? this.remove(starting) : new FlowProcess(this.rt);
     this.busy++;
     this.refill();
     return taken;
@@ -338,15 +361,24 @@ export async function runFlowInProcess(run: ClaimedRun & { entrypoint: string },
     file = bundled.file;
     rt.shipper.log({ flowRunId: run.id, level: 20, message: `code pulled from ${run.pull.git} at ${run.pull.ref}: commit ${commit.slice(0, 12)} (${bundled.version.slice(0, 19)})` });
   }
+  // A GPU run gets one GPU of the worker's own (the claim gives a worker no more GPU runs than GPUs).
+  const gpus = requiresGpu(run.requirements) ? gpuSlotsFor(rt.capabilities) : undefined;
+  const gpu = gpus?.take(run.id);
+  if (gpu !== undefined) rt.shipper.log({ flowRunId: run.id, level: 20, message: `on GPU ${gpu} (CUDA_VISIBLE_DEVICES=${gpu}), in a flow process that ran no other run` });
+  else if (gpus && gpus.devices.length) rt.shipper.log({ flowRunId: run.id, level: 30, message: `no GPU of this worker's ${gpus.devices.length} is free: CUDA_VISIBLE_DEVICES not set` });
   const pool = flowProcesses(rt);
-  const proc = pool.take();
-  if (!(await proc.ready) && !signal.aborted) {
-    const { code, signal: sig } = await proc.exited;
-    throw new Error(`the flow process could not start (exited with ${sig ? `signal ${sig}` : `code ${code}`}); see the worker's log for its output`);
-  }
   try {
-    return await proc.execute(run, signal, file);
+    const proc = pool.take({ unused: gpu !== undefined });
+    try {
+      if (!(await proc.ready) && !signal.aborted) {
+        const { code, signal: sig } = await proc.exited;
+        throw new Error(`the flow process could not start (exited with ${sig ? `signal ${sig}` : `code ${code}`}); see the worker's log for its output`);
+      }
+      return await proc.execute(run, signal, file, gpu);
+    } finally {
+      pool.release(proc);
+    }
   } finally {
-    pool.release(proc);
+    gpus?.release(run.id);
   }
 }
