@@ -5,6 +5,7 @@
  * selected as it was given.
  */
 import Link from "next/link";
+import { stateTypeLabel } from "@/app/_components/state-badge";
 import type { StateType } from "@/app/_lib/trpc-types";
 import { RANGES, MAX_SEARCH, parseTime, toLocalField, type RunFilters } from "./run-filters";
 import "./runs-filter-bar.css";
@@ -41,7 +42,7 @@ export function RunsFilterBar({ filters, choices, filtered }: { filters: RunFilt
   const stateValue = filters.states.join(",");
   const stateChoices = STATE_CHOICES.some((c) => c.states.join(",") === stateValue)
     ? STATE_CHOICES
-    : [...STATE_CHOICES, { label: filters.states.join(", "), states: filters.states }];
+    : [...STATE_CHOICES, { label: `${filters.states.map(stateTypeLabel).join(" or ")} only`, states: filters.states }];
   const deployments = choices.deployments.some((d) => d.id === filters.deployment || d.label === filters.deployment)
     ? choices.deployments
     : filters.deployment
