@@ -80,7 +80,7 @@ const sink: RunSink = {
   metric: (entry) => void send({ type: "metric", entry }),
   taskRun: (entry) => {
     journalUnsynced++;
-    void send({ type: "task", event: entry.event });
+    void send({ type: "task", flowRunId: entry.flowRunId, event: entry.event });
   },
 };
 
@@ -134,6 +134,12 @@ process.on("message", (msg: ToChild) => {
   } else if (msg.type === "stop") stop(msg.message);
   else if (msg.type === "exit") process.exit(0);
   else if (msg.type === "run" && !current) {
+    // A sync asked after the last run ended (code it left running) has no one to answer it: it
+    // must not hold up this run's calls.
+    for (const resolve of syncWaiters.values()) resolve();
+    syncWaiters.clear();
+    lastSync = Promise.resolve();
+    journalUnsynced = 0;
     const controller = new AbortController();
     // Every task running at once waits on the run's signal (withTimeout): a flow may run
     // thousands side by side, so the default warning at 11 listeners does not apply to it.

@@ -61,7 +61,7 @@ export type ToParent =
   | { type: "log"; entry: { flowRunId: string; taskRunId?: string; level: number; message: string } }
   | { type: "metric"; entry: { flowRunId: string; taskRunId?: string; name: string; value: number; step?: number } }
   /** A task-run journal event of the run (the worker ships it with the run's lines, or with its report). */
-  | { type: "task"; event: TaskRunEvent }
+  | { type: "task"; flowRunId: string; event: TaskRunEvent }
   /** Before a call of its own: store the journal sent so far, then answer `synced` with the same `n`. */
   | { type: "sync"; n: number }
   /** A write of this run was refused with LEASE_LOST (even if the flow code caught the error). */

@@ -26,11 +26,12 @@
  * no run ever sees a GPU another run's code chose.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { codeFile, codeFileFromTree } from "./code";
+import { CODE_CACHE, codeFile, codeFileFromTree } from "./code";
+import { pinVersion, pruneCodeCache } from "./code-cache";
 import { gpuSlotsFor, requiresGpu } from "./gpu-slots";
 import { checkoutOf } from "./pull";
 import { FlowProcessError, type RunMessage, type ToChild, type ToParent } from "./flow-ipc";
@@ -190,7 +191,8 @@ class FlowProcess {
             rt.shipper.metric(m.entry);
             return;
           case "task":
-            rt.shipper.taskRun({ flowRunId: run.id, leaseToken: run.leaseToken, event: m.event });
+            // Code an earlier run left running in this process journals under that run, whose lease is gone.
+            if (m.flowRunId === run.id) rt.shipper.taskRun({ flowRunId: run.id, leaseToken: run.leaseToken, event: m.event });
             return;
           case "sync":
             void rt.shipper.deliverJournal(run.id, signal).then(() => sendTo(child, { type: "synced", n: m.n }));
@@ -353,14 +355,27 @@ export function closeFlowProcesses(rt: WorkerRuntime): void {
 export async function runFlowInProcess(run: ClaimedRun & { entrypoint: string }, signal: AbortSignal, rt: WorkerRuntime): Promise<RunOutcome> {
   // Delivered code: fetched (once per version) before a process is taken for it; or pulled from
   // git at the deployment's ref, and bundled here the same way.
-  let file: string | undefined;
-  if (run.codeVersion) file = await codeFile(rt.client, rt.workerId(), { id: run.id, codeVersion: run.codeVersion });
-  else if (run.pull) {
-    const { dir, commit } = await checkoutOf(run.pull);
-    const bundled = await codeFileFromTree(dir, run.entrypoint);
-    file = bundled.file;
-    rt.shipper.log({ flowRunId: run.id, level: 20, message: `code pulled from ${run.pull.git} at ${run.pull.ref}: commit ${commit.slice(0, 12)} (${bundled.version.slice(0, 19)})` });
+  // Pinned for the whole run (before it is looked up), so pruning the cache never removes it meanwhile.
+  let pin = run.codeVersion ? pinVersion(CODE_CACHE, run.codeVersion, run.id) : undefined;
+  try {
+    let file: string | undefined;
+    if (run.codeVersion) file = await codeFile(rt.client, rt.workerId(), { id: run.id, codeVersion: run.codeVersion });
+    else if (run.pull) {
+      const { dir, commit } = await checkoutOf(run.pull);
+      const bundled = await codeFileFromTree(dir, run.entrypoint);
+      file = bundled.file;
+      pin = pinVersion(CODE_CACHE, bundled.version, run.id);
+      if (!existsSync(file)) file = (await codeFileFromTree(dir, run.entrypoint)).file;
+      rt.shipper.log({ flowRunId: run.id, level: 20, message: `code pulled from ${run.pull.git} at ${run.pull.ref}: commit ${commit.slice(0, 12)} (${bundled.version.slice(0, 19)})` });
+    }
+    if (file) void pruneCodeCache(CODE_CACHE, rt.settings.codeCacheVersions).then((gone) => gone.length && rt.log(`code cache: removed ${gone.length} version(s) not used lately (keeping ${rt.settings.codeCacheVersions})`));
+    return await runFlowFile(run, signal, rt, file);
+  } finally {
+    pin?.release();
   }
+}
+
+async function runFlowFile(run: ClaimedRun & { entrypoint: string }, signal: AbortSignal, rt: WorkerRuntime, file: string | undefined): Promise<RunOutcome> {
   // A GPU run gets one GPU of the worker's own (the claim gives a worker no more GPU runs than GPUs).
   const gpus = requiresGpu(run.requirements) ? gpuSlotsFor(rt.capabilities) : undefined;
   const gpu = gpus?.take(run.id);
