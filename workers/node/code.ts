@@ -50,7 +50,8 @@ export function codeFile(client: BatonClient, workerId: string, run: { id: strin
   const file = path.join(CODE_CACHE, hex, "flow.mjs");
   const meta = path.join(CODE_CACHE, hex, "dependencies.json");
   const known = ready.get(hex);
-  if (known) return Promise.resolve(known);
+  // (Still on disk: code-cache.ts may have pruned it since, in this process or another.)
+  if (known && existsSync(known)) return Promise.resolve(known);
   if (existsSync(file) && existsSync(meta)) return Promise.resolve(remember(hex, checked(file, JSON.parse(readFileSync(meta, "utf8")) as Record<string, string>)));
   let pending = fetching.get(hex);
   if (!pending) {
@@ -87,7 +88,13 @@ export async function codeFileFromTree(dir: string, entrypoint: string): Promise
     fromTree.set(key, pending);
     pending.catch(() => fromTree.delete(key));
   }
-  return pending;
+  const bundled = await pending;
+  // Pruned from the cache since (code-cache.ts): bundled again.
+  if (!existsSync(bundled.file) && fromTree.get(key) === pending) {
+    fromTree.delete(key);
+    return codeFileFromTree(dir, entrypoint);
+  }
+  return bundled;
 }
 
 const fromTree = new Map<string, Promise<{ file: string; version: string }>>();

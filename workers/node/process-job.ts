@@ -23,7 +23,8 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { z } from "zod";
 import { restoreCheckpoints, watchCheckpoints } from "./process-checkpoints";
-import { codeDirectory } from "./code-directory";
+import { pinVersion, pruneCodeCache } from "./code-cache";
+import { codeDirectory, DIRECTORY_CACHE } from "./code-directory";
 import { gpuSlotsFor, requiresGpu } from "./gpu-slots";
 import { checkoutOf } from "./pull";
 import type { ClaimedRun, WorkerRuntime } from "./types";
@@ -51,6 +52,17 @@ export function jobTemplateFor(base: Record<string, unknown>, jobVariables: Reco
 }
 
 export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: WorkerRuntime): Promise<{ message?: string; result?: { value: unknown } }> {
+  // A deployed directory is pinned for the whole run, before it is looked up: pruning the cache
+  // (code-cache.ts, after this run's version is in it) never removes it meanwhile.
+  const pin = run.codeVersion ? pinVersion(DIRECTORY_CACHE, run.codeVersion, run.id) : undefined;
+  try {
+    return await runPinnedJob(run, signal, rt);
+  } finally {
+    pin?.release();
+  }
+}
+
+async function runPinnedJob(run: ClaimedRun, signal: AbortSignal, rt: WorkerRuntime): Promise<{ message?: string; result?: { value: unknown } }> {
   const parsed = zTemplate.safeParse(jobTemplateFor(rt.baseJobTemplate, run.jobVariables));
   if (!parsed.success) {
     const field = String(parsed.error.issues[0]!.path[0] ?? "command");
@@ -67,6 +79,7 @@ export async function runProcessJob(run: ClaimedRun, signal: AbortSignal, rt: Wo
   let delivered: string | undefined;
   if (run.codeVersion) {
     base = await codeDirectory(rt.client, rt.workerId(), { id: run.id, codeVersion: run.codeVersion });
+    void pruneCodeCache(DIRECTORY_CACHE, rt.settings.codeCacheVersions).then((gone) => gone.length && rt.log(`directory cache: removed ${gone.length} version(s) not used lately (keeping ${rt.settings.codeCacheVersions})`));
     delivered = "the deployed directory";
     log(20, `code: the directory deployed as ${run.codeVersion.slice(0, 19)}`);
   } else if (run.pull) {

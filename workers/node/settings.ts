@@ -5,6 +5,7 @@
  */
 import os from "node:os";
 import { z } from "zod";
+import { DEFAULT_CODE_CACHE_VERSIONS } from "./code-cache";
 
 const schema = z.object({
   pool: z.string().trim().min(1, "must name a work pool"),
@@ -31,6 +32,11 @@ const schema = z.object({
    * loaded has changed on disk (a stopped run always ends its process). 1: a fresh process per run.
    */
   flowProcessRuns: z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(1_000_000).default(100),
+  /**
+   * How many versions of delivered code each cache keeps (flow bundles, unpacked directories;
+   * code-cache.ts): the most recently used; a version a run uses is never removed.
+   */
+  codeCacheVersions: z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(1_000_000).default(DEFAULT_CODE_CACHE_VERSIONS),
   /** Extra capabilities as JSON, merged over the detected ones (e.g. '{"gpu": false}'). */
   capabilities: z
     .string()
@@ -68,10 +74,11 @@ export function loadWorkerSettings(flags: Partial<Record<keyof z.input<typeof sc
     capabilities: flags.capabilities ?? env.BATON_WORKER_CAPABILITIES,
     warmProcesses: flags.warmProcesses ?? env.BATON_WORKER_WARM_PROCESSES,
     flowProcessRuns: flags.flowProcessRuns ?? env.BATON_WORKER_FLOW_PROCESS_RUNS,
+    codeCacheVersions: flags.codeCacheVersions ?? env.BATON_WORKER_CODE_CACHE_VERSIONS,
   };
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
   if (!parsed.success) {
-    const names: Record<string, string> = { pool: "--pool", limit: "--limit (BATON_WORKER_LIMIT)", claimWaitMs: "BATON_WORKER_CLAIM_WAIT_MS", killGraceSeconds: "BATON_WORKER_KILL_GRACE_S", retryRefusedSeconds: "BATON_WORKER_RETRY_REFUSED_S", capabilities: "BATON_WORKER_CAPABILITIES", warmProcesses: "BATON_WORKER_WARM_PROCESSES", flowProcessRuns: "BATON_WORKER_FLOW_PROCESS_RUNS" };
+    const names: Record<string, string> = { pool: "--pool", limit: "--limit (BATON_WORKER_LIMIT)", claimWaitMs: "BATON_WORKER_CLAIM_WAIT_MS", killGraceSeconds: "BATON_WORKER_KILL_GRACE_S", retryRefusedSeconds: "BATON_WORKER_RETRY_REFUSED_S", capabilities: "BATON_WORKER_CAPABILITIES", warmProcesses: "BATON_WORKER_WARM_PROCESSES", flowProcessRuns: "BATON_WORKER_FLOW_PROCESS_RUNS", codeCacheVersions: "BATON_WORKER_CODE_CACHE_VERSIONS" };
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? "");
     throw new WorkerSettingsError(`${names[key] ?? key} ${issue.message}`);
