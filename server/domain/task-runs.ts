@@ -166,11 +166,11 @@ export async function insertTaskRun(opts: NewTaskRun): Promise<{ id: string; cre
     WITH RECURSIVE ${leaseOfRun(opts.flowRunId, opts.workspaceId, claim)},
     ins AS (
       INSERT INTO ${taskRuns} (id, workspace_id, flow_run_id, task_key, dynamic_key, name, state_type, state_name, state_message,
-        result_id, start_time, end_time, run_count, state_version, parameters, tags, cache_key, cache_expires_at, upstream_task_run_ids, kind)
+        result_id, start_time, end_time, run_count, state_version, created_at, parameters, tags, cache_key, cache_expires_at, upstream_task_run_ids, kind)
       SELECT COALESCE(${opts.id ?? null}::uuid, gen_random_uuid()), ${opts.workspaceId}::uuid, p.run_id, ${opts.taskKey}, ${dynamicKey}, ${opts.name ?? `${opts.taskKey}-${dynamicKey}`},
         ${finalState.type}::state_type, ${finalState.name}, ${finalState.message},
         ${cached?.resultId ?? inline?.id ?? null}::uuid, ${cached ? sql`now()` : running ? startedAt : sql`NULL`}, ${cached ? sql`now()` : finished ? endedAt : sql`NULL`},
-        ${running ? 1 : 0}, ${finished ? 1 : 0},
+        ${running ? 1 : 0}, ${finished ? 1 : 0}, ${running ? startedAt : sql`now()`},
         ${JSON.stringify(opts.parameters ?? {})}::jsonb,
         ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify([...new Set(opts.tags ?? [])])}::jsonb))::text[],
         ${opts.cacheKey ?? null}, ${opts.cacheExpiresAt?.toISOString() ?? null}::timestamptz,

@@ -158,4 +158,22 @@ describe("flow runs in their own process", () => {
     expect(fixer.child.exitCode).toBeNull();
     expect(fixer.output().match(/polling pool/g)).toHaveLength(1);
   });
+
+  it("a task an earlier run left behind in a reused process is not recorded under the next run", async () => {
+    await h.client.workPools.create.mutate({ name: "leave", type: "node" });
+    await h.client.deployments.create.mutate({ flow: "leaver", name: "l", entrypoint: `${FIXTURES}:leaver`, workPool: "leave" });
+    await h.client.deployments.create.mutate({ flow: "waiter", name: "w", entrypoint: `${FIXTURES}:waiter`, workPool: "leave" });
+    const one = h.startWorker(["-p", "leave", "--name", "leave-1", "--limit", "1"]);
+    await h.waitForWorker(one);
+    const left = await h.client.deployments.run.mutate({ deployment: "leaver/l" });
+    expect((await finished(left.id)).stateType).toBe("COMPLETED");
+    // The next run in the same process: the left-behind task call happens while it waits.
+    const next = await h.client.deployments.run.mutate({ deployment: "waiter/w", parameters: { ms: 1_500, n: 2 } });
+    const done = await finished(next.id);
+    expect(done.stateType, `${done.stateMessage}\n${one.output()}`).toBe("COMPLETED");
+    const pidOf = async (id: string) => (await h.client.results.ofRun.query({ flowRunId: id }))?.value;
+    expect(await pidOf(next.id)).toBe(await pidOf(left.id));
+    expect((await h.client.taskRuns.list.query({ flowRunId: next.id })).map((t) => `${t.name} ${t.stateType}`)).toEqual(["add-0 COMPLETED", "add-1 COMPLETED"]);
+    expect(await h.client.taskRuns.list.query({ flowRunId: left.id })).toEqual([]);
+  });
 });
