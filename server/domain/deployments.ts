@@ -10,6 +10,7 @@ import type { DbOrTx } from "../db/client";
 import { setRunStates } from "../engine/transitions";
 import { AppError } from "../errors";
 import { storeCodeBundle, type CodeInput } from "./code-bundles";
+import { isDirectoryArchive } from "../../common/code-archive";
 import { checkRunPolicy, policyFromParameterSchema, type DeploymentRunPolicy } from "./deployment-policy";
 import { checkSchedules, replaceSchedules, schedulesOf, type ScheduleInput, type ScheduleRow } from "./deployment-schedules";
 import { findFlow, findOrCreateFlow } from "./flows";
@@ -213,6 +214,21 @@ async function codeColumns(db: DbOrTx, workspaceId: string, code: CodeInput | nu
   return { codeBundleId: bundle.id, codeVersion: bundle.version };
 }
 
+/**
+ * A packed directory (`baton deploy --dir`) is the code of a process pool's command: any other
+ * pool has no command to run in it (a node pool's worker would refuse the run), so a deployment
+ * that would send one elsewhere is refused here, not only by the CLI. `source` is the code the
+ * deployment would have, `workPoolId` its pool, after the change.
+ */
+async function checkDirectoryPlacement(db: DbOrTx, workspaceId: string, source: string | undefined, workPoolId: string | null, field: "code" | "workPool"): Promise<void> {
+  if (source === undefined || !isDirectoryArchive(source)) return;
+  if (workPoolId === null) throw AppError.badRequest(`${field}: a directory (baton deploy --dir) is the code of a process pool's command: give workPool, a process pool`, field);
+  const pool = await getWorkPool({ db, workspaceId, ref: workPoolId });
+  if (pool.type !== "process") {
+    throw AppError.badRequest(`${field}: a directory (baton deploy --dir) is the code of a process pool's command; pool ${pool.name} is a ${pool.type} pool (deploy a flow file to it instead, or choose a process pool)`, field);
+  }
+}
+
 export async function createDeployment(
   input: DeploymentFields & { db: DbOrTx; workspaceId: string; flow: string; name: string; actor?: string },
 ): Promise<DeploymentView> {
@@ -223,6 +239,7 @@ export async function createDeployment(
   const id = await opts.db.transaction(async (tx) => {
     const flow = await findOrCreateFlow({ db: tx, workspaceId: opts.workspaceId, ref: opts.flow });
     const placement = await resolvePlacement({ db: tx, workspaceId: opts.workspaceId, ...pick(opts) });
+    await checkDirectoryPlacement(tx, opts.workspaceId, opts.code?.source, placement?.workPoolId ?? null, "code");
     const code = await codeColumns(tx, opts.workspaceId, opts.code, opts.actor ?? "user");
     const [row] = await tx
       .insert(deployments)
@@ -284,6 +301,11 @@ export async function updateDeployment(opts: {
       currentWorkPoolId: current.workPoolId,
     });
     const { workPool: _p, workQueue: _q, schedules, tags, code, ...columns } = patch;
+    if (code !== undefined || placement !== undefined) {
+      // The code and pool it would have: a new directory onto its pool, or its directory onto a new pool.
+      const source = code !== undefined ? code?.source : current.codeBundleId ? (await tx.select({ source: codeBundles.source }).from(codeBundles).where(eq(codeBundles.id, current.codeBundleId)))[0]?.source : undefined;
+      await checkDirectoryPlacement(tx, opts.workspaceId, source, placement ? placement.workPoolId : current.workPoolId, code !== undefined && code !== null ? "code" : "workPool");
+    }
     await tx
       .update(deployments)
       .set({
