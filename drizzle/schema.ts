@@ -21,7 +21,14 @@ import {
   uuid,
   doublePrecision,
   bigint,
+  PgJsonb,
 } from "drizzle-orm/pg-core";
+
+// drizzle (0.45) runs JSON.parse on a jsonb value it reads whenever that value is a string, but
+// every driver Baton uses (node-postgres, Neon, PGlite) hands jsonb over parsed already: a result,
+// parameter or cell that was the JSON string "0", "true" or "{…}" came back as 0, true or an
+// object. Read values are taken as the driver gives them (test/api/json-values.test.ts).
+PgJsonb.prototype.mapFromDriverValue = (value: unknown) => value;
 
 export const stateType = pgEnum("state_type", STATE_TYPES);
 
