@@ -31,6 +31,9 @@ import { collect, parsePositiveInt } from "../options";
 import { collectParameters } from "../params";
 import { out } from "../output/style";
 
+/** What the command line says besides the deployment's own options: its schedule and job variables, parsed. */
+type DeployExtra = { schedules?: { cron?: string; intervalSeconds?: number; timezone?: string; seconds?: boolean }[]; jobVariables?: Record<string, unknown> };
+
 interface DeployOptions {
   name?: string;
   pull?: string;
@@ -119,15 +122,7 @@ export function deployCommand(): Command {
       const { client } = apiContext(command);
       const fields = {
         ...base,
-        parameters: collectParameters(opts),
-        workPool: opts.pool,
-        workQueue: opts.queue,
-        tags: opts.tag ?? definition.options.tags,
-        description: opts.description ?? definition.options.description,
-        version: opts.version,
-        schedules,
-        // Absent → an update keeps the deployment's job variables; the server checks the keys.
-        jobVariables: jobVariables as { command?: string[]; env?: Record<string, string>; workingDir?: string } | undefined,
+        ...optionFields(opts, { schedules, jobVariables }, { tags: definition.options.tags, description: definition.options.description }),
       };
       const { deployment, verb } = await createOrUpdate(client, definition.name, opts.name, fields);
       if (opts.json) return printJson(deployment);
@@ -235,7 +230,7 @@ async function deployDirectory(
   dir: string,
   opts: DeployOptions & { name: string },
   command: Command,
-  extra: { schedules?: { cron?: string; intervalSeconds?: number; timezone?: string; seconds?: boolean }[]; jobVariables?: Record<string, unknown> },
+  extra: DeployExtra,
 ): Promise<void> {
   if (!opts.bundle) throw new CliError("--no-bundle is for flow files: --dir always delivers the folder");
   const { code, entrypoint, pull } = directoryFields(dir, process.cwd());
@@ -245,14 +240,7 @@ async function deployDirectory(
     entrypoint,
     pull,
     code,
-    parameters: collectParameters(opts),
-    workPool: opts.pool,
-    workQueue: opts.queue,
-    tags: opts.tag,
-    description: opts.description,
-    version: opts.version,
-    schedules: extra.schedules,
-    jobVariables: extra.jobVariables as { command?: string[]; env?: Record<string, string>; workingDir?: string } | undefined,
+    ...optionFields(opts, extra),
   };
   const { deployment, verb } = await createOrUpdate(client, opts.flow ?? flowOfDirectory(dir, process.cwd()), opts.name, fields);
   if (opts.json) return printJson(deployment);
@@ -269,7 +257,7 @@ async function deployPulled(
   entrypoint: string,
   opts: DeployOptions & { name: string; pull: string },
   command: Command,
-  extra: { schedules?: { cron?: string; intervalSeconds?: number; timezone?: string; seconds?: boolean }[]; jobVariables?: Record<string, unknown> },
+  extra: DeployExtra,
 ): Promise<void> {
   if (!opts.flow) throw new CliError("--pull needs --flow <name>: the flow is in the repository, so its name is not read from a file here");
   const hash = opts.pull.lastIndexOf("#");
@@ -284,14 +272,7 @@ async function deployPulled(
     entrypoint,
     pull,
     code: null,
-    parameters: collectParameters(opts),
-    workPool: opts.pool,
-    workQueue: opts.queue,
-    tags: opts.tag,
-    description: opts.description,
-    version: opts.version,
-    schedules: extra.schedules,
-    jobVariables: extra.jobVariables as { command?: string[]; env?: Record<string, string>; workingDir?: string } | undefined,
+    ...optionFields(opts, extra),
   };
   const { deployment, verb } = await createOrUpdate(client, opts.flow, opts.name, fields);
   if (opts.json) return printJson(deployment);
@@ -314,21 +295,14 @@ async function deployKind(
   kind: string,
   opts: DeployOptions & { name: string },
   command: Command,
-  extra: { schedules?: { cron?: string; intervalSeconds?: number; timezone?: string; seconds?: boolean }[]; jobVariables?: Record<string, unknown> },
+  extra: DeployExtra,
 ): Promise<void> {
   if (!kind) throw new CliError("kind: needs a kind's name, e.g. kind:cluster (see baton kind ls)");
   const { client } = apiContext(command);
   const flow = opts.flow ?? kind;
   const fields = {
     entrypoint: `kind:${kind}`,
-    parameters: collectParameters(opts),
-    workPool: opts.pool,
-    workQueue: opts.queue,
-    tags: opts.tag,
-    description: opts.description,
-    version: opts.version,
-    schedules: extra.schedules,
-    jobVariables: extra.jobVariables as { command?: string[]; env?: Record<string, string>; workingDir?: string } | undefined,
+    ...optionFields(opts, extra),
   };
   const { deployment, verb } = await createOrUpdate(client, flow, opts.name, fields);
   if (opts.json) return printJson(deployment);
@@ -337,6 +311,28 @@ async function deployKind(
   const missing = required.filter((p) => !(p in deployment.parameters));
   if (missing.length) print(out.dim(`  each run gives ${missing.join(", ")} (baton deployment run ${deployment.flowName}/${deployment.name} -p ${missing[0]}=…; see baton kind inspect ${kind})`));
   if (deployment.workPoolName) print(`Work it: baton worker start -p ${deployment.workPoolName}`);
+}
+
+/**
+ * What every kind of deployment takes from the command line alike: parameters, pool, queue,
+ * tags, description, version, schedules and job variables (absent: an update keeps what the
+ * deployment has; the server checks the keys).
+ */
+function optionFields(
+  opts: DeployOptions,
+  extra: DeployExtra,
+  defaults: { tags?: string[]; description?: string } = {},
+) {
+  return {
+    parameters: collectParameters(opts),
+    workPool: opts.pool,
+    workQueue: opts.queue,
+    tags: opts.tag ?? defaults.tags,
+    description: opts.description ?? defaults.description,
+    version: opts.version,
+    schedules: extra.schedules,
+    jobVariables: extra.jobVariables as { command?: string[]; env?: Record<string, string>; workingDir?: string } | undefined,
+  };
 }
 
 function parseJobVariables(text: string): Record<string, unknown> {
