@@ -23,6 +23,9 @@ import { createBatonClient, type BatonClient } from "../../server/client";
 import { FilesystemBlobStore, setBlobStore } from "../../server/blobs";
 import type { EngineSettings } from "../../server/engine/settings";
 import type { AuthSettings } from "../../server/auth/identity";
+import { createTRPCClient, httpLink } from "@trpc/client";
+import type { AppRouter } from "../../server/api/root";
+import { SETUP_TOKEN_HEADER, setupToken } from "../../server/auth/better-auth";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 const BIN = path.join(REPO_ROOT, "bin/baton.mjs");
@@ -168,4 +171,26 @@ export function sideEffects(marker: string): Map<string, string[]> {
     byRun.set(runId!, list);
   }
   return byRun;
+}
+
+/**
+ * A harness with auth on, for tests of worker keys: `client(headers)` is a typed client with
+ * those headers, and `signUpOwner()` makes the workspace's first account (its owner) and
+ * returns a client signed in as it.
+ */
+export function useKeyedWorkerHarness(secret: string, settings: Partial<EngineSettings> = {}) {
+  const h = useWorkerHarness(settings, { auth: { enabled: true, secret, baseUrl: "http://127.0.0.1", trustedOrigins: ["http://127.0.0.1"] } });
+  const client = (headers: Record<string, string>) => createTRPCClient<AppRouter>({ links: [httpLink({ url: `${h.apiUrl}/trpc`, headers })] });
+  const signUpOwner = async () => {
+    const res = await fetch(`${h.apiUrl}/auth/sign-up/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", [SETUP_TOKEN_HEADER]: setupToken(secret) },
+      body: JSON.stringify({ name: "Owner", email: "owner@example.com", password: "owner's long password" }),
+    });
+    if (res.status !== 200) throw new Error(`sign-up answered ${res.status}: ${await res.text()}`);
+    const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]!).find((c) => c.includes("session_token="));
+    if (!cookie) throw new Error("sign-up set no session cookie");
+    return client({ cookie });
+  };
+  return { h, client, signUpOwner };
 }

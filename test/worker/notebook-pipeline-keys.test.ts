@@ -3,28 +3,18 @@
  * own pool. The pipeline's worker starts the train cell's run on the other pool, waits on it and
  * takes its result; the other pool's worker runs it — neither key reaching beyond its pool.
  */
-import { createTRPCClient, httpLink } from "@trpc/client";
 import { describe, expect, it } from "vitest";
-import type { AppRouter } from "../../server/api/root";
-import { SETUP_TOKEN_HEADER, setupToken } from "../../server/auth/better-auth";
 import { isTerminalState } from "../../server/engine/state-types";
 import { expectTrpcError } from "../helpers/api";
-import { useWorkerHarness, waitFor } from "./harness";
+import { useKeyedWorkerHarness, waitFor } from "./harness";
 
 const SECRET = "a notebook pools test secret that is long enough";
 
 describe("a deployed notebook's cell on its own pool, with pool-scoped worker keys", () => {
-  const h = useWorkerHarness({}, { auth: { enabled: true, secret: SECRET, baseUrl: "http://127.0.0.1", trustedOrigins: ["http://127.0.0.1"] } });
-  const client = (headers: Record<string, string>) => createTRPCClient<AppRouter>({ links: [httpLink({ url: `${h.apiUrl}/trpc`, headers })] });
+  const { h, client, signUpOwner } = useKeyedWorkerHarness(SECRET);
 
   it("runs there under the other pool's key, and each key stays in its pool", async () => {
-    const res = await fetch(`${h.apiUrl}/auth/sign-up/email`, {
-      method: "POST",
-      headers: { "content-type": "application/json", [SETUP_TOKEN_HEADER]: setupToken(SECRET) },
-      body: JSON.stringify({ name: "Owner", email: "owner@example.com", password: "owner's long password" }),
-    });
-    expect(res.status, await res.clone().text()).toBe(200);
-    const owner = client({ cookie: res.headers.getSetCookie().map((c) => c.split(";")[0]!).find((c) => c.includes("session_token="))! });
+    const owner = await signUpOwner();
     await owner.workPools.create.mutate({ name: "k-cpu", type: "node" });
     await owner.workPools.create.mutate({ name: "k-gpu", type: "node" });
     const cpuKey = await owner.apiKeys.create.mutate({ name: "cpu-worker", role: "worker", workPools: ["k-cpu"] });

@@ -5,27 +5,19 @@
  * 0021, the retry failed: "id: a worker key must name the run it works on") — and a key scoped to
  * another pool may not read them.
  */
-import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
+import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
 import type { AppRouter } from "../../server/api/root";
-import { SETUP_TOKEN_HEADER, setupToken } from "../../server/auth/better-auth";
-import { useWorkerHarness, waitFor } from "./harness";
+import { useKeyedWorkerHarness, waitFor } from "./harness";
 import { isTerminalState } from "../../server/engine/state-types";
 
 const SECRET = "a worker-key test secret that is long enough";
 
 describe("a process pool's files under a pool-scoped key", () => {
-  const h = useWorkerHarness({}, { auth: { enabled: true, secret: SECRET, baseUrl: "http://127.0.0.1", trustedOrigins: ["http://127.0.0.1"] } });
-  const client = (headers: Record<string, string>) => createTRPCClient<AppRouter>({ links: [httpLink({ url: `${h.apiUrl}/trpc`, headers })] });
+  const { h, client, signUpOwner } = useKeyedWorkerHarness(SECRET);
 
   it("a retry restores the checkpoint the first attempt saved; the output files are readable by the pool's key, not by another pool's", async () => {
-    const res = await fetch(`${h.apiUrl}/auth/sign-up/email`, {
-      method: "POST",
-      headers: { "content-type": "application/json", [SETUP_TOKEN_HEADER]: setupToken(SECRET) },
-      body: JSON.stringify({ name: "Owner", email: "owner@example.com", password: "owner's long password" }),
-    });
-    expect(res.status, await res.clone().text()).toBe(200);
-    const owner = client({ cookie: res.headers.getSetCookie().map((c) => c.split(";")[0]!).find((c) => c.includes("session_token="))! });
+    const owner = await signUpOwner();
     // First attempt: a checkpoint, then a crash; the retry prints what it was given back and writes an output file.
     const script = 'if [ -n "$BATON_RESUME_FROM" ]; then echo "resumed from $(cat "$BATON_RESUME_FROM")"; echo done > "$BATON_OUTPUT_DIR/out.txt"; exit 0; fi; echo step-7 > "$BATON_CHECKPOINT_DIR/ck.txt"; sleep 1; exit 1';
     await owner.workPools.create.mutate({ name: "trainers", type: "process", baseJobTemplate: { command: ["/bin/sh", "-c", script], checkpointIntervalSeconds: 0.2 } });

@@ -6,27 +6,17 @@
  * refused — so this passes only if the worker, its flow process and the SDK send the lease on
  * every path.
  */
-import { createTRPCClient, httpLink } from "@trpc/client";
 import { describe, expect, it } from "vitest";
-import type { AppRouter } from "../../server/api/root";
-import { SETUP_TOKEN_HEADER, setupToken } from "../../server/auth/better-auth";
-import { useWorkerHarness, waitFor } from "./harness";
+import { useKeyedWorkerHarness, waitFor } from "./harness";
 import { isTerminalState } from "../../server/engine/state-types";
 
 const SECRET = "a worker-key test secret that is long enough";
 
 describe("a worker with a pool-scoped key", () => {
-  const h = useWorkerHarness({}, { auth: { enabled: true, secret: SECRET, baseUrl: "http://127.0.0.1", trustedOrigins: ["http://127.0.0.1"] } });
-  const client = (headers: Record<string, string>) => createTRPCClient<AppRouter>({ links: [httpLink({ url: `${h.apiUrl}/trpc`, headers })] });
+  const { h, client, signUpOwner } = useKeyedWorkerHarness(SECRET);
 
   it("runs a flow with tasks, a subflow, metrics and a blob result, every write under the lease", async () => {
-    const res = await fetch(`${h.apiUrl}/auth/sign-up/email`, {
-      method: "POST",
-      headers: { "content-type": "application/json", [SETUP_TOKEN_HEADER]: setupToken(SECRET) },
-      body: JSON.stringify({ name: "Owner", email: "owner@example.com", password: "owner's long password" }),
-    });
-    expect(res.status, await res.clone().text()).toBe(200);
-    const owner = client({ cookie: res.headers.getSetCookie().map((c) => c.split(";")[0]!).find((c) => c.includes("session_token="))! });
+    const owner = await signUpOwner();
     await owner.workPools.create.mutate({ name: "keyed", type: "node" });
     await owner.flows.create.mutate({ name: "pipeline" });
     await owner.deployments.create.mutate({ flow: "pipeline", name: "main", workPool: "keyed", entrypoint: "test/worker/fixtures/flows.ts:pipeline" });
