@@ -48,11 +48,23 @@ function journalOf(ctx: RunContext) {
   return {
     start(fields: Omit<Extract<TaskRunEvent, { op: "start" }>, "op" | "id">) {
       id = globalThis.crypto.randomUUID();
-      record({ op: "start", id, ...fields, at: new Date().toISOString() });
+      record({ op: "start", id, ...fields, at: journalTime() });
       return { id, created: true, stateType: "RUNNING" as string };
     },
-    report: async (state: StateReport, extra: StateExtra = {}) => record({ op: "state", id, version: ++version, state, ...extra, at: new Date().toISOString() }),
+    report: async (state: StateReport, extra: StateExtra = {}) => record({ op: "state", id, version: ++version, state, ...extra, at: journalTime() }),
   };
+}
+
+let lastMicros = 0;
+/**
+ * Now, as ISO 8601 to the microsecond and strictly later than the last time this process
+ * journalled: two tasks started within one millisecond keep their order in the run's list.
+ */
+function journalTime(): string {
+  let micros = Date.now() * 1000;
+  if (micros <= lastMicros) micros = lastMicros + 1;
+  lastMicros = micros;
+  return new Date(Math.floor(micros / 1000)).toISOString().replace("Z", `${String(micros % 1000).padStart(3, "0")}Z`);
 }
 
 async function runTracked<A extends unknown[], R>(ctx: RunContext, opts: TaskOptions<A>, name: string, args: A, fn: (...args: A) => R | Promise<R>): Promise<R> {

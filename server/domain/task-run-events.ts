@@ -74,7 +74,7 @@ export async function applyTaskRunEvents(opts: {
         parameters: event.parameters,
         tags: event.tags,
         upstreamTaskRunIds: event.upstreamTaskRunIds,
-        startedAt: event.at ? new Date(event.at) : undefined,
+        startedAt: event.at,
         flowRunLeaseToken: leaseToken,
         requireLease: true,
         start: true,
@@ -83,7 +83,7 @@ export async function applyTaskRunEvents(opts: {
           name: ends.state.name ?? DEFAULT_STATE_NAMES[ends.state.type],
           message: ends.state.message ?? null,
           result: ends.result,
-          at: ends.at ? new Date(ends.at) : undefined,
+          at: ends.at,
         },
         actor,
       });

@@ -110,9 +110,12 @@ export interface NewTaskRun {
    * row goes in in its end state, with a small result stored in the same statement, and both
    * state changes (to RUNNING, to the end state) in its history — one statement, not three.
    */
-  finished?: { type: "COMPLETED" | "FAILED" | "CRASHED"; name: string; message: string | null; result?: { value: unknown }; at?: Date };
-  /** When it started (a journalled task, by the worker's clock); never later than now. Default: now. */
-  startedAt?: Date;
+  finished?: { type: "COMPLETED" | "FAILED" | "CRASHED"; name: string; message: string | null; result?: { value: unknown }; at?: string };
+  /**
+   * When it started (a journalled task, by the worker's clock, ISO 8601 to the microsecond, so
+   * tasks a flow starts one after another keep their order); never later than now. Default: now.
+   */
+  startedAt?: string;
 }
 
 export async function createTaskRun(opts: NewTaskRun): Promise<TaskRunRow & { created: boolean }> {
@@ -158,8 +161,8 @@ export async function insertTaskRun(opts: NewTaskRun): Promise<{ id: string; cre
   }
   const claim = { token: opts.flowRunLeaseToken ?? null, strict: opts.requireLease === true };
   // A worker's clock may run ahead of ours: never a time after now, nor an end before the start.
-  const startedAt = sql`LEAST(coalesce(${opts.startedAt?.toISOString() ?? null}::timestamptz, now()), now())`;
-  const endedAt = sql`GREATEST(LEAST(coalesce(${finished?.at?.toISOString() ?? null}::timestamptz, now()), now()), ${startedAt})`;
+  const startedAt = sql`LEAST(coalesce(${opts.startedAt ?? null}::timestamptz, now()), now())`;
+  const endedAt = sql`GREATEST(LEAST(coalesce(${finished?.at ?? null}::timestamptz, now()), now()), ${startedAt})`;
   // One statement: the governing lease (locked FOR SHARE when it is checked, so a reclaim waits
   // for it or it sees the new token), the insert only under that lease, and the history row.
   const result = await opts.db.execute(sql`

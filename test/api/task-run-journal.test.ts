@@ -119,6 +119,16 @@ describe("task-run journals", () => {
     expect(new Date(task.endTime!).getTime()).toBeGreaterThanOrEqual(new Date(task.startTime!).getTime());
   });
 
+  it("tasks started within one millisecond are listed in the order they started (times to the microsecond)", async () => {
+    const { client, run } = await claimedRun("jr-order");
+    const base = new Date(Date.now() - 5_000).toISOString().replace("Z", "");
+    const ids = [randomUUID(), randomUUID(), randomUUID()].sort().reverse();
+    await client.workers.progress.mutate({
+      runs: [{ runId: run.id, leaseToken: run.leaseToken, taskRuns: ids.map((id, i) => ({ op: "start" as const, id, taskKey: "t", dynamicKey: String(i), at: `${base}00${i + 1}Z` })) }],
+    });
+    expect((await client.taskRuns.list.query({ flowRunId: run.id })).map((t) => t.id)).toEqual(ids);
+  });
+
   it("a task's retries travel as versions: failed, awaiting retry, retrying, completed", async () => {
     const { client, run } = await claimedRun("jr-retry");
     const id = randomUUID();

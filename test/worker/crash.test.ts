@@ -29,6 +29,9 @@ describe("a worker killed mid-run", () => {
         return false;
       }
     }, 30_000, () => first.output());
+    // The server has heard the task start (its journal goes within 50 ms): an interrupted task
+    // run it knew was running, not one that died before anyone heard of it.
+    await waitFor(async () => (await h.client.taskRuns.list.query({ flowRunId: run.id })).some((t) => t.stateType === "RUNNING"), 10_000, () => first.output());
     first.child.kill("SIGKILL");
     await first.exited;
 
