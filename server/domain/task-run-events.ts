@@ -40,9 +40,8 @@ export async function applyTaskRunEvents(opts: {
   const { db, workspaceId, flowRunId, leaseToken, actor } = opts;
   /** Each task run's state version as this journal leaves it; read once for those it did not start. */
   const versions = new Map<string, number>();
-  const unknown = [...new Set(opts.events.filter((e) => e.op === "state").map((e) => e.id))].filter(
-    (id) => !opts.events.some((e) => e.op === "start" && e.id === id),
-  );
+  const started = new Set(opts.events.flatMap((e) => (e.op === "start" ? [e.id] : [])));
+  const unknown = [...new Set(opts.events.flatMap((e) => (e.op === "state" && !started.has(e.id) ? [e.id] : [])))];
   if (unknown.length) {
     const rows = await db.select({ id: taskRuns.id, flowRunId: taskRuns.flowRunId, stateVersion: taskRuns.stateVersion }).from(taskRuns).where(inArray(taskRuns.id, unknown));
     for (const r of rows) if (r.flowRunId === flowRunId) versions.set(r.id, r.stateVersion);

@@ -196,6 +196,7 @@ export class LogShipper implements RunSink {
     const loose = logs.filter((l) => !waiting.has(l.flowRunId) && !inProgress.has(l.flowRunId));
     /** Runs whose progress the server answered (stored, or refused for good). */
     const answered = new Set<string>();
+    let looseStored = false;
     try {
       for (let i = 0; i < progress.length; i += 100) {
         const { answers } = await this.client.workers.progress.mutate({ runs: progress.slice(i, i + 100) });
@@ -207,12 +208,12 @@ export class LogShipper implements RunSink {
       if (loose.length) {
         const { leaseLost } = await this.client.logs.create.mutate({ logs: loose });
         if (leaseLost.length) this.opts.onLeaseLost?.(leaseLost);
-        loose.length = 0;
       }
+      looseStored = true;
     } catch {
       // What was not stored goes again, in its order: journal events first, then lines.
       this.journal.unshift(...journal.filter((e) => !answered.has(e.flowRunId)));
-      this.logs.unshift(...logs.filter((l) => (inProgress.has(l.flowRunId) ? !answered.has(l.flowRunId) : waiting.has(l.flowRunId) || loose.includes(l))));
+      this.logs.unshift(...logs.filter((l) => (inProgress.has(l.flowRunId) ? !answered.has(l.flowRunId) : waiting.has(l.flowRunId) || !looseStored)));
       this.metrics.unshift(...metrics);
       this.timer ??= setTimeout(() => void this.flush(), 1000);
       return;
